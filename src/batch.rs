@@ -1,0 +1,1 @@
+//! Streaming replay of NDJSON into the batch API (see `commands/batch.rs`).

@@ -1,0 +1,380 @@
+//! The HTTP transport: auth, headers, gzip, timeouts, retries with backoff and
+//! `Retry-After`, and the mapping of answers to outcomes. Knows nothing of
+//! what is inside the body beyond the `sentAt` it is given at each attempt.
+
+use std::io::Write;
+use std::time::{Duration, Instant, SystemTime};
+
+use flate2::write::GzEncoder;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+
+use crate::error::{Error, Result};
+use crate::output::{sanitize, Reporter};
+use crate::secret::{basic_auth_token, WriteKey};
+use crate::settings::Settings;
+use crate::timestamp;
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+const USER_AGENT: &str = concat!("cio/", env!("CARGO_PKG_VERSION"));
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    key: WriteKey,
+    retries: u32,
+    report: Reporter,
+}
+
+/// A delivered request.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivered {
+    pub status: u16,
+    pub attempts: u32,
+}
+
+/// A request that was not delivered, and why.
+#[derive(Debug, Clone)]
+pub enum SendError {
+    /// 400 and the other 4xx that retrying cannot fix: the content is at fault.
+    Rejected {
+        status: u16,
+        message: String,
+    },
+    Unauthorized {
+        message: String,
+    },
+    Forbidden {
+        message: String,
+    },
+    /// Network failures and retryable answers that outlasted the retries, and
+    /// answers no retry can fix that are not the content's fault (501, 3xx).
+    Undelivered {
+        reason: String,
+        attempts: u32,
+    },
+    Interrupted,
+}
+
+impl SendError {
+    pub fn into_error(self) -> Error {
+        match self {
+            SendError::Rejected { status, message } => {
+                Error::Usage(format!("the server refused the call ({status}): {message}"))
+            }
+            SendError::Unauthorized { message } => {
+                Error::Auth(format!("the server refused the write key (401): {message}"))
+            }
+            SendError::Forbidden { message } => {
+                Error::Forbidden(format!("the server answered 403 forbidden: {message}"))
+            }
+            SendError::Undelivered { reason, attempts } => Error::Undelivered(format!(
+                "not delivered after {attempts} attempt{}: {reason}",
+                if attempts == 1 { "" } else { "s" }
+            )),
+            SendError::Interrupted => Error::Interrupted,
+        }
+    }
+
+    /// A short reason, for summaries and rejects files.
+    pub fn reason(&self) -> String {
+        match self {
+            SendError::Rejected { status, message } => {
+                format!("server refused ({status}): {message}")
+            }
+            SendError::Unauthorized { message } => format!("unauthorized (401): {message}"),
+            SendError::Forbidden { message } => format!("forbidden (403): {message}"),
+            SendError::Undelivered { reason, .. } => format!("not delivered: {reason}"),
+            SendError::Interrupted => "interrupted".into(),
+        }
+    }
+}
+
+/// What a retry looked like, for callers that adapt (batch slows down on 429).
+#[derive(Debug, Clone, Copy)]
+pub struct RetryNotice {
+    pub status: Option<u16>,
+    pub wait: Duration,
+}
+
+impl Client {
+    pub fn new(settings: &Settings, report: Reporter) -> Result<Client> {
+        let key = settings.require_write_key()?.clone();
+        let base = settings.endpoint_url()?;
+        let mut auth = HeaderValue::from_str(&format!("Basic {}", basic_auth_token(&key)))
+            .map_err(|_| Error::usage("the write key has characters that cannot go in a header"))?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, auth);
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert("X-Strict-Mode", HeaderValue::from_static("1"));
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            // A redirect could carry the key elsewhere, and turns POST into GET: never follow.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
+            .timeout(settings.timeout)
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot set up HTTP: {e}")))?;
+        Ok(Client {
+            http,
+            base,
+            key,
+            retries: settings.retries,
+            report,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs `make_body(sentAt)` to `path`, retrying what is worth retrying.
+    /// The body is made again at each attempt so that `sentAt` is fresh.
+    pub async fn send(
+        &self,
+        path: &str,
+        make_body: &(dyn Fn(&str) -> Vec<u8> + Sync),
+        gzip: bool,
+        on_retry: &(dyn Fn(RetryNotice) + Sync),
+    ) -> Result<Delivered, SendError> {
+        let url = self.url(path);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let body = make_body(&timestamp::now());
+            let mut request = self.http.post(&url);
+            let body = if gzip {
+                request = request.header(header::CONTENT_ENCODING, "gzip");
+                compress(&body)
+            } else {
+                body
+            };
+            let started = Instant::now();
+            let answer = request.body(body).send().await;
+            let elapsed = started.elapsed();
+            let (retryable, status, wait_hint, reason) = match answer {
+                Ok(response) => {
+                    let status = response.status();
+                    self.report.detail(format_args!(
+                        "POST {url} -> {} in {:.1} ms (attempt {attempt})",
+                        status.as_u16(),
+                        elapsed.as_secs_f64() * 1000.0
+                    ));
+                    if status.is_success() {
+                        return Ok(Delivered {
+                            status: status.as_u16(),
+                            attempts: attempt,
+                        });
+                    }
+                    let retry_after = parse_retry_after(response.headers());
+                    let message = self.server_message(response).await;
+                    match classify(status) {
+                        Class::Retry => (
+                            true,
+                            Some(status.as_u16()),
+                            retry_after,
+                            format!("{} {message}", status.as_u16()),
+                        ),
+                        Class::Rejected => {
+                            return Err(SendError::Rejected {
+                                status: status.as_u16(),
+                                message,
+                            })
+                        }
+                        Class::Unauthorized => return Err(SendError::Unauthorized { message }),
+                        Class::Forbidden => return Err(SendError::Forbidden { message }),
+                        Class::GiveUp => {
+                            return Err(SendError::Undelivered {
+                                reason: format!(
+                                    "the server answered {}: {message}",
+                                    status.as_u16()
+                                ),
+                                attempts: attempt,
+                            })
+                        }
+                    }
+                }
+                Err(e) => {
+                    let reason = describe_network_error(&e, &self.key);
+                    self.report.detail(format_args!(
+                        "POST {url} -> {reason} after {:.1} ms (attempt {attempt})",
+                        elapsed.as_secs_f64() * 1000.0
+                    ));
+                    (true, None, None, reason)
+                }
+            };
+            debug_assert!(retryable);
+            if attempt > self.retries {
+                return Err(SendError::Undelivered {
+                    reason,
+                    attempts: attempt,
+                });
+            }
+            let wait = wait_hint.unwrap_or_else(|| backoff(attempt));
+            self.report
+                .detail(format_args!("retrying in {:.1} s", wait.as_secs_f64()));
+            on_retry(RetryNotice { status, wait });
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The server's error text, sanitised and without the key.
+    async fn server_message(&self, response: reqwest::Response) -> String {
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        let message = extract_message(&text).unwrap_or(text);
+        let message = sanitize(&self.key.redact(&message), 300);
+        if message.is_empty() {
+            status
+                .canonical_reason()
+                .unwrap_or("no message")
+                .to_string()
+        } else {
+            message
+        }
+    }
+}
+
+enum Class {
+    Retry,
+    Rejected,
+    Unauthorized,
+    Forbidden,
+    GiveUp,
+}
+
+/// Segment's retry policy: 408, 410, 429, 460 and 5xx but 501 and 505 are worth another try.
+fn classify(status: StatusCode) -> Class {
+    match status.as_u16() {
+        408 | 410 | 429 | 460 => Class::Retry,
+        401 => Class::Unauthorized,
+        403 => Class::Forbidden,
+        501 | 505 => Class::GiveUp,
+        500..=599 => Class::Retry,
+        400..=499 => Class::Rejected,
+        _ => Class::GiveUp,
+    }
+}
+
+/// 500 ms, doubling, capped at 60 s, with jitter in [d/2, d] so that many
+/// clients retrying at once spread out.
+pub fn backoff(attempt: u32) -> Duration {
+    let exp = FIRST_BACKOFF.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+    let full = exp.min(MAX_BACKOFF);
+    full.mul_f64(0.5 + fastrand::f64() * 0.5)
+}
+
+/// `Retry-After` as seconds or an HTTP date, capped.
+pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        Ok(_) => return None,
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// Pulls the human part out of `{"meta":{"errors":[...]}}` or `{"message": ...}`.
+fn extract_message(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let as_text = |e: &serde_json::Value| match e {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Object(o) => ["message", "detail", "error"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(|m| m.as_str()).map(str::to_string))
+            .or_else(|| Some(e.to_string())),
+        _ => None,
+    };
+    if let Some(errors) = v.pointer("/meta/errors").and_then(|e| e.as_array()) {
+        let texts: Vec<String> = errors.iter().filter_map(as_text).collect();
+        if !texts.is_empty() {
+            return Some(texts.join("; "));
+        }
+    }
+    ["message", "error", "detail"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(as_text))
+}
+
+fn describe_network_error(e: &reqwest::Error, key: &WriteKey) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "connection failed"
+    };
+    // The innermost cause says the most ("connection reset by peer"); the URL holds no key,
+    // but redact anyway: this text comes from outside.
+    let mut source: &dyn std::error::Error = e;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    sanitize(&key.redact(&format!("{what}: {source}")), 300)
+}
+
+fn compress(body: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::fast(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(body);
+    enc.finish().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        for attempt in 1..20 {
+            let d = backoff(attempt);
+            let full = FIRST_BACKOFF
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(MAX_BACKOFF);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("100000"));
+        assert_eq!(parse_retry_after(&h), Some(MAX_RETRY_AFTER));
+        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_str(&soon).unwrap());
+        let d = parse_retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(28) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn server_messages_are_extracted() {
+        assert_eq!(
+            extract_message(r#"{"meta":{"errors":["bad userId",{"message":"bad event"}]}}"#)
+                .unwrap(),
+            "bad userId; bad event"
+        );
+        assert_eq!(extract_message(r#"{"message":"nope"}"#).unwrap(), "nope");
+        assert_eq!(extract_message("<html>"), None);
+    }
+}

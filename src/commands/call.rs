@@ -1,0 +1,238 @@
+//! The six single calls (track, identify, page, screen, group, alias): build
+//! the envelope from `--file` and flags, check it, then print it (dry run) or send it.
+
+use serde_json::{json, Map, Value};
+
+use crate::cli::{CallArgs, ExtrasArgs};
+use crate::client::Client;
+use crate::envelope::{self, CallType, Fill, SENT_AT_BYTES};
+use crate::error::{Error, Result};
+use crate::input;
+use crate::items::Item;
+use crate::timestamp;
+use crate::Context;
+
+/// What one subcommand contributes beyond the shared flags.
+pub struct CallSpec<'a> {
+    pub call_type: CallType,
+    /// Scalar fields from positional arguments and flags (`event`, `name`, `groupId`, ...).
+    pub fields: Vec<(&'static str, Option<String>)>,
+    /// Items and the object they go into (`properties` or `traits`).
+    pub items: Option<(&'static str, &'a [Item])>,
+}
+
+pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
+    let mut call = build(ctx, &spec, args)?;
+    let mut new_id = || uuid::Uuid::new_v4().to_string();
+    let now = timestamp::now();
+    let mut fill = Fill {
+        now: &now,
+        message_id: &mut new_id,
+        force_library: true,
+    };
+    envelope::complete(&mut call, &mut fill).map_err(|e| {
+        Error::usage(format!(
+            "cannot send this {} call: {}",
+            spec.call_type, e.message
+        ))
+    })?;
+
+    let json = serde_json::to_string(&call).map_err(|e| Error::Internal(e.to_string()))?;
+    envelope::check_size(json.len() + SENT_AT_BYTES).map_err(|e| {
+        Error::usage(format!(
+            "cannot send this {} call: {}",
+            spec.call_type, e.message
+        ))
+    })?;
+    let message_id = call["messageId"].as_str().unwrap_or_default().to_string();
+
+    if args.dry_run {
+        call.insert("sentAt".into(), Value::String(timestamp::now()));
+        let text = if ctx.stdout_is_terminal {
+            serde_json::to_string_pretty(&call)
+        } else {
+            serde_json::to_string(&call)
+        };
+        println!("{}", text.map_err(|e| Error::Internal(e.to_string()))?);
+        return Ok(());
+    }
+
+    let client = Client::new(&ctx.settings, ctx.report)?;
+    let path = format!("/{}", spec.call_type);
+    let make_body = |sent_at: &str| with_sent_at(&json, sent_at);
+    let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &|_| {}))?;
+    let delivered = delivered.map_err(|e| e.into_error())?;
+
+    if ctx.report.json {
+        let result = json!({
+            "ok": true,
+            "type": spec.call_type.as_str(),
+            "messageId": message_id,
+            "status": delivered.status,
+            "attempts": delivered.attempts,
+        });
+        println!("{result}");
+    } else if !ctx.report.quiet {
+        println!("{message_id}");
+    }
+    Ok(())
+}
+
+/// `{...}` + `sentAt` without parsing the call again.
+fn with_sent_at(json: &str, sent_at: &str) -> Vec<u8> {
+    let mut body = String::with_capacity(json.len() + SENT_AT_BYTES);
+    body.push_str(&json[..json.len() - 1]);
+    body.push_str(",\"sentAt\":\"");
+    body.push_str(sent_at);
+    body.push_str("\"}");
+    body.into_bytes()
+}
+
+/// `--file` first, then the flags over it, then the identity fallbacks.
+fn build(ctx: &Context, spec: &CallSpec, args: &CallArgs) -> Result<Map<String, Value>> {
+    let mut call = match &args.file {
+        Some(path) => read_call_file(path)?,
+        None => Map::new(),
+    };
+    let type_name = spec.call_type.as_str();
+    match call.get("type") {
+        Some(Value::String(t)) if t == type_name => {}
+        None => {}
+        Some(other) => {
+            return Err(Error::usage(format!(
+                "{}: the file's \"type\" is {other} but the command is {type_name}",
+                input::display_name(args.file.as_deref().unwrap_or("-".as_ref()))
+            )))
+        }
+    }
+    call.insert("type".into(), Value::String(type_name.into()));
+
+    for (field, value) in &spec.fields {
+        if let Some(value) = value {
+            call.insert(field.to_string(), Value::String(value.clone()));
+        }
+    }
+    if let Some((field, items)) = spec.items {
+        insert_items(&mut call, field, items)?;
+    }
+    apply_extras(&mut call, &args.extras)?;
+
+    let identity = &args.identity;
+    if let Some(id) = &identity.user_id {
+        call.insert("userId".into(), Value::String(id.clone()));
+    }
+    if let Some(id) = &identity.anonymous_id {
+        call.insert("anonymousId".into(), Value::String(id.clone()));
+    }
+    let has_identity = |c: &Map<String, Value>| {
+        ["userId", "anonymousId"]
+            .iter()
+            .any(|k| c.get(*k).is_some_and(|v| !v.is_null()))
+    };
+    if !has_identity(&call) {
+        if let Some(id) = &ctx.settings.user_id {
+            call.insert("userId".into(), Value::String(id.clone()));
+        }
+        if let Some(id) = &ctx.settings.anonymous_id {
+            call.insert("anonymousId".into(), Value::String(id.clone()));
+        }
+    }
+    // Alias names people explicitly; a machine id would merge the wrong person.
+    if !has_identity(&call) && spec.call_type != CallType::Alias {
+        let id = crate::config::machine_anonymous_id(&ctx.settings.config_path, &ctx.report)?;
+        call.insert("anonymousId".into(), Value::String(id));
+    }
+
+    if let Some(ts) = &args.timestamp {
+        let ts = timestamp::normalize(ts.trim()).ok_or_else(|| {
+            Error::usage(format!(
+                "--timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found '{ts}'"
+            ))
+        })?;
+        call.insert("timestamp".into(), Value::String(ts));
+        call.remove("originalTimestamp");
+    }
+    if let Some(id) = &args.message_id {
+        call.insert("messageId".into(), Value::String(id.clone()));
+    }
+    Ok(call)
+}
+
+fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
+    let name = input::display_name(path);
+    let text = input::read_to_string(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Error::usage(format!(
+            "{name}:{}:{}: invalid JSON: {}",
+            e.line(),
+            e.column(),
+            input::json_error_message(&e)
+        ))
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(Error::usage(format!(
+            "{name}: expected a JSON object (one call), found {}",
+            input::json_kind(&other)
+        ))),
+    }
+}
+
+/// Writes items into `call[field]`, which must be an object if present.
+pub fn insert_items(call: &mut Map<String, Value>, field: &str, items: &[Item]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let target = call
+        .entry(field)
+        .or_insert_with(|| Value::Object(Map::new()));
+    if target.is_null() {
+        *target = Value::Object(Map::new());
+    }
+    let Value::Object(target) = target else {
+        return Err(Error::usage(format!(
+            "'{field}' must be an object, found {}",
+            input::json_kind(target)
+        )));
+    };
+    for item in items {
+        item.insert_into(target).map_err(Error::usage)?;
+    }
+    Ok(())
+}
+
+/// `--context` and `--integration` items, shared with `batch`.
+pub fn apply_extras(call: &mut Map<String, Value>, extras: &ExtrasArgs) -> Result<()> {
+    insert_items(call, "context", &extras.context)?;
+    check_integration_items(&extras.integrations)?;
+    insert_items(call, "integrations", &extras.integrations)
+}
+
+/// `--integration NAME=true|false` (or `NAME:={...}` for settings objects).
+pub fn check_integration_items(items: &[Item]) -> Result<()> {
+    for item in items {
+        let ok = item.path.len() == 1
+            && (item.value.is_boolean() || (item.raw_json && item.value.is_object()));
+        if !ok {
+            return Err(Error::usage(format!(
+                "--integration '{}': expected NAME=true or NAME=false",
+                item.raw
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sent_at_is_appended_as_last_field() {
+        let body = with_sent_at(r#"{"type":"track"}"#, "2026-11-28T15:01:30.212Z");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["sentAt"], "2026-11-28T15:01:30.212Z");
+        assert_eq!(body.len(), r#"{"type":"track"}"#.len() + SENT_AT_BYTES);
+    }
+}

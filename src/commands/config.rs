@@ -1,0 +1,203 @@
+//! `cio config`: create the file, set, get and unset values, list profiles, print the path.
+//! Only `init`, `set` and `unset` write; the write key never comes from an argument.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use crate::cli::{ConfigAction, GlobalArgs};
+use crate::config::{self, ConfigFile, Profile, PROFILE_KEYS};
+use crate::error::{Error, Result};
+use crate::output::Reporter;
+use crate::secret::WriteKey;
+
+pub struct ConfigContext<'a> {
+    pub path: &'a Path,
+    pub file: ConfigFile,
+    pub profile: String,
+    pub global: &'a GlobalArgs,
+    pub report: Reporter,
+}
+
+pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
+    match action {
+        ConfigAction::Path => println!("{}", ctx.path.display()),
+        ConfigAction::Get { key } => get(&ctx, key)?,
+        ConfigAction::List => list(&ctx),
+        ConfigAction::Init { force } => init(&mut ctx, *force)?,
+        ConfigAction::Set { key, value } => set(&mut ctx, key, value.as_deref())?,
+        ConfigAction::Unset { key } => {
+            if key == "default_profile" {
+                ctx.file.default_profile = None;
+            } else {
+                profile_mut(&mut ctx).set(key, None)?;
+            }
+            config::save(ctx.path, &ctx.file)?;
+            ctx.report.info(format!("unset {key} in {}", where_(&ctx)));
+        }
+    }
+    Ok(())
+}
+
+fn where_(ctx: &ConfigContext) -> String {
+    format!("profile '{}' of {}", ctx.profile, ctx.path.display())
+}
+
+fn profile_mut<'a>(ctx: &'a mut ConfigContext) -> &'a mut Profile {
+    ctx.file.profiles.entry(ctx.profile.clone()).or_default()
+}
+
+fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
+    let value = if key == "default_profile" {
+        ctx.file.default_profile.clone()
+    } else {
+        let profile = ctx
+            .file
+            .profiles
+            .get(&ctx.profile)
+            .cloned()
+            .unwrap_or_default();
+        let value = profile.get(key)?;
+        if key == "write_key" {
+            value.as_deref().and_then(WriteKey::new).map(|k| k.masked())
+        } else {
+            value
+        }
+    };
+    match value {
+        Some(v) => {
+            println!("{v}");
+            Ok(())
+        }
+        None => Err(Error::NotSet(format!(
+            "{key} is not set in {}",
+            where_(ctx)
+        ))),
+    }
+}
+
+fn list(ctx: &ConfigContext) {
+    let default = ctx
+        .file
+        .default_profile
+        .as_deref()
+        .unwrap_or(config::DEFAULT_PROFILE);
+    if ctx.report.json {
+        let mut profiles = Map::new();
+        for (name, profile) in &ctx.file.profiles {
+            profiles.insert(
+                name.clone(),
+                Value::Object(
+                    shown_values(profile)
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), Value::String(v)))
+                        .collect(),
+                ),
+            );
+        }
+        println!(
+            "{}",
+            json!({"path": ctx.path.display().to_string(), "default_profile": default, "profiles": profiles})
+        );
+        return;
+    }
+    if ctx.file.profiles.is_empty() {
+        ctx.report.info(format!(
+            "no profiles in {} (create one with `cio config init`)",
+            ctx.path.display()
+        ));
+    }
+    for (name, profile) in &ctx.file.profiles {
+        let mark = if name == default { " (default)" } else { "" };
+        println!("[{name}]{mark}");
+        for (key, value) in shown_values(profile) {
+            println!("  {key} = {value}");
+        }
+    }
+}
+
+/// The set values of a profile, write key masked.
+fn shown_values(profile: &Profile) -> Vec<(&'static str, String)> {
+    PROFILE_KEYS
+        .iter()
+        .filter_map(|key| {
+            let value = profile.get(key).ok().flatten()?;
+            let value = if *key == "write_key" {
+                WriteKey::new(&value)
+                    .map(|k| k.masked())
+                    .unwrap_or_default()
+            } else {
+                value
+            };
+            Some((*key, value))
+        })
+        .collect()
+}
+
+fn set(ctx: &mut ConfigContext, key: &str, value: Option<&str>) -> Result<()> {
+    match (key, value) {
+        ("write_key", Some(_)) => {
+            return Err(Error::usage(
+                "config set write_key takes no value argument (it would land in shell history): pipe it on stdin, or type it at the prompt",
+            ))
+        }
+        ("write_key", None) => {
+            let key = read_secret("Write key (input hidden): ")?
+                .ok_or_else(|| Error::usage("no write key given on stdin"))?;
+            profile_mut(ctx).write_key = Some(key.expose().to_string());
+        }
+        (_, None) => return Err(Error::usage(format!("config set {key} needs a value"))),
+        ("default_profile", Some(v)) => ctx.file.default_profile = Some(v.to_string()),
+        (key, Some(v)) => profile_mut(ctx).set(key, Some(v))?,
+    }
+    config::save(ctx.path, &ctx.file)?;
+    ctx.report.info(format!("set {key} in {}", where_(ctx)));
+    Ok(())
+}
+
+fn init(ctx: &mut ConfigContext, force: bool) -> Result<()> {
+    if ctx.file.profiles.contains_key(&ctx.profile) && !force {
+        return Err(Error::usage(format!(
+            "{} already exists (use --force to replace it, or `cio config set`)",
+            where_(ctx)
+        )));
+    }
+    let mut profile = Profile {
+        region: ctx.global.region,
+        endpoint: ctx.global.endpoint.clone(),
+        timeout: ctx.global.timeout,
+        retries: ctx.global.retries,
+        ..Profile::default()
+    };
+    profile.write_key =
+        read_secret("Write key (input hidden, Enter to skip): ")?.map(|k| k.expose().to_string());
+    let has_key = profile.write_key.is_some();
+    ctx.file.profiles.insert(ctx.profile.clone(), profile);
+    config::save(ctx.path, &ctx.file)?;
+    ctx.report.info(format!(
+        "created {}{}",
+        where_(ctx),
+        if has_key {
+            ""
+        } else {
+            " without a write key (add one with `cio config set write_key`)"
+        }
+    ));
+    Ok(())
+}
+
+/// The key from a hidden prompt on a terminal, or from stdin otherwise.
+fn read_secret(prompt: &str) -> Result<Option<WriteKey>> {
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).map_err(|e| Error::io("cannot read the key", &e))?
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io("cannot read the key from stdin", &e))?;
+        text
+    };
+    Ok(WriteKey::new(&text))
+}

@@ -1,0 +1,78 @@
+//! One module per subcommand; `dispatch` is the table that routes to them.
+
+pub mod batch;
+pub mod call;
+pub mod config;
+pub mod generate;
+
+use crate::cli::Command;
+use crate::envelope::CallType;
+use crate::error::Result;
+use crate::Context;
+use call::CallSpec;
+
+pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
+    let own = |v: &Option<String>| v.clone();
+    match command {
+        Command::Track { event, props, call } => {
+            let spec = CallSpec {
+                call_type: CallType::Track,
+                fields: vec![("event", own(event))],
+                items: Some(("properties", props)),
+            };
+            call::run(ctx, spec, call)
+        }
+        Command::Identify { traits, call } => {
+            let spec = CallSpec {
+                call_type: CallType::Identify,
+                fields: vec![],
+                items: Some(("traits", traits)),
+            };
+            call::run(ctx, spec, call)
+        }
+        Command::Page {
+            name,
+            category,
+            props,
+            call,
+        } => {
+            let spec = CallSpec {
+                call_type: CallType::Page,
+                fields: vec![("name", own(name)), ("category", own(category))],
+                items: Some(("properties", props)),
+            };
+            call::run(ctx, spec, call)
+        }
+        Command::Screen { name, props, call } => {
+            let spec = CallSpec {
+                call_type: CallType::Screen,
+                fields: vec![("name", own(name))],
+                items: Some(("properties", props)),
+            };
+            call::run(ctx, spec, call)
+        }
+        Command::Group {
+            group_id,
+            traits,
+            call,
+        } => {
+            let spec = CallSpec {
+                call_type: CallType::Group,
+                fields: vec![("groupId", own(group_id))],
+                items: Some(("traits", traits)),
+            };
+            call::run(ctx, spec, call)
+        }
+        Command::Alias { previous_id, call } => {
+            let spec = CallSpec {
+                call_type: CallType::Alias,
+                fields: vec![("previousId", own(previous_id))],
+                items: None,
+            };
+            call::run(ctx, spec, call)
+        }
+        Command::Batch(args) => batch::run(ctx, args),
+        // Handled before settings are resolved (they need no config).
+        Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
+    }
+}

@@ -1,0 +1,375 @@
+//! The TOML config file: where it lives, its profiles, and writing it safely.
+//!
+//! ```toml
+//! default_profile = "prod"
+//! [profiles.prod]
+//! write_key = "..."
+//! region = "eu"
+//! ```
+//! Reading never writes. Writing goes to a temporary file created 0600 in a
+//! 0700 directory, synced, then renamed over the old file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::Region;
+use crate::error::{describe_io, Error, Result};
+
+pub const DEFAULT_PROFILE: &str = "default";
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// One `[profiles.NAME]` table. Every field is optional; flags and the environment win.
+#[derive(Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anonymous_id: Option<String>,
+    /// Seconds per HTTP attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+}
+
+// Written by hand so that `{:?}` of a profile can never show the key.
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("write_key", &self.write_key.as_ref().map(|_| "REDACTED"))
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("user_id", &self.user_id)
+            .field("anonymous_id", &self.anonymous_id)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .finish()
+    }
+}
+
+/// The keys `cio config set/get/unset` accept, in the order `list` shows them.
+pub const PROFILE_KEYS: [&str; 7] = [
+    "write_key",
+    "region",
+    "endpoint",
+    "user_id",
+    "anonymous_id",
+    "timeout",
+    "retries",
+];
+
+impl Profile {
+    /// The value of `key` as text (the raw key for write_key: callers mask it).
+    pub fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(match key {
+            "write_key" => self.write_key.clone(),
+            "region" => self.region.map(|r| region_name(r).to_string()),
+            "endpoint" => self.endpoint.clone(),
+            "user_id" => self.user_id.clone(),
+            "anonymous_id" => self.anonymous_id.clone(),
+            "timeout" => self.timeout.map(|t| t.to_string()),
+            "retries" => self.retries.map(|r| r.to_string()),
+            _ => return Err(unknown_key(key)),
+        })
+    }
+
+    /// Sets (`Some`) or removes (`None`) a value, checking its form.
+    pub fn set(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        let bad = |what: &str| Error::usage(format!("{key}: expected {what}"));
+        match key {
+            "write_key" => self.write_key = value.map(str::to_string),
+            "region" => {
+                self.region = value
+                    .map(|v| parse_region(v).ok_or_else(|| bad("us or eu")))
+                    .transpose()?
+            }
+            "endpoint" => self.endpoint = value.map(str::to_string),
+            "user_id" => self.user_id = value.map(str::to_string),
+            "anonymous_id" => self.anonymous_id = value.map(str::to_string),
+            "timeout" => {
+                self.timeout = value
+                    .map(|v| parse_timeout(v).ok_or_else(|| bad("a number of seconds > 0")))
+                    .transpose()?
+            }
+            "retries" => {
+                self.retries = value
+                    .map(|v| v.parse().map_err(|_| bad("a whole number")))
+                    .transpose()?
+            }
+            _ => return Err(unknown_key(key)),
+        }
+        Ok(())
+    }
+}
+
+fn unknown_key(key: &str) -> Error {
+    Error::usage(format!(
+        "unknown config key '{key}' (known: {}, default_profile)",
+        PROFILE_KEYS.join(", ")
+    ))
+}
+
+pub fn region_name(region: Region) -> &'static str {
+    match region {
+        Region::Us => "us",
+        Region::Eu => "eu",
+    }
+}
+
+pub fn parse_region(text: &str) -> Option<Region> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "us" => Some(Region::Us),
+        "eu" => Some(Region::Eu),
+        _ => None,
+    }
+}
+
+pub fn parse_timeout(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && *t > 0.0 && *t <= 3600.0)
+}
+
+/// `$XDG_CONFIG_HOME/cio/config.toml` on Linux, the platform's config dir elsewhere.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|dir| dir.join("cio").join("config.toml"))
+}
+
+/// What reading the file found, plus a warning to show when it is readable by others.
+pub struct Loaded {
+    pub file: ConfigFile,
+    pub exists: bool,
+    pub warning: Option<String>,
+}
+
+/// Reads and parses the file. A missing file is an empty config.
+pub fn load(path: &Path) -> Result<Loaded> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Loaded {
+                file: ConfigFile::default(),
+                exists: false,
+                warning: None,
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(Error::usage(format!(
+                "{}: config file is not valid UTF-8",
+                path.display()
+            )))
+        }
+        Err(e) => {
+            return Err(Error::usage(format!(
+                "{}: cannot read config file: {}",
+                path.display(),
+                describe_io(&e)
+            )))
+        }
+    };
+    let file = parse(&text).map_err(|msg| Error::usage(format!("{}:{msg}", path.display())))?;
+    Ok(Loaded {
+        file,
+        exists: true,
+        warning: permission_warning(path),
+    })
+}
+
+/// Parses TOML text; the error is `LINE:COL: message` on one line.
+pub fn parse(text: &str) -> std::result::Result<ConfigFile, String> {
+    toml::from_str::<ConfigFile>(text).map_err(|e| {
+        let (line, col) = e
+            .span()
+            .map(|span| line_col(text, span.start))
+            .unwrap_or((1, 1));
+        let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("{line}:{col}: invalid config: {message}")
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(unix)]
+fn permission_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "warning: {} is accessible by other users (mode {mode:03o}); it may hold a write key: run chmod 600 {}",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn permission_warning(_path: &Path) -> Option<String> {
+    None
+}
+
+/// Writes the config atomically: 0700 directory, 0600 temporary file, fsync, rename.
+pub fn save(path: &Path, file: &ConfigFile) -> Result<()> {
+    let text = toml::to_string_pretty(file).map_err(|e| Error::Internal(e.to_string()))?;
+    write_private(path, text.as_bytes())
+}
+
+/// Creates `path` (and its directory) readable by the owner only, atomically.
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let dir = dir.unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("config");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = open_private(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(format!("cannot write {}", path.display()), &e)
+    })
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .and_then(|_| fs::set_permissions(dir, fs::Permissions::from_mode(0o700)))
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))
+}
+
+#[cfg(unix)]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // The mode is given at creation, so the file is never readable by others,
+    // whatever the umask; the umask can only remove bits.
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// The anonymous id single calls fall back on when no identity is configured:
+/// generated once and kept beside the config file, so calls from this machine
+/// stay one (anonymous) person.
+pub fn machine_anonymous_id(
+    config_path: &Path,
+    report: &crate::output::Reporter,
+) -> Result<String> {
+    let path = config_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("anonymous_id");
+    if let Ok(text) = fs::read_to_string(&path) {
+        let id = text.trim();
+        if !id.is_empty() && id.len() <= 100 {
+            return Ok(id.to_string());
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Err(e) = write_private(&path, id.as_bytes()) {
+        report.warn(format!("cannot keep the generated anonymous id: {e}"));
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_profiles() {
+        let file = parse(
+            "default_profile = \"eu\"\n[profiles.eu]\nwrite_key = \"k\"\nregion = \"eu\"\ntimeout = 2.5\n",
+        )
+        .unwrap();
+        assert_eq!(file.default_profile.as_deref(), Some("eu"));
+        let eu = &file.profiles["eu"];
+        assert_eq!(eu.region, Some(Region::Eu));
+        assert_eq!(eu.timeout, Some(2.5));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_toml_are_one_line_errors_with_position() {
+        let err = parse("[profiles.a]\nwrite_kee = \"x\"\n").unwrap_err();
+        assert!(
+            err.starts_with("2:1: invalid config: unknown field `write_kee`"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+        let err = parse("this is not toml").unwrap_err();
+        assert!(err.starts_with("1:"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn debug_of_profile_hides_the_key() {
+        let p = Profile {
+            write_key: Some("supersecret".into()),
+            ..Profile::default()
+        };
+        assert!(!format!("{p:?}").contains("supersecret"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_creates_private_file_and_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("nested/cio/config.toml");
+        save(&path, &ConfigFile::default()).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+    }
+}

@@ -1,0 +1,96 @@
+//! The one error type of cio and the one place that maps errors to exit codes.
+
+use std::fmt;
+
+/// Process exit codes, documented in the README and in `cio --help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Delivered, or a dry run that found nothing wrong.
+    Ok = 0,
+    /// Unexpected failure: I/O, internal error.
+    Failure = 1,
+    /// Usage error or invalid input (our own validation, or a 400 from the server).
+    Usage = 2,
+    /// No write key configured, or the server answered 401.
+    Auth = 3,
+    /// The server answered 403.
+    Forbidden = 4,
+    /// Network failure or retryable errors that outlasted the retries.
+    Undelivered = 5,
+    /// Some calls were delivered, others were rejected or undeliverable (`batch`).
+    Partial = 6,
+    /// Interrupted by Ctrl-C.
+    Interrupted = 130,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Every failure cio reports. The `Display` text is the one-line message the user sees.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Auth(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Undelivered(String),
+    /// Already reported in full (a batch summary): only the exit code is left to give.
+    #[error("")]
+    Reported(ExitCode),
+    #[error("interrupted")]
+    Interrupted,
+    /// A value asked for (`cio config get`) that is not there.
+    #[error("{0}")]
+    NotSet(String),
+    #[error("{0}")]
+    Io(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn usage(msg: impl fmt::Display) -> Self {
+        Error::Usage(msg.to_string())
+    }
+
+    pub fn io(what: impl fmt::Display, err: &std::io::Error) -> Self {
+        Error::Io(format!("{what}: {}", describe_io(err)))
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) => ExitCode::Usage,
+            Error::Auth(_) => ExitCode::Auth,
+            Error::Forbidden(_) => ExitCode::Forbidden,
+            Error::Undelivered(_) => ExitCode::Undelivered,
+            Error::Reported(code) => *code,
+            Error::Interrupted => ExitCode::Interrupted,
+            Error::NotSet(_) | Error::Io(_) | Error::Internal(_) => ExitCode::Failure,
+        }
+    }
+}
+
+/// `std::io::Error`'s Display adds "(os error 2)"; users want the plain reason.
+pub fn describe_io(err: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match err.kind() {
+        NotFound => "no such file or directory".into(),
+        PermissionDenied => "permission denied".into(),
+        IsADirectory => "is a directory".into(),
+        _ => {
+            let text = err.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,77 @@
+//! The write key: a type that cannot be printed by accident.
+//!
+//! It has no `Display`, its `Debug` is redacted, and `expose()` marks the few
+//! places (the Authorization header, the config file) that need the raw value.
+
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct WriteKey(String);
+
+impl WriteKey {
+    /// Trims surrounding whitespace (a key pasted with a newline is still the key).
+    /// Returns `None` for an empty key.
+    pub fn new(raw: &str) -> Option<Self> {
+        let key = raw.trim();
+        (!key.is_empty()).then(|| WriteKey(key.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A form safe to show: the last four characters of a long key, nothing of a short one.
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() >= 16 {
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            format!("****{tail}")
+        } else {
+            "****".to_string()
+        }
+    }
+
+    /// Removes every occurrence of the key (and of its Basic-auth encoding) from text
+    /// that came from outside, such as a server's error message.
+    pub fn redact(&self, text: &str) -> String {
+        let basic = basic_auth_token(self);
+        text.replace(&self.0, "REDACTED")
+            .replace(&basic, "REDACTED")
+    }
+}
+
+impl fmt::Debug for WriteKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WriteKey(REDACTED)")
+    }
+}
+
+/// `base64("KEY:")`, the credentials part of the Basic Authorization header.
+pub fn basic_auth_token(key: &WriteKey) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_mask_hide_the_key() {
+        let key = WriteKey::new(" wk_live_abcdefghijkl1234\n").unwrap();
+        assert_eq!(key.expose(), "wk_live_abcdefghijkl1234");
+        assert_eq!(format!("{key:?}"), "WriteKey(REDACTED)");
+        assert_eq!(key.masked(), "****1234");
+        assert_eq!(WriteKey::new("short").unwrap().masked(), "****");
+        assert!(WriteKey::new("  ").is_none());
+    }
+
+    #[test]
+    fn redact_removes_raw_and_encoded_key() {
+        let key = WriteKey::new("secret-key").unwrap();
+        let token = basic_auth_token(&key);
+        assert_eq!(token, "c2VjcmV0LWtleTo=");
+        let text = format!("bad key secret-key (Basic {token})");
+        assert_eq!(key.redact(&text), "bad key REDACTED (Basic REDACTED)");
+    }
+}

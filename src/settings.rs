@@ -1,0 +1,297 @@
+//! Flags > environment > config profile > built-in defaults, resolved once into
+//! an immutable `Settings`. Nothing else in cio reads the environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::cli::{GlobalArgs, Region};
+use crate::config::{self, ConfigFile, Profile, DEFAULT_PROFILE};
+use crate::error::{Error, Result};
+use crate::secret::WriteKey;
+
+pub const US_ENDPOINT: &str = "https://cdp.customer.io/v1";
+pub const EU_ENDPOINT: &str = "https://cdp-eu.customer.io/v1";
+const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
+const DEFAULT_RETRIES: u32 = 5;
+
+/// How settings read the environment: the process's in `main`, a map in tests.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub write_key: Option<WriteKey>,
+    /// Base URL as configured; checked by [`Settings::endpoint_url`] only when sending.
+    pub endpoint: String,
+    pub allow_insecure_http: bool,
+    pub timeout: Duration,
+    pub retries: u32,
+    /// Identity defaults from the environment or the profile (not from flags).
+    pub user_id: Option<String>,
+    pub anonymous_id: Option<String>,
+    pub profile_name: String,
+    pub config_path: PathBuf,
+}
+
+/// Where the config file is, and whether the user named it (then it must exist).
+pub fn config_location(global: &GlobalArgs, env: EnvLookup) -> Result<(PathBuf, bool)> {
+    if let Some(path) = &global.config {
+        return Ok((path.clone(), true));
+    }
+    if let Some(path) = env("CIO_CONFIG").filter(|p| !p.is_empty()) {
+        return Ok((PathBuf::from(path), true));
+    }
+    config::default_path().map(|p| (p, false)).ok_or_else(|| {
+        Error::usage("cannot find a config directory: set CIO_CONFIG or pass --config")
+    })
+}
+
+/// The profile that flags, environment and the file select.
+pub fn profile_name(global: &GlobalArgs, env: EnvLookup, file: &ConfigFile) -> String {
+    global
+        .profile
+        .clone()
+        .or_else(|| env("CIO_PROFILE").filter(|p| !p.is_empty()))
+        .or_else(|| file.default_profile.clone())
+        .unwrap_or_else(|| DEFAULT_PROFILE.to_string())
+}
+
+impl Settings {
+    pub fn resolve(
+        global: &GlobalArgs,
+        env: EnvLookup,
+        file: &ConfigFile,
+        config_path: PathBuf,
+    ) -> Result<Settings> {
+        let env_var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let profile_name = profile_name(global, env, file);
+        let profile = match file.profiles.get(&profile_name) {
+            Some(p) => p.clone(),
+            // The implicit default profile may be absent; a named one must exist.
+            None if profile_name == DEFAULT_PROFILE && global.profile.is_none() => {
+                Profile::default()
+            }
+            None => {
+                let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+                return Err(Error::usage(format!(
+                    "profile '{profile_name}' not found in {} (profiles: {})",
+                    config_path.display(),
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        };
+
+        let write_key = global
+            .write_key
+            .as_deref()
+            .and_then(WriteKey::new)
+            .or_else(|| env_var("CIO_WRITE_KEY").as_deref().and_then(WriteKey::new))
+            .or_else(|| profile.write_key.as_deref().and_then(WriteKey::new));
+
+        let env_region = match env_var("CIO_REGION") {
+            Some(r) => Some(config::parse_region(&r).ok_or_else(|| {
+                Error::usage(format!("CIO_REGION: expected us or eu, found '{r}'"))
+            })?),
+            None => None,
+        };
+        // At each level an endpoint beats a region; a higher level beats both.
+        let endpoint = global
+            .endpoint
+            .clone()
+            .or_else(|| global.region.map(region_endpoint))
+            .or_else(|| env_var("CIO_ENDPOINT"))
+            .or_else(|| env_region.map(region_endpoint))
+            .or_else(|| profile.endpoint.clone())
+            .or_else(|| profile.region.map(region_endpoint))
+            .unwrap_or_else(|| US_ENDPOINT.to_string());
+
+        let timeout = match global.timeout {
+            Some(t) => Some(check_timeout(t, "--timeout")?),
+            None => match env_var("CIO_TIMEOUT") {
+                Some(t) => Some(config::parse_timeout(&t).ok_or_else(|| {
+                    Error::usage(format!("CIO_TIMEOUT: expected seconds > 0, found '{t}'"))
+                })?),
+                None => profile.timeout,
+            },
+        }
+        .unwrap_or(DEFAULT_TIMEOUT_SECS);
+
+        let retries = match global.retries {
+            Some(r) => r,
+            None => match env_var("CIO_RETRIES") {
+                Some(r) => r.trim().parse().map_err(|_| {
+                    Error::usage(format!("CIO_RETRIES: expected a whole number, found '{r}'"))
+                })?,
+                None => profile.retries.unwrap_or(DEFAULT_RETRIES),
+            },
+        };
+
+        Ok(Settings {
+            write_key,
+            endpoint,
+            allow_insecure_http: global.allow_insecure_http,
+            timeout: Duration::from_secs_f64(timeout),
+            retries,
+            user_id: env_var("CIO_USER_ID").or(profile.user_id.clone()),
+            anonymous_id: env_var("CIO_ANONYMOUS_ID").or(profile.anonymous_id.clone()),
+            profile_name,
+            config_path,
+        })
+    }
+
+    /// The key, or the authentication error that tells how to configure one.
+    pub fn require_write_key(&self) -> Result<&WriteKey> {
+        self.write_key.as_ref().ok_or_else(|| {
+            Error::Auth(
+                "no write key: set CIO_WRITE_KEY, or run `cio config set write_key` (reads it from stdin)"
+                    .into(),
+            )
+        })
+    }
+
+    /// The endpoint as a URL without a trailing slash, refusing plain HTTP to
+    /// anything but loopback unless the user allowed it: the key would travel in clear.
+    pub fn endpoint_url(&self) -> Result<String> {
+        let url = Url::parse(self.endpoint.trim())
+            .map_err(|e| Error::usage(format!("endpoint '{}': {e}", self.endpoint)))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::usage(
+                "endpoint: credentials in the URL are not allowed; use the write key",
+            ));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) || self.allow_insecure_http => {}
+            "http" => {
+                return Err(Error::usage(format!(
+                    "endpoint '{url}': refusing plain http to a non-loopback host, the write key would travel in clear; use https or pass --allow-insecure-http"
+                )))
+            }
+            other => return Err(Error::usage(format!("endpoint '{url}': unsupported scheme '{other}'"))),
+        }
+        Ok(url.as_str().trim_end_matches('/').to_string())
+    }
+}
+
+fn region_endpoint(region: Region) -> String {
+    match region {
+        Region::Us => US_ENDPOINT,
+        Region::Eu => EU_ENDPOINT,
+    }
+    .to_string()
+}
+
+fn check_timeout(t: f64, flag: &str) -> Result<f64> {
+    config::parse_timeout(&t.to_string()).ok_or_else(|| {
+        Error::usage(format!(
+            "{flag}: expected seconds > 0 and at most 3600, found {t}"
+        ))
+    })
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve(global: &GlobalArgs, env: &[(&str, &str)], toml: &str) -> Result<Settings> {
+        let vars: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = move |k: &str| vars.get(k).cloned();
+        let file = config::parse(toml).unwrap();
+        Settings::resolve(global, &lookup, &file, PathBuf::from("/x/config.toml"))
+    }
+
+    const FILE: &str = "default_profile = \"p\"\n[profiles.p]\nwrite_key = \"from-profile\"\nendpoint = \"http://127.0.0.1:9/v1\"\nuser_id = \"profile-user\"\ntimeout = 3\n[profiles.q]\nregion = \"eu\"\n";
+
+    #[test]
+    fn flag_beats_env_beats_profile_beats_default() {
+        let s = resolve(&GlobalArgs::default(), &[], FILE).unwrap();
+        assert_eq!(s.write_key.unwrap().expose(), "from-profile");
+        assert_eq!(s.endpoint, "http://127.0.0.1:9/v1");
+        assert_eq!(s.timeout, Duration::from_secs(3));
+        assert_eq!(s.user_id.as_deref(), Some("profile-user"));
+
+        let env = [
+            ("CIO_WRITE_KEY", "from-env"),
+            ("CIO_ENDPOINT", "https://env/v1"),
+            ("CIO_USER_ID", "env-user"),
+        ];
+        let s = resolve(&GlobalArgs::default(), &env, FILE).unwrap();
+        assert_eq!(s.write_key.unwrap().expose(), "from-env");
+        assert_eq!(s.endpoint, "https://env/v1");
+        assert_eq!(s.user_id.as_deref(), Some("env-user"));
+
+        let flags = GlobalArgs {
+            write_key: Some("from-flag".into()),
+            region: Some(Region::Eu),
+            timeout: Some(1.5),
+            ..GlobalArgs::default()
+        };
+        let s = resolve(&flags, &env, FILE).unwrap();
+        assert_eq!(s.write_key.unwrap().expose(), "from-flag");
+        assert_eq!(s.endpoint, EU_ENDPOINT);
+        assert_eq!(s.timeout, Duration::from_millis(1500));
+
+        let s = resolve(&GlobalArgs::default(), &[], "").unwrap();
+        assert!(s.write_key.is_none());
+        assert_eq!(s.endpoint, US_ENDPOINT);
+        assert_eq!(s.retries, DEFAULT_RETRIES);
+    }
+
+    #[test]
+    fn profile_selection() {
+        let s = resolve(&GlobalArgs::default(), &[("CIO_PROFILE", "q")], FILE).unwrap();
+        assert_eq!(s.profile_name, "q");
+        assert_eq!(s.endpoint, EU_ENDPOINT);
+        let missing = GlobalArgs {
+            profile: Some("nope".into()),
+            ..GlobalArgs::default()
+        };
+        let err = resolve(&missing, &[], FILE).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "profile 'nope' not found in /x/config.toml (profiles: p, q)"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        let at = |endpoint: &str, allow: bool| {
+            let g = GlobalArgs {
+                endpoint: Some(endpoint.into()),
+                allow_insecure_http: allow,
+                ..GlobalArgs::default()
+            };
+            resolve(&g, &[], "").unwrap().endpoint_url()
+        };
+        assert_eq!(
+            at("http://127.0.0.1:8080/v1/", false).unwrap(),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert!(at("http://localhost/v1", false).is_ok());
+        assert!(at("http://[::1]:9/v1", false).is_ok());
+        assert!(at("https://cdp.customer.io/v1", false).is_ok());
+        let err = at("http://example.com/v1", false).unwrap_err();
+        assert!(err.to_string().contains("--allow-insecure-http"), "{err}");
+        assert!(at("http://example.com/v1", true).is_ok());
+        assert!(at("ftp://example.com", true).is_err());
+        assert!(at("https://user:pw@example.com", false).is_err());
+    }
+}
