@@ -1,8 +1,307 @@
+//! `cio batch`: set up the replay from flags, run the reader thread and the
+//! sending pipeline, show progress, and end with a summary and an exit code.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Map};
+use tokio::sync::mpsc;
+
+use crate::batch::deliver::{DeliverEnd, Deliverer};
+use crate::batch::ledger::Ledger;
+use crate::batch::rejects::Rejects;
+use crate::batch::source::{ReadEnd, Reader};
+use crate::batch::{Defaults, Options, Stats};
 use crate::cli::BatchArgs;
-use crate::error::{Error, Result};
+use crate::client::Client;
+use crate::commands::call::apply_extras;
+use crate::envelope::CallType;
+use crate::error::{Error, ExitCode, Result};
+use crate::input;
 use crate::Context;
 
-pub fn run(_ctx: &Context, _args: &crate::cli::BatchArgs) -> Result<()> {
-    let _: &BatchArgs = _args;
-    Err(Error::usage("batch is not built yet"))
+pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
+    let sources = input_sources(args)?;
+    let names: Vec<String> = sources.iter().map(|p| input::display_name(p)).collect();
+    let defaults = defaults(args)?;
+    let options = Options {
+        concurrency: args.concurrency as usize,
+        rate: match args.rate {
+            Some(r) if !(r.is_finite() && r > 0.0) => {
+                return Err(Error::usage(format!(
+                    "--rate: expected calls per second > 0, found {r}"
+                )))
+            }
+            r => r,
+        },
+        flush_interval: Duration::from_millis(args.flush_interval.max(1)),
+        max_batch_bytes: args.max_batch_bytes as usize,
+        max_batch_calls: args.max_batch_calls as usize,
+        gzip: !args.no_gzip,
+        dry_run: args.dry_run,
+    };
+    // Open every input before sending anything: a typo fails fast, with nothing half done.
+    for path in sources.iter().filter(|p| !input::is_stdin(p)) {
+        input::open(path)?;
+    }
+    let client = if args.dry_run {
+        None
+    } else {
+        Some(Client::new(&ctx.settings, ctx.report)?)
+    };
+
+    let ledger = Arc::new(Ledger::new(names.clone(), args.checkpoint.clone()));
+    let resume = ledger.resume_point()?;
+    let rejects = Arc::new(Rejects::open(args.rejects.as_deref(), resume.is_some())?);
+    let stats = Arc::new(Stats::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let total_bytes = known_size(&sources);
+
+    let reader = Reader {
+        sources,
+        names: names.clone(),
+        defaults,
+        resume,
+        stats: Arc::clone(&stats),
+        ledger: Arc::clone(&ledger),
+        rejects: Arc::clone(&rejects),
+        stop: Arc::clone(&stop),
+    };
+    let deliverer = Arc::new(Deliverer::new(
+        client,
+        options.clone(),
+        Arc::clone(&stats),
+        Arc::clone(&ledger),
+        Arc::clone(&rejects),
+        names,
+        Arc::clone(&stop),
+    ));
+
+    let started = Instant::now();
+    let progress = progress_bar(ctx, total_bytes);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the runtime", &e))?;
+    // Enough calls queued to fill every request slot twice, and no more: memory stays bounded.
+    let (tx, rx) = mpsc::channel(options.max_batch_calls.min(2_500) * 2);
+    let reader_thread = std::thread::spawn(move || reader.run(tx));
+    let end = runtime.block_on(async {
+        let ticker = tokio::spawn(tick_progress(progress.clone(), Arc::clone(&stats)));
+        let end = Arc::clone(&deliverer).run(rx).await;
+        ticker.abort();
+        end
+    });
+    progress.finish_and_clear();
+
+    // The reader stops at once after an interrupt; it may be blocked on a pipe, so don't wait for it then.
+    let read_end = match end {
+        DeliverEnd::InputDone => reader_thread
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("the reader thread failed".into()))),
+        _ => Ok(ReadEnd::Stopped),
+    };
+    let finished = rejects.flush().and_then(|_| ledger.save());
+    let fatal = deliverer.fatal.lock().ok().and_then(|mut f| f.take());
+    let elapsed = started.elapsed();
+    drop(runtime);
+
+    // Input errors (a file unreadable halfway) and fatal send errors are reported after the summary.
+    let error = match (read_end, fatal, finished) {
+        (Err(e), _, _) | (_, Some(e), _) | (_, _, Err(e)) => Some(e),
+        _ => None,
+    };
+    let interrupted = matches!(end, DeliverEnd::Interrupted);
+    let code = exit_code(&stats, error.as_ref(), interrupted);
+    report(
+        ctx,
+        &stats,
+        args.dry_run,
+        elapsed,
+        code,
+        error.as_ref(),
+        &ledger,
+    );
+    if let Some(e) = error {
+        ctx.report.error(&e);
+    }
+    match code {
+        ExitCode::Ok => Ok(()),
+        code => Err(Error::Reported(code)),
+    }
+}
+
+fn input_sources(args: &BatchArgs) -> Result<Vec<PathBuf>> {
+    if !args.files.is_empty() {
+        if args.files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
+            return Err(Error::usage("stdin (-) can be read only once"));
+        }
+        return Ok(args.files.clone());
+    }
+    if std::io::stdin().is_terminal() {
+        return Err(Error::usage(
+            "no input: name NDJSON files, or pipe calls on stdin (cio batch -)",
+        ));
+    }
+    Ok(vec![PathBuf::from("-")])
+}
+
+fn defaults(args: &BatchArgs) -> Result<Defaults> {
+    if let Some(t) = &args.call_type {
+        t.parse::<CallType>()
+            .map_err(|e| Error::usage(format!("--type: {}", e.message)))?;
+    }
+    let mut extras = Map::new();
+    apply_extras(&mut extras, &args.extras)?;
+    Ok(Defaults {
+        call_type: args.call_type.clone(),
+        user_id: args.identity.user_id.clone(),
+        anonymous_id: args.identity.anonymous_id.clone(),
+        extras,
+    })
+}
+
+/// Total bytes when every input is a plain file (progress can then show an ETA).
+fn known_size(sources: &[PathBuf]) -> Option<u64> {
+    sources.iter().try_fold(0u64, |total, p| {
+        if input::is_stdin(p) || p.extension().is_some_and(|e| e == "gz") {
+            return None;
+        }
+        std::fs::metadata(p).ok().map(|m| total + m.len())
+    })
+}
+
+fn progress_bar(ctx: &Context, total: Option<u64>) -> ProgressBar {
+    if ctx.report.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    match total {
+        Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+            .with_style(
+                ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg} ETA {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template("{spinner} {bytes} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    }
+}
+
+async fn tick_progress(bar: ProgressBar, stats: Arc<Stats>) {
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(150));
+    loop {
+        tick.tick().await;
+        let delivered = Stats::get(&stats.delivered);
+        let rate = delivered as f64 / started.elapsed().as_secs_f64().max(0.001);
+        bar.set_position(Stats::get(&stats.input_bytes));
+        bar.set_message(format!(
+            "{} read, {delivered} delivered, {} rejected, {rate:.0} events/s",
+            Stats::get(&stats.read),
+            stats.rejected()
+        ));
+    }
+}
+
+fn exit_code(stats: &Stats, error: Option<&Error>, interrupted: bool) -> ExitCode {
+    if interrupted {
+        return ExitCode::Interrupted;
+    }
+    match error.map(Error::exit_code) {
+        Some(
+            code @ (ExitCode::Auth | ExitCode::Forbidden | ExitCode::Usage | ExitCode::Failure),
+        ) => return code,
+        Some(_) if Stats::get(&stats.delivered) == 0 => return ExitCode::Undelivered,
+        _ => {}
+    }
+    let delivered = Stats::get(&stats.delivered);
+    let undeliverable = Stats::get(&stats.undeliverable);
+    if stats.rejected() == 0 && error.is_none() {
+        ExitCode::Ok
+    } else if delivered == 0 && undeliverable > 0 {
+        ExitCode::Undelivered
+    } else {
+        ExitCode::Partial
+    }
+}
+
+fn report(
+    ctx: &Context,
+    stats: &Stats,
+    dry_run: bool,
+    elapsed: Duration,
+    code: ExitCode,
+    error: Option<&Error>,
+    ledger: &Ledger,
+) {
+    let g = Stats::get;
+    let secs = elapsed.as_secs_f64();
+    let delivered = g(&stats.delivered);
+    let per_sec = delivered as f64 / secs.max(1e-9);
+    if ctx.report.json {
+        let summary = json!({
+            "dry_run": dry_run,
+            "read": g(&stats.read),
+            "delivered": delivered,
+            "rejected": stats.rejected(),
+            "invalid": g(&stats.invalid),
+            "refused": g(&stats.refused),
+            "undeliverable": g(&stats.undeliverable),
+            "blank": g(&stats.blank),
+            "resumed_past": g(&stats.resumed),
+            "retried": g(&stats.retries),
+            "requests": g(&stats.requests),
+            "batches": g(&stats.batches),
+            "bytes": g(&stats.bytes),
+            "elapsed_s": (secs * 1000.0).round() / 1000.0,
+            "events_per_s": per_sec.round(),
+            "exit_code": code.code(),
+            "error": error.map(|e| e.to_string()),
+        });
+        println!("{summary}");
+        return;
+    }
+    let verb = if dry_run {
+        "would deliver"
+    } else {
+        "delivered"
+    };
+    let mut line = format!(
+        "{} read, {delivered} {verb}, {} rejected ({} invalid, {} refused by the server, {} undeliverable)",
+        g(&stats.read),
+        stats.rejected(),
+        g(&stats.invalid),
+        g(&stats.refused),
+        g(&stats.undeliverable),
+    );
+    if dry_run {
+        line += &format!(
+            " in {} batches, {} bytes",
+            g(&stats.batches),
+            g(&stats.bytes)
+        );
+    } else {
+        line += &format!(
+            ", {} retried, {} requests, {secs:.2} s, {per_sec:.0} events/s",
+            g(&stats.retries),
+            g(&stats.requests)
+        );
+    }
+    if g(&stats.resumed) > 0 {
+        line += &format!(
+            ", {} lines skipped as done by the checkpoint",
+            g(&stats.resumed)
+        );
+    }
+    ctx.report.info(line);
+    if code == ExitCode::Interrupted || error.is_some() {
+        let at = ledger.watermark();
+        ctx.report.info(format!("stopped; everything up to input {} line {} is done (rerun with the same --checkpoint to resume)", at.source + 1, at.line));
+    }
 }

@@ -1,1 +1,0 @@
-//! Streaming replay of NDJSON into the batch API (see `commands/batch.rs`).

@@ -1,0 +1,69 @@
+//! `cio batch`: stream calls from NDJSON (or JSON array) input into the batch
+//! API. A reader thread parses and validates lines; an async pipeline packs
+//! them into requests, sends several at once, and records progress.
+//!
+//! reader (thread) ──bounded channel──▶ packer ──▶ senders (N in flight)
+//!      │ bad lines ─▶ rejects                        │ acks ─▶ ledger ─▶ checkpoint
+
+pub mod deliver;
+pub mod ledger;
+pub mod packer;
+pub mod prepare;
+pub mod reader;
+pub mod rejects;
+pub mod source;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub use prepare::Defaults;
+
+/// How the replay runs, resolved from flags.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub concurrency: usize,
+    pub rate: Option<f64>,
+    pub flush_interval: Duration,
+    pub max_batch_bytes: usize,
+    pub max_batch_calls: usize,
+    pub gzip: bool,
+    pub dry_run: bool,
+}
+
+/// Counters shared by the reader and the senders.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Non-blank lines (and array items) taken from the input.
+    pub read: AtomicU64,
+    pub blank: AtomicU64,
+    /// Lines skipped because a checkpoint says they were done.
+    pub resumed: AtomicU64,
+    pub delivered: AtomicU64,
+    /// Refused by cio's own checks.
+    pub invalid: AtomicU64,
+    /// Refused by the server (400 and other content errors).
+    pub refused: AtomicU64,
+    /// Not delivered: network, retries exhausted, auth.
+    pub undeliverable: AtomicU64,
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub batches: AtomicU64,
+    /// Uncompressed request bytes (the first attempt of each request).
+    pub bytes: AtomicU64,
+    /// Input bytes read, for progress.
+    pub input_bytes: AtomicU64,
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    pub fn rejected(&self) -> u64 {
+        Stats::get(&self.invalid) + Stats::get(&self.refused) + Stats::get(&self.undeliverable)
+    }
+}
