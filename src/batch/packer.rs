@@ -91,7 +91,7 @@ mod tests {
 
     #[test]
     fn packs_by_bytes_and_count_and_bodies_fit() {
-        let max = 1000;
+        let max = 900;
         let mut p = Packer::new(max, 3);
         let mut batches = Vec::new();
         for seq in 0..10 {
@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(
             sizes,
             vec![2, 2, 2, 2, 2],
-            "two 300-byte calls and the envelope fit in 1000 bytes"
+            "two 300-byte calls and the envelope fit in 900 bytes, three do not"
         );
         for b in &batches {
             let body = body(b, "2026-11-28T15:01:30.212Z");
