@@ -1,0 +1,535 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cio] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cio'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cio'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand track 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
+            cand identify 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
+            cand page 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
+            cand screen 'Record a mobile screen view: `cio screen Settings`'
+            cand group 'Put a person in a group (company, account): `cio group --group-id acme`'
+            cand alias 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
+            cand batch 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+            cand config 'Create, read and change the config file'
+            cand completions 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
+            cand man 'Print the man page (roff): `cio man > cio.1`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cio;track'= {
+            cand -p 'A property of the event (repeatable)'
+            cand --prop 'A property of the event (repeatable)'
+            cand --user-id 'The person''s id in your system [env: CIO_USER_ID]'
+            cand --anonymous-id 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]'
+            cand -f 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --file 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --timestamp 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]'
+            cand --message-id 'Deduplication key of the call [default: a fresh UUID v4]'
+            cand -c 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --context 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand -n 'Print the complete call as it would be sent, and send nothing'
+            cand --dry-run 'Print the complete call as it would be sent, and send nothing'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;identify'= {
+            cand -t 'A trait of the person (repeatable)'
+            cand --trait 'A trait of the person (repeatable)'
+            cand --user-id 'The person''s id in your system [env: CIO_USER_ID]'
+            cand --anonymous-id 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]'
+            cand -f 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --file 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --timestamp 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]'
+            cand --message-id 'Deduplication key of the call [default: a fresh UUID v4]'
+            cand -c 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --context 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand -n 'Print the complete call as it would be sent, and send nothing'
+            cand --dry-run 'Print the complete call as it would be sent, and send nothing'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;page'= {
+            cand --category 'Category of the page'
+            cand -p 'A property of the page (repeatable); `url` fills `path` and `search`'
+            cand --prop 'A property of the page (repeatable); `url` fills `path` and `search`'
+            cand --user-id 'The person''s id in your system [env: CIO_USER_ID]'
+            cand --anonymous-id 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]'
+            cand -f 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --file 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --timestamp 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]'
+            cand --message-id 'Deduplication key of the call [default: a fresh UUID v4]'
+            cand -c 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --context 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand -n 'Print the complete call as it would be sent, and send nothing'
+            cand --dry-run 'Print the complete call as it would be sent, and send nothing'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;screen'= {
+            cand -p 'A property of the screen (repeatable)'
+            cand --prop 'A property of the screen (repeatable)'
+            cand --user-id 'The person''s id in your system [env: CIO_USER_ID]'
+            cand --anonymous-id 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]'
+            cand -f 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --file 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --timestamp 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]'
+            cand --message-id 'Deduplication key of the call [default: a fresh UUID v4]'
+            cand -c 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --context 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand -n 'Print the complete call as it would be sent, and send nothing'
+            cand --dry-run 'Print the complete call as it would be sent, and send nothing'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;group'= {
+            cand --group-id 'Id of the group'
+            cand -t 'A trait of the group (repeatable)'
+            cand --trait 'A trait of the group (repeatable)'
+            cand --user-id 'The person''s id in your system [env: CIO_USER_ID]'
+            cand --anonymous-id 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]'
+            cand -f 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --file 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --timestamp 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]'
+            cand --message-id 'Deduplication key of the call [default: a fresh UUID v4]'
+            cand -c 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --context 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand -n 'Print the complete call as it would be sent, and send nothing'
+            cand --dry-run 'Print the complete call as it would be sent, and send nothing'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;alias'= {
+            cand --previous-id 'The identity being merged away'
+            cand --user-id 'The person''s id in your system [env: CIO_USER_ID]'
+            cand --anonymous-id 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]'
+            cand -f 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --file 'A whole or partial call as JSON (`-` for stdin); flags merge over it'
+            cand --timestamp 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]'
+            cand --message-id 'Deduplication key of the call [default: a fresh UUID v4]'
+            cand -c 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --context 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand -n 'Print the complete call as it would be sent, and send nothing'
+            cand --dry-run 'Print the complete call as it would be sent, and send nothing'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;batch'= {
+            cand --type 'Type of the lines that have no "type" of their own'
+            cand --user-id 'The person''s id in your system [env: CIO_USER_ID]'
+            cand --anonymous-id 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]'
+            cand -c 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --context 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)'
+            cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
+            cand --rejects 'Write every rejected or undeliverable line here as NDJSON'
+            cand --checkpoint 'Record acknowledged progress here, and resume from it'
+            cand --concurrency 'Requests in flight at once'
+            cand --rate 'At most this many calls per second'
+            cand --flush-interval 'Send a partial batch after this many milliseconds without a full one'
+            cand --max-batch-bytes 'Largest request body before compression, in bytes'
+            cand --max-batch-calls 'Most calls in one request'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --no-gzip 'Send request bodies uncompressed'
+            cand -n 'Validate everything, report what would be sent, and send nothing'
+            cand --dry-run 'Validate everything, report what would be sent, and send nothing'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;config'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create the config file with a profile (asks for the write key on a terminal)'
+            cand set 'Set a value of the profile; write_key is read from stdin or a hidden prompt'
+            cand get 'Print a value of the profile (write_key is masked)'
+            cand unset 'Remove a value from the profile'
+            cand list 'List the profiles and their values (write keys masked)'
+            cand path 'Print the path of the config file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cio;config;init'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --force 'Replace an existing profile of the same name'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;config;set'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;config;get'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;config;unset'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;config;list'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;config;path'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;config;help'= {
+            cand init 'Create the config file with a profile (asks for the write key on a terminal)'
+            cand set 'Set a value of the profile; write_key is read from stdin or a hidden prompt'
+            cand get 'Print a value of the profile (write_key is masked)'
+            cand unset 'Remove a value from the profile'
+            cand list 'List the profiles and their values (write keys masked)'
+            cand path 'Print the path of the config file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cio;config;help;init'= {
+        }
+        &'cio;config;help;set'= {
+        }
+        &'cio;config;help;get'= {
+        }
+        &'cio;config;help;unset'= {
+        }
+        &'cio;config;help;list'= {
+        }
+        &'cio;config;help;path'= {
+        }
+        &'cio;config;help;help'= {
+        }
+        &'cio;completions'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;man'= {
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cio;help'= {
+            cand track 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
+            cand identify 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
+            cand page 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
+            cand screen 'Record a mobile screen view: `cio screen Settings`'
+            cand group 'Put a person in a group (company, account): `cio group --group-id acme`'
+            cand alias 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
+            cand batch 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+            cand config 'Create, read and change the config file'
+            cand completions 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
+            cand man 'Print the man page (roff): `cio man > cio.1`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cio;help;track'= {
+        }
+        &'cio;help;identify'= {
+        }
+        &'cio;help;page'= {
+        }
+        &'cio;help;screen'= {
+        }
+        &'cio;help;group'= {
+        }
+        &'cio;help;alias'= {
+        }
+        &'cio;help;batch'= {
+        }
+        &'cio;help;config'= {
+            cand init 'Create the config file with a profile (asks for the write key on a terminal)'
+            cand set 'Set a value of the profile; write_key is read from stdin or a hidden prompt'
+            cand get 'Print a value of the profile (write_key is masked)'
+            cand unset 'Remove a value from the profile'
+            cand list 'List the profiles and their values (write keys masked)'
+            cand path 'Print the path of the config file'
+        }
+        &'cio;help;config;init'= {
+        }
+        &'cio;help;config;set'= {
+        }
+        &'cio;help;config;get'= {
+        }
+        &'cio;help;config;unset'= {
+        }
+        &'cio;help;config;list'= {
+        }
+        &'cio;help;config;path'= {
+        }
+        &'cio;help;completions'= {
+        }
+        &'cio;help;man'= {
+        }
+        &'cio;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
