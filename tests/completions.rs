@@ -28,7 +28,10 @@ fn committed_completions_match_the_binary() {
             committed == out.stdout,
             "completions/{file} differs from `cio completions {shell}`; regenerate it: cio completions {shell} > completions/{file}"
         );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("batch"), "{shell} completes subcommands");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("batch"),
+            "{shell} completes subcommands"
+        );
     }
 }
 
@@ -39,8 +42,16 @@ fn clap_definition_is_consistent() {
 
 #[test]
 fn man_page_renders() {
-    let out = assert_cmd::Command::cargo_bin("cio").unwrap().arg("man").output().unwrap();
+    let out = assert_cmd::Command::cargo_bin("cio")
+        .unwrap()
+        .arg("man")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with(".ie") || text.contains(".TH cio"), "{}", &text[..200.min(text.len())]);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH cio"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
 }

@@ -2,6 +2,7 @@
 //! or a reject, and hands calls to the sending side through a bounded channel
 //! (so memory stays bounded however large the input).
 
+use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +14,7 @@ use tokio::sync::mpsc;
 use super::ledger::{Ledger, Position};
 use super::packer::Record;
 use super::prepare::{self, Defaults, LineError};
-use super::reader::LineReader;
+use super::reader::{Line, LineReader};
 use super::rejects::Rejects;
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
@@ -94,56 +95,75 @@ impl SourceCtx<'_> {
     /// Reads one input; `false` when the sending side stopped.
     fn read_source(&mut self, reader: Box<dyn BufRead + Send>, skip: u64) -> Result<bool> {
         let mut lines = LineReader::new(reader, LINE_LIMIT);
+        // Lines read ahead while finding out what kind of input this is.
+        let mut ahead: VecDeque<(Line, Vec<u8>)> = VecDeque::new();
+        let mut buf = Vec::new();
+        if let Some(first) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? {
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+            if let Some(items) = self.document(&buf, &mut lines, &mut ahead)? {
+                return self.read_document(items);
+            }
+            ahead.push_front((first, std::mem::take(&mut buf)));
+        }
+        // Resuming: the lines a checkpoint says are done are passed over.
+        let mut skip = skip;
+        while skip > 0 && ahead.pop_front().is_some() {
+            skip -= 1;
+            Stats::add(&self.reader.stats.resumed, 1);
+        }
         if skip > 0 {
             let skipped = lines.skip_lines(skip).map_err(|e| self.io_error(e))?;
             Stats::add(&self.reader.stats.resumed, skipped);
         }
-        let mut buf = Vec::new();
-        let mut first = skip == 0;
-        while let Some(line) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? {
-            if self.reader.stop.load(Ordering::Relaxed) {
+        while let Some((line, bytes)) = ahead.pop_front() {
+            if !self.take_line(&line, &bytes) {
                 return Ok(false);
             }
-            Stats::add(&self.reader.stats.input_bytes, line.full_len as u64 + 1);
-            let at = Position {
-                source: self.index,
-                line: line.number,
-            };
-            let mut bytes: &[u8] = &buf;
-            if line.number == 1 {
-                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            }
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                Stats::add(&self.reader.stats.blank, 1);
-                self.reader.ledger.read_through(at);
-                continue;
-            }
-            if first {
-                first = false;
-                if let Some(doc) = self.document_start(bytes, &mut lines)? {
-                    return self.read_document(doc);
-                }
-            }
-            Stats::add(&self.reader.stats.read, 1);
-            let result = if line.full_len > LINE_LIMIT {
-                Err(LineError {
-                    reason: format!("the line is {} bytes, over the API's limit of {MAX_CALL_BYTES} bytes (32 KB)", line.full_len),
-                    field: None,
-                })
-            } else {
-                prepare::prepare(
-                    bytes,
-                    self.name(),
-                    line.number,
-                    &self.reader.defaults,
-                    &timestamp::now(),
-                )
-            };
-            if !self.hand_on(result, at, bytes, line.full_len) {
+        }
+        while let Some(line) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? {
+            if !self.take_line(&line, &buf) {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// One NDJSON line: skipped when blank, else a call or a reject. `false` when the senders stopped.
+    fn take_line(&mut self, line: &Line, bytes: &[u8]) -> bool {
+        if self.reader.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        Stats::add(&self.reader.stats.input_bytes, line.full_len as u64 + 1);
+        let at = Position {
+            source: self.index,
+            line: line.number,
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            Stats::add(&self.reader.stats.blank, 1);
+            self.reader.ledger.read_through(at);
+            return true;
+        }
+        Stats::add(&self.reader.stats.read, 1);
+        let result = if line.full_len > LINE_LIMIT {
+            Err(LineError {
+                reason: format!(
+                    "the line is {} bytes, over the API's limit of {MAX_CALL_BYTES} bytes (32 KB)",
+                    line.full_len
+                ),
+                field: None,
+            })
+        } else {
+            prepare::prepare(
+                bytes,
+                self.name(),
+                line.number,
+                &self.reader.defaults,
+                &timestamp::now(),
+            )
+        };
+        self.hand_on(result, at, bytes, line.full_len)
     }
 
     /// Passes a call to the senders, or records why it cannot go. `false` when the senders stopped.
@@ -185,44 +205,57 @@ impl SourceCtx<'_> {
         true
     }
 
-    /// A JSON array, or a `{"batch": [...]}` body, instead of NDJSON: read it whole.
-    fn document_start(
+    /// The calls of a JSON array or `{"batch": [...]}` document, when the input is one
+    /// rather than NDJSON: a first line that starts such a document and goes on over
+    /// further lines, or a one-line document that is all the input there is.
+    fn document(
         &self,
         first: &[u8],
         lines: &mut LineReader<Box<dyn BufRead + Send>>,
+        ahead: &mut VecDeque<(Line, Vec<u8>)>,
     ) -> Result<Option<Vec<Value>>> {
-        let trimmed = first.trim_ascii_start();
-        let starts_array = trimmed.first() == Some(&b'[');
-        let starts_object = trimmed.first() == Some(&b'{');
-        if !starts_array && !starts_object {
+        if !matches!(first.trim_ascii_start().first(), Some(b'[' | b'{')) {
             return Ok(None);
         }
-        let whole_line: std::result::Result<Value, _> = serde_json::from_slice(first);
-        let mut text = match whole_line {
-            Ok(Value::Object(map)) => {
-                if !map.contains_key("type") {
-                    if let Some(Value::Array(items)) = map.get("batch") {
-                        return Ok(Some(items.clone()));
-                    }
+        let items = match serde_json::from_slice::<Value>(first) {
+            Ok(Value::Array(items)) => items,
+            Ok(Value::Object(mut map))
+                if !map.contains_key("type") && map.get("batch").is_some_and(Value::is_array) =>
+            {
+                match map.remove("batch") {
+                    Some(Value::Array(items)) => items,
+                    _ => return Ok(None),
                 }
+            }
+            Err(e) if e.is_eof() => return self.read_whole_document(first, lines).map(Some),
+            _ => return Ok(None),
+        };
+        // A one-line array followed by more calls is NDJSON with a bad first line.
+        let mut buf = Vec::new();
+        while let Some(line) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? {
+            let blank = buf.iter().all(u8::is_ascii_whitespace);
+            ahead.push_back((line, std::mem::take(&mut buf)));
+            if !blank {
                 return Ok(None);
             }
-            Ok(Value::Array(items)) => return Ok(Some(items)),
-            Ok(_) => return Ok(None),
-            // Only a document spread over several lines ends early; other errors are a bad line.
-            Err(e) if e.is_eof() => first.to_vec(),
-            Err(_) => return Ok(None),
-        };
-        let mut rest = Vec::new();
+        }
+        Ok(Some(items))
+    }
+
+    fn read_whole_document(
+        &self,
+        first: &[u8],
+        lines: &mut LineReader<Box<dyn BufRead + Send>>,
+    ) -> Result<Vec<Value>> {
+        let mut text = first.to_vec();
+        text.push(b'\n');
         let mut inner =
             std::mem::replace(lines, LineReader::new(Box::new(std::io::empty()), 0)).into_inner();
         std::io::Read::read_to_end(
             &mut std::io::Read::take(&mut inner, DOCUMENT_LIMIT),
-            &mut rest,
+            &mut text,
         )
         .map_err(|e| self.io_error(e))?;
-        text.push(b'\n');
-        text.extend_from_slice(&rest);
         let value: Value = serde_json::from_slice(&text).map_err(|e| {
             Error::usage(format!(
                 "{}:{}:{}: invalid JSON document: {}",
@@ -233,9 +266,9 @@ impl SourceCtx<'_> {
             ))
         })?;
         match value {
-            Value::Array(items) => Ok(Some(items)),
+            Value::Array(items) => Ok(items),
             Value::Object(mut map) => match map.remove("batch") {
-                Some(Value::Array(items)) => Ok(Some(items)),
+                Some(Value::Array(items)) => Ok(items),
                 _ => Err(Error::usage(format!(
                     "{}: a JSON document must be an array of calls or {{\"batch\": [...]}}",
                     self.name()
