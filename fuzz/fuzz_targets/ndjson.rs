@@ -1,0 +1,21 @@
+//! The NDJSON line reader and per-line preparation: any bytes, split with a
+//! small line limit, must not panic; every accepted line is a valid call under 32 KB.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+use cio::batch::prepare::{prepare, Defaults};
+use cio::batch::reader::LineReader;
+
+fuzz_target!(|data: &[u8]| {
+    let mut lines = LineReader::new(std::io::BufReader::with_capacity(7, data), 4096);
+    let mut buf = Vec::new();
+    let defaults = Defaults { call_type: Some("track".into()), ..Defaults::default() };
+    while let Ok(Some(line)) = lines.next_line(&mut buf) {
+        assert!(buf.len() <= 4096 && line.full_len >= buf.len());
+        if let Ok(json) = prepare(&buf, "fuzz", line.number, &defaults, "2026-11-28T15:01:30.212Z") {
+            assert!(json.len() <= cio::envelope::MAX_CALL_BYTES);
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            assert!(v["messageId"].is_string());
+        }
+    }
+});

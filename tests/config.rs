@@ -1,0 +1,280 @@
+//! `cio config` and the config file: private modes, masked keys, errors with
+//! positions, and reading that never writes.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use support::*;
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn set_write_key_from_stdin_creates_a_private_file_even_with_a_permissive_umask() {
+    let env = CioEnv::new();
+    let cio = assert_cmd::cargo::cargo_bin("cio");
+    // umask 000 would make an ordinary file 0666 and directory 0777.
+    let out = assert_cmd::Command::new("sh")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.path())
+        .env("XDG_CONFIG_HOME", env.config_dir().parent().unwrap())
+        .args([
+            "-c",
+            &format!("umask 000; exec '{}' config set write_key", cio.display()),
+        ])
+        .write_stdin(format!("{TEST_KEY}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let file = env.config_dir().join("config.toml");
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&env.config_dir()), 0o700);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        format!("[profiles.default]\nwrite_key = \"{TEST_KEY}\"\n")
+    );
+    assert_no_key(&stderr_of(&out));
+    assert_no_key(&stdout_of(&out));
+
+    let out = env
+        .cmd()
+        .args(["config", "get", "write_key"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "****CRET\n");
+    let out = env.cmd().args(["config", "list"]).output().unwrap();
+    assert_eq!(
+        stdout_of(&out),
+        "[default] (default)\n  write_key = ****CRET\n"
+    );
+    let out = env
+        .cmd()
+        .args(["config", "list", "--json"])
+        .output()
+        .unwrap();
+    assert_no_key(&stdout_of(&out));
+    let listed: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(listed["profiles"]["default"]["write_key"], "****CRET");
+}
+
+#[test]
+fn the_key_is_never_taken_from_an_argument() {
+    let env = CioEnv::new();
+    let out = env
+        .cmd()
+        .args(["config", "set", "write_key", "abc"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).starts_with("cio: error: config set write_key takes no value argument"));
+    assert!(!env.config_dir().join("config.toml").exists());
+}
+
+#[test]
+fn set_get_unset_and_profiles() {
+    let env = CioEnv::new();
+    let ok = |args: &[&str]| {
+        let out = env.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    ok(&["config", "set", "region", "eu"]);
+    ok(&[
+        "config",
+        "set",
+        "endpoint",
+        "http://127.0.0.1:9/v1",
+        "--profile",
+        "local",
+    ]);
+    ok(&["config", "set", "default_profile", "local"]);
+    assert_eq!(
+        ok(&["config", "get", "region", "--profile", "default"]),
+        "eu\n"
+    );
+    assert_eq!(
+        ok(&["config", "get", "endpoint"]),
+        "http://127.0.0.1:9/v1\n"
+    );
+    ok(&["config", "unset", "endpoint"]);
+    let out = env
+        .cmd()
+        .args(["config", "get", "endpoint"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: error: endpoint is not set in profile 'local' of {}\n",
+            env.config_dir().join("config.toml").display()
+        )
+    );
+    let out = env
+        .cmd()
+        .args(["config", "set", "region", "mars"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stderr_of(&out)),
+        (
+            Some(2),
+            "cio: error: region: expected us or eu\n".to_string()
+        )
+    );
+    let out = env
+        .cmd()
+        .args(["config", "set", "colour", "blue"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).starts_with("cio: error: unknown config key 'colour'"));
+    assert_eq!(
+        ok(&["config", "path"]),
+        format!("{}\n", env.config_dir().join("config.toml").display())
+    );
+}
+
+#[test]
+fn init_creates_a_profile_and_refuses_to_overwrite_it() {
+    let env = CioEnv::new();
+    let out = env
+        .cmd()
+        .args(["config", "init", "--region", "eu"])
+        .write_stdin("key-from-stdin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(env.config_dir().join("config.toml")).unwrap();
+    assert_eq!(
+        text,
+        "[profiles.default]\nwrite_key = \"key-from-stdin\"\nregion = \"eu\"\n"
+    );
+    let out = env
+        .cmd()
+        .args(["config", "init"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("already exists (use --force"));
+}
+
+#[test]
+fn reading_never_writes() {
+    let env = CioEnv::new();
+    let file = env.config_dir().join("config.toml");
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(&file, "[profiles.default]\nregion = \"eu\"\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let before = std::fs::metadata(&file).unwrap().modified().unwrap();
+    for args in [
+        &["config", "get", "region"][..],
+        &["config", "list"],
+        &["config", "path"],
+        &["track", "e", "-n"],
+    ] {
+        assert_eq!(
+            env.cmd().args(args).output().unwrap().status.code(),
+            Some(0),
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "[profiles.default]\nregion = \"eu\"\n"
+    );
+    assert_eq!(mode(&file), 0o600);
+}
+
+#[test]
+fn a_config_readable_by_others_draws_a_warning() {
+    let env = CioEnv::new();
+    let file = env.config_dir().join("config.toml");
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(&file, "[profiles.default]\nregion = \"eu\"\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env
+        .cmd()
+        .args(["config", "get", "region"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: warning: {0} is accessible by other users (mode 644); it may hold a write key: run chmod 600 {0}\n",
+            file.display()
+        )
+    );
+    assert_eq!(mode(&file), 0o644, "a warning, not a silent change");
+}
+
+#[test]
+fn broken_config_files_are_one_line_errors() {
+    let env = CioEnv::new();
+    let dir = env.path();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let not_toml = write("a.toml", "[profiles.x\nwrite_key = 1\n");
+    let unknown = write(
+        "b.toml",
+        "[profiles.x]\nregion = \"eu\"\nwrite_kee = \"x\"\n",
+    );
+    let wrong_type = write("c.toml", "[profiles.x]\ntimeout = \"soon\"\n");
+    let missing = dir.join("missing.toml").display().to_string();
+    let directory = dir.display().to_string();
+    let cases = [
+        (not_toml.clone(), format!("cio: error: {not_toml}:1:")),
+        (
+            unknown.clone(),
+            format!("cio: error: {unknown}:3:1: invalid config: unknown field `write_kee`"),
+        ),
+        (
+            wrong_type.clone(),
+            format!("cio: error: {wrong_type}:2:11: invalid config:"),
+        ),
+        (
+            missing.clone(),
+            format!("cio: error: {missing}: config file not found"),
+        ),
+        (
+            directory.clone(),
+            format!("cio: error: {directory}: cannot read config file: is a directory"),
+        ),
+    ];
+    for (path, expected) in cases {
+        let out = env
+            .cmd()
+            .args(["--config", &path, "track", "e", "-n"])
+            .output()
+            .unwrap();
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
+        assert!(
+            stderr.starts_with(&expected),
+            "got {stderr}\nwant {expected}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // CIO_CONFIG names the file too.
+    let out = env
+        .cmd()
+        .env("CIO_CONFIG", &unknown)
+        .args(["track", "e", "-n"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,168 @@
+//! Every kind of call cio sends satisfies Customer.io's published OpenAPI schema
+//! (see tests/contract/README.md for how the schema is read).
+
+use serde_json::{json, Value};
+
+const OPENAPI: &str = include_str!("contract/cdp-pipelines-openapi.json");
+
+/// The OpenAPI document as a JSON Schema whose root is `components.schemas.<name>`.
+fn validator(name: &str) -> jsonschema::Validator {
+    let mut doc: Value = serde_json::from_str(OPENAPI).unwrap();
+    any_of_for_one_of(&mut doc);
+    doc["$ref"] = json!(format!("#/components/schemas/{name}"));
+    doc["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    jsonschema::validator_for(&doc).unwrap()
+}
+
+fn any_of_for_one_of(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(one_of) = map.remove("oneOf") {
+                map.insert("anyOf".into(), one_of);
+            }
+            map.values_mut().for_each(any_of_for_one_of);
+        }
+        Value::Array(items) => items.iter_mut().for_each(any_of_for_one_of),
+        _ => {}
+    }
+}
+
+fn assert_valid(call: &Value) {
+    let call_type = call["type"].as_str().unwrap();
+    let validator = validator(call_type);
+    let errors: Vec<String> = validator
+        .iter_errors(call)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{call_type} call breaks the contract:\n{call:#}\n{}",
+        errors.join("\n")
+    );
+}
+
+fn dry_run(args: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("cio")
+        .unwrap()
+        .env_clear()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("HOME", dir.path())
+        .args(args)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_contract_itself_refuses_a_broken_call() {
+    // Guards the test: if the schema were read as accepting anything, nothing above would mean much.
+    let bad = json!({"type": "track", "userId": "u"});
+    assert!(
+        !validator("track").is_valid(&bad),
+        "track without event must fail"
+    );
+    let bad = json!({"type": "identify", "userId": 5});
+    assert!(!validator("identify").is_valid(&bad));
+}
+
+#[test]
+fn single_calls_satisfy_the_contract() {
+    let calls = [
+        dry_run(&[
+            "track",
+            "Product Added",
+            "--user-id",
+            "u1",
+            "--prop",
+            "price=139.99",
+            "--prop",
+            "products[0].sku=a",
+            "--context",
+            "ip=1.2.3.4",
+            "--integration",
+            "All=false",
+        ]),
+        dry_run(&["track", "login", "--anonymous-id", "a1", "--user-id", "u1"]),
+        dry_run(&["track", "login"]),
+        dry_run(&[
+            "identify",
+            "--user-id",
+            "u1",
+            "--trait",
+            "email=ada@example.com",
+            "--trait",
+            "age=36",
+        ]),
+        dry_run(&["identify", "--anonymous-id", "a1"]),
+        dry_run(&[
+            "page",
+            "Docs",
+            "--category",
+            "Help",
+            "--user-id",
+            "u1",
+            "--prop",
+            "url=https://example.com/a?b=1",
+        ]),
+        dry_run(&[
+            "screen",
+            "Settings",
+            "--anonymous-id",
+            "a1",
+            "--prop",
+            "tab=x",
+        ]),
+        dry_run(&[
+            "group",
+            "--group-id",
+            "acme",
+            "--user-id",
+            "u1",
+            "--trait",
+            "plan=pro",
+        ]),
+        dry_run(&["alias", "--previous-id", "a1", "--user-id", "u1"]),
+        dry_run(&[
+            "track",
+            "--file",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/course-started.json"),
+        ]),
+    ];
+    for call in &calls {
+        assert_valid(call);
+    }
+}
+
+#[test]
+fn replayed_lines_satisfy_the_contract() {
+    use cio::batch::prepare::{prepare, Defaults};
+    let lines = [
+        r#"{"type":"track","event":"Order Completed","userId":"u","properties":{"products":[{"sku":"a","price":1.5}]},"timestamp":"2026-01-01T00:00:00Z"}"#,
+        r#"{"type":"identify","anonymousId":"a","userId":null,"traits":{"email":"x@y.z"},"integrations":null}"#,
+        r#"{"type":"page","userId":"u","name":"Home","properties":{"url":"https://e.com/"},"originalTimestamp":"2026-01-01T00:00:00.5+01:00","sentAt":"2026-01-01T00:00:01Z"}"#,
+        r#"{"type":"screen","anonymousId":"a","name":"S"}"#,
+        r#"{"type":"group","userId":"u","groupId":"g","traits":{"n":1}}"#,
+        r#"{"type":"alias","userId":"u","previousId":"p"}"#,
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let json = prepare(
+            line.as_bytes(),
+            "in.ndjson",
+            i as u64 + 1,
+            &Defaults::default(),
+            "2026-11-28T15:01:30.212Z",
+        )
+        .unwrap();
+        let mut call: Value = serde_json::from_str(&json).unwrap();
+        // The batch body carries sentAt; as a single call it goes on the call.
+        call["sentAt"] = json!("2026-11-28T15:01:30.300Z");
+        assert_valid(&call);
+    }
+}
