@@ -185,6 +185,8 @@ impl FaultProfile {
 }
 
 type Handler = Box<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+/// Picks a reply and names the fault it injects.
+type Chooser = Box<dyn Fn(&Recorded) -> (&'static str, Reply) + Send + Sync>;
 
 struct Shared {
     requests: Mutex<Vec<Recorded>>,
@@ -248,7 +250,7 @@ impl TestServer {
         Self::build(Box::new(move |r| ("none", handler(r))))
     }
 
-    fn build(choose: Box<dyn Fn(&Recorded) -> (&'static str, Reply) + Send + Sync>) -> TestServer {
+    fn build(choose: Chooser) -> TestServer {
         let faults = Arc::new(Mutex::new(HashMap::new()));
         let counts = Arc::clone(&faults);
         let handler: Handler = Box::new(move |r| {
