@@ -34,6 +34,8 @@ pub struct Ledger {
     state: Mutex<State>,
     checkpoint: Option<PathBuf>,
     sources: Vec<String>,
+    /// One writer at a time: senders finish concurrently and share the temp file name.
+    writing: Mutex<()>,
 }
 
 struct State {
@@ -54,6 +56,7 @@ impl Ledger {
             }),
             checkpoint,
             sources,
+            writing: Mutex::new(()),
         }
     }
 
@@ -132,6 +135,7 @@ impl Ledger {
         let Some(path) = &self.checkpoint else {
             return Ok(());
         };
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let done = self.watermark();
         {
             let mut state = self.lock();

@@ -467,6 +467,19 @@ impl CioEnv {
         cmd
     }
 
+    /// Like `cmd_for`, as a `std::process::Command` for tests that need the child process.
+    pub fn std_cmd_for(&self, server: &TestServer) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cio"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg"))
+            .env("NO_COLOR", "1")
+            .env("CIO_ENDPOINT", server.endpoint())
+            .env("CIO_WRITE_KEY", TEST_KEY);
+        cmd
+    }
+
     /// `cmd()` pointed at `server` with the test key.
     pub fn cmd_for(&self, server: &TestServer) -> assert_cmd::Command {
         let mut cmd = self.cmd();

@@ -1,0 +1,740 @@
+//! `cio batch` against a real local server: delivery exactly once, streaming,
+//! bad lines, refused batches split, retries, resume after kill -9, gzip input,
+//! and files that never hold the key.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::*;
+
+fn track_line(n: usize) -> String {
+    json!({"type": "track", "event": "Product Viewed", "userId": format!("u{}", n % 97), "messageId": format!("m-{n}"),
+           "properties": {"product_id": format!("p-{n}"), "price": 9.99, "n": n}})
+    .to_string()
+}
+
+fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for line in lines {
+        writeln!(out, "{line}").unwrap();
+    }
+}
+
+fn write_gz(path: &Path, lines: impl IntoIterator<Item = String>) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    for line in lines {
+        writeln!(gz, "{line}").unwrap();
+    }
+    gz.finish().unwrap();
+}
+
+fn summary(out: &std::process::Output) -> Value {
+    serde_json::from_str(stdout_of(out).trim())
+        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
+}
+
+fn ids(range: std::ops::Range<usize>) -> HashSet<String> {
+    range.map(|n| format!("m-{n}")).collect()
+}
+
+#[test]
+fn several_files_plain_and_gzip_are_delivered_exactly_once() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let a = env.path().join("a.ndjson");
+    let b = env.path().join("b.ndjson.gz");
+    write_lines(&a, (0..3000).map(track_line));
+    write_gz(&b, (3000..5000).map(track_line));
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--max-batch-calls", "500"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let s = summary(&out);
+    assert_eq!(
+        (
+            s["read"].as_u64(),
+            s["delivered"].as_u64(),
+            s["rejected"].as_u64()
+        ),
+        (Some(5000), Some(5000), Some(0))
+    );
+    assert_eq!(s["exit_code"], 0);
+    let received = server.message_ids();
+    assert_eq!(received.len(), 5000, "no duplicates");
+    assert_eq!(
+        received.iter().cloned().collect::<HashSet<_>>(),
+        ids(0..5000)
+    );
+    for r in server.requests() {
+        assert_eq!(r.path, "/v1/batch");
+        assert_eq!(r.header("content-encoding"), Some("gzip"));
+        assert_eq!(r.basic_auth_user().as_deref(), Some(TEST_KEY));
+        assert_eq!(r.header("x-strict-mode"), Some("1"));
+        assert!(r.calls().len() <= 500);
+        assert!(r.json()["sentAt"].is_string(), "batch-level sentAt");
+        assert!(r.body.len() <= 475_000);
+    }
+    assert_eq!(
+        s["requests"].as_u64().unwrap() as usize,
+        server.request_count()
+    );
+}
+
+#[test]
+fn batches_are_packed_by_bytes_under_the_limit() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("big.ndjson");
+    // ~20 KB calls: 475,000-byte bodies hold 23 of them.
+    let pad = "x".repeat(20_000);
+    write_lines(&input, (0..100).map(|n| json!({"type": "identify", "userId": format!("u{n}"), "messageId": format!("m-{n}"), "traits": {"bio": pad}}).to_string()));
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--no-gzip"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let requests = server.requests();
+    assert!(requests.len() >= 5, "{} requests", requests.len());
+    for r in &requests {
+        assert_eq!(r.header("content-encoding"), None, "--no-gzip");
+        assert!(r.body.len() <= 475_000, "{}", r.body.len());
+    }
+    assert_eq!(server.message_ids().len(), 100);
+}
+
+#[test]
+fn bad_lines_are_rejected_with_their_line_and_reason_and_the_rest_delivered() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("mixed.ndjson");
+    let mut lines: Vec<String> = (0..10).map(track_line).collect();
+    lines.insert(2, "{\"type\": \"track\", \"userId\": \"u\"".into()); // line 3: truncated
+    lines.insert(4, "".into()); // line 5: blank
+    lines.insert(5, "[1, 2]".into()); // line 6
+    lines.insert(7, r#"{"type":"track","userId":"u"}"#.into()); // line 8: no event
+    lines.insert(9, r#"{"type":"signup","userId":"u"}"#.into()); // line 10
+    lines.insert(11, r#"{"type":"identify","traits":{}}"#.into()); // line 12: no identity
+    lines.insert(
+        12,
+        format!(
+            r#"{{"type":"identify","userId":"u","traits":{{"t":"{}"}}}}"#,
+            "é".repeat(20_000)
+        ),
+    ); // line 13: 40 KB
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let mut bytes = std::fs::read(&input).unwrap();
+    bytes.extend_from_slice(b"\n{\"type\":\"track\",\"event\":\"\xff\",\"userId\":\"u\"}\n"); // line 18: invalid UTF-8
+    std::fs::write(&input, bytes).unwrap();
+    let rejects = env.path().join("rejects.ndjson");
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--rejects"])
+        .arg(&rejects)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out), "", "reasons go to the rejects file");
+    let s = summary(&out);
+    assert_eq!(
+        (
+            s["delivered"].as_u64(),
+            s["invalid"].as_u64(),
+            s["blank"].as_u64()
+        ),
+        (Some(10), Some(7), Some(1))
+    );
+    assert_eq!(
+        server.message_ids().into_iter().collect::<HashSet<_>>(),
+        ids(0..10)
+    );
+
+    let records: Vec<Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(u64, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let name = input.display().to_string();
+    assert!(records.iter().all(|r| r["source"] == name.as_str()));
+    let expect = [
+        (3, "invalid JSON at column 31: EOF while parsing an object"),
+        (6, "expected a JSON object (one call), found an array"),
+        (8, "'event' is required for a track call"),
+        (
+            10,
+            "unknown type 'signup' (expected track, identify, page, screen, group or alias)",
+        ),
+        (12, "a identify call needs 'userId' or 'anonymousId'"),
+        (13, "the call is 40"),
+        (18, "not valid UTF-8 (at byte 26)"),
+    ];
+    assert_eq!(got.len(), expect.len(), "{got:?}");
+    for ((line, reason), (want_line, want_reason)) in got.iter().zip(expect) {
+        assert_eq!(*line, want_line);
+        assert!(reason.starts_with(want_reason), "line {line}: {reason}");
+    }
+    assert_eq!(records[1]["original"], "[1, 2]");
+    assert_eq!(records[2]["field"], "event");
+
+    // Without --rejects, the same reasons go to stderr, one line each.
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "-q"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = stderr_of(&out);
+    assert_eq!(stderr.lines().count(), 7, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("cio: {name}:3: invalid JSON")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_batch_refused_for_one_call_delivers_all_the_others() {
+    let env = CioEnv::new();
+    // Strict-mode style: the whole batch is refused when any call in it is bad.
+    let server = TestServer::with_handler(|r| {
+        let bad = r.calls().iter().any(|c| c["properties"]["poison"] == true);
+        if bad {
+            Reply::status(
+                400,
+                r#"{"meta":{"errors":["properties.poison is not allowed"]}}"#,
+            )
+        } else {
+            Reply::ok()
+        }
+    });
+    let input = env.path().join("in.ndjson");
+    let lines = (0..1000).map(|n| {
+        if n == 123 || n == 777 {
+            json!({"type": "track", "event": "e", "userId": "u", "messageId": format!("m-{n}"), "properties": {"poison": true}}).to_string()
+        } else {
+            track_line(n)
+        }
+    });
+    write_lines(&input, lines);
+    let rejects = env.path().join("rejects.ndjson");
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--rejects"])
+        .arg(&rejects)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    let s = summary(&out);
+    assert_eq!(
+        (s["delivered"].as_u64(), s["refused"].as_u64()),
+        (Some(998), Some(2))
+    );
+    let delivered: HashSet<String> = server.message_ids().into_iter().collect();
+    let mut expected = ids(0..1000);
+    expected.remove("m-123");
+    expected.remove("m-777");
+    assert_eq!(delivered, expected);
+    assert_eq!(server.message_ids().len(), 998, "each delivered once");
+    let records: Vec<Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<u64> = records
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [124, 778]);
+    assert_eq!(
+        records[0]["reason"],
+        "server refused (400): properties.poison is not allowed"
+    );
+}
+
+#[test]
+fn retryable_failures_are_retried_to_success_with_the_same_calls() {
+    let env = CioEnv::new();
+    let server = TestServer::with_replies(vec![
+        Reply::status_with_headers(429, &[("Retry-After", "1")], ""),
+        Reply::status(500, ""),
+        Reply::drop_connection(),
+        Reply::status(503, ""),
+    ]);
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..200).map(track_line));
+    let started = Instant::now();
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--concurrency", "1"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After was honoured"
+    );
+    let s = summary(&out);
+    assert_eq!(
+        (
+            s["delivered"].as_u64(),
+            s["retried"].as_u64(),
+            s["requests"].as_u64()
+        ),
+        (Some(200), Some(4), Some(5))
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 5);
+    let first: Vec<Value> = requests[0]
+        .calls()
+        .iter()
+        .map(|c| c["messageId"].clone())
+        .collect();
+    for r in &requests {
+        let these: Vec<Value> = r.calls().iter().map(|c| c["messageId"].clone()).collect();
+        assert_eq!(
+            these, first,
+            "the same calls, with the same messageIds, on every attempt"
+        );
+    }
+}
+
+#[test]
+fn auth_failure_stops_the_run_with_exit_3() {
+    let env = CioEnv::new();
+    let server = TestServer::with_handler(|_| Reply::status(401, r#"{"message":"invalid key"}"#));
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..100).map(track_line));
+    let rejects = env.path().join("rejects.ndjson");
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--rejects"])
+        .arg(&rejects)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert_eq!(server.request_count(), 1, "401 is not retried");
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("cio: error: the server refused the write key (401): invalid key"),
+        "{stderr}"
+    );
+    assert_no_key(&stderr);
+    assert_no_key(&std::fs::read_to_string(&rejects).unwrap());
+}
+
+#[test]
+fn nothing_deliverable_exits_5() {
+    let env = CioEnv::new();
+    let server = TestServer::with_handler(|_| Reply::drop_connection());
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..10).map(track_line));
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--retries", "1"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    let s = summary(&out);
+    assert_eq!(
+        (s["delivered"].as_u64(), s["undeliverable"].as_u64()),
+        (Some(0), Some(10))
+    );
+}
+
+#[test]
+fn stdin_is_streamed_and_flushed_within_the_interval() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let mut child = env.std_cmd_for(&server);
+    child.args(["batch", "-", "--flush-interval", "100", "--json"]);
+    child
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = child.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", track_line(1)).unwrap();
+    stdin.flush().unwrap();
+    // The pipe stays open: the line must still arrive, within the flush interval (plus slack).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.message_ids().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        server.message_ids(),
+        ["m-1"],
+        "delivered while stdin is still open"
+    );
+    writeln!(stdin, "{}", track_line(2)).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(server.message_ids(), ["m-1", "m-2"]);
+}
+
+#[test]
+fn json_array_and_batch_documents_are_read_too() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let array = env.path().join("calls.json");
+    std::fs::write(
+        &array,
+        format!("[\n  {},\n  {}\n]\n", track_line(1), track_line(2)),
+    )
+    .unwrap();
+    let body = env.path().join("body.json");
+    std::fs::write(
+        &body,
+        format!("{{\"batch\": [{}, {}]}}", track_line(3), track_line(4)),
+    )
+    .unwrap();
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json"])
+        .arg(&array)
+        .arg(&body)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let got: HashSet<String> = server.message_ids().into_iter().collect();
+    assert_eq!(got, ids(1..5));
+}
+
+#[test]
+fn defaults_fill_lines_but_never_overwrite_them_and_identity_is_required() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, [
+        json!({"event": "a", "messageId": "m-1"}).to_string(),
+        json!({"event": "b", "messageId": "m-2", "anonymousId": "own", "context": {"ip": "2.2.2.2"}}).to_string(),
+        json!({"type": "identify", "messageId": "m-3", "integrations": {"All": true}}).to_string(),
+    ]);
+    let out = env
+        .cmd_for(&server)
+        .args([
+            "batch",
+            "--json",
+            "--type",
+            "track",
+            "--user-id",
+            "flag-user",
+            "--context",
+            "ip=1.1.1.1",
+            "--context",
+            "app.name=importer",
+            "--integration",
+            "All=false",
+        ])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let calls: HashMap<String, Value> = server
+        .accepted_calls()
+        .into_iter()
+        .map(|c| (c["messageId"].as_str().unwrap().to_string(), c))
+        .collect();
+    assert_eq!(calls["m-1"]["type"], "track");
+    assert_eq!(calls["m-1"]["userId"], "flag-user");
+    assert_eq!(calls["m-1"]["context"]["ip"], "1.1.1.1");
+    assert_eq!(calls["m-1"]["context"]["app"]["name"], "importer");
+    assert_eq!(calls["m-1"]["context"]["library"]["name"], "cio");
+    assert_eq!(calls["m-2"]["anonymousId"], "own");
+    assert!(
+        calls["m-2"].get("userId").is_none(),
+        "a line's own identity stands"
+    );
+    assert_eq!(calls["m-2"]["context"]["ip"], "2.2.2.2");
+    assert_eq!(calls["m-3"]["type"], "identify");
+    assert_eq!(calls["m-3"]["integrations"]["All"], true);
+
+    // Without an identity flag, the machine's generated id is not used: the line is rejected.
+    let server = TestServer::start();
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--type", "track"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(server.message_ids(), ["m-2"]);
+    assert!(
+        stderr_of(&out).contains(":1: a track call needs 'userId' or 'anonymousId'"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn derived_message_ids_are_stable_across_replays_and_distinct_per_line() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    let same = r#"{"type":"track","event":"same","userId":"u"}"#.to_string();
+    write_lines(
+        &input,
+        [
+            same.clone(),
+            same.clone(),
+            r#"{"type":"track","event":"other","userId":"u"}"#.into(),
+        ],
+    );
+    for _ in 0..2 {
+        let out = env
+            .cmd_for(&server)
+            .args(["batch", "-q"])
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let ids = server.message_ids();
+    assert_eq!(ids.len(), 6);
+    assert_eq!(ids[..3], ids[3..], "a replay sends the same messageIds");
+    assert_eq!(
+        ids[..3].iter().collect::<HashSet<_>>().len(),
+        3,
+        "identical lines get different ids"
+    );
+}
+
+/// The server's clock-skew correction, as the API documents it.
+fn effective_timestamp(call: &Value, batch_sent_at: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
+    let parse = |s: &str| OffsetDateTime::parse(s, &Rfc3339).unwrap();
+    let received = OffsetDateTime::now_utc() + time::Duration::hours(3); // a server clock far off
+    match call.get("originalTimestamp").and_then(Value::as_str) {
+        Some(original) => {
+            let sent_at = call
+                .get("sentAt")
+                .and_then(Value::as_str)
+                .unwrap_or(batch_sent_at);
+            let corrected = received - (parse(sent_at) - parse(original));
+            corrected.format(&Rfc3339).unwrap()
+        }
+        None => parse(call["timestamp"].as_str().unwrap())
+            .format(&Rfc3339)
+            .unwrap(),
+    }
+}
+
+#[test]
+fn replayed_events_land_at_their_own_time() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, [
+        json!({"type": "track", "event": "old", "userId": "u", "messageId": "m-1", "timestamp": "2021-03-04T05:06:07.089Z"}).to_string(),
+        // An export with all of the original timestamps.
+        json!({"type": "track", "event": "old", "userId": "u", "messageId": "m-2", "timestamp": "2021-03-04T05:06:07.500Z",
+               "originalTimestamp": "2021-03-04T05:06:07.100Z", "sentAt": "2021-03-04T05:06:08.000Z", "receivedAt": "2021-03-04T05:06:08.400Z"}).to_string(),
+        json!({"type": "track", "event": "old", "userId": "u", "messageId": "m-3", "originalTimestamp": "2021-03-04T06:06:07+01:00"}).to_string(),
+        json!({"type": "track", "event": "new", "userId": "u", "messageId": "m-4"}).to_string(),
+    ]);
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "-q"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let request = &server.requests()[0];
+    let sent_at = request.json()["sentAt"].as_str().unwrap().to_string();
+    let calls: HashMap<String, Value> = request
+        .calls()
+        .into_iter()
+        .map(|c| (c["messageId"].as_str().unwrap().to_string(), c))
+        .collect();
+    assert_eq!(
+        effective_timestamp(&calls["m-1"], &sent_at),
+        "2021-03-04T05:06:07.089Z"
+    );
+    assert_eq!(
+        effective_timestamp(&calls["m-2"], &sent_at),
+        "2021-03-04T05:06:07.5Z"
+    );
+    assert_eq!(
+        effective_timestamp(&calls["m-3"], &sent_at),
+        "2021-03-04T05:06:07Z"
+    );
+    assert_eq!(
+        calls["m-2"]["receivedAt"], "2021-03-04T05:06:08.400Z",
+        "unknown fields pass through"
+    );
+    // A line without a timestamp gets the time it was read.
+    let read_at = calls["m-4"]["timestamp"].as_str().unwrap();
+    assert!(
+        read_at <= sent_at.as_str() && read_at.starts_with("20"),
+        "{read_at} vs {sent_at}"
+    );
+}
+
+#[test]
+fn dry_run_validates_and_counts_without_sending() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    let mut lines: Vec<String> = (0..50).map(track_line).collect();
+    lines.push("oops".into());
+    write_lines(&input, lines);
+    let out = env
+        .cmd()
+        .env("CIO_ENDPOINT", server.endpoint())
+        .args(["batch", "--dry-run", "--json", "--max-batch-calls", "20"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    let s = summary(&out);
+    assert_eq!(
+        (
+            s["dry_run"].as_bool(),
+            s["delivered"].as_u64(),
+            s["invalid"].as_u64(),
+            s["batches"].as_u64()
+        ),
+        (Some(true), Some(50), Some(1), Some(3))
+    );
+    assert!(s["bytes"].as_u64().unwrap() > 50 * 100);
+    assert_eq!(server.request_count(), 0);
+}
+
+/// Runs `cio batch --checkpoint` and kills it with SIGKILL once the server has
+/// acknowledged `kill_after` requests; returns when the process is gone.
+fn run_and_kill(env: &CioEnv, server: &TestServer, args: &[&str], kill_after: usize) {
+    let mut cmd = env.std_cmd_for(server);
+    cmd.args(args);
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.requests().iter().filter(|r| r.accepted).count() < kill_after {
+        assert!(
+            Instant::now() < deadline,
+            "the server never got {kill_after} requests"
+        );
+        if child.try_wait().unwrap().is_some() {
+            panic!("cio finished before it could be killed");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_killed_replay_resumes_from_its_checkpoint_without_loss() {
+    let env = CioEnv::new();
+    // Each request takes a while, so that the kill lands with requests in flight.
+    let server = TestServer::with_handler(|_| Reply::delay(Duration::from_millis(20), Reply::ok()));
+    let input = env.path().join("in.ndjson");
+    let total = 20_000;
+    write_lines(&input, (0..total).map(track_line));
+    let checkpoint = env.path().join("replay.ckpt");
+    let rejects = env.path().join("rejects.ndjson");
+    let (concurrency, per_batch) = (3, 100);
+    let args = [
+        "batch",
+        input.to_str().unwrap(),
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+        "--concurrency",
+        "3",
+        "--max-batch-calls",
+        "100",
+    ];
+    run_and_kill(&env, &server, &args, 40);
+    let before = server.message_ids();
+    assert!(before.len() < total, "killed mid-run");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    assert!(saved["done"]["line"].as_u64().unwrap() > 0, "{saved}");
+    assert_no_key(&std::fs::read_to_string(&checkpoint).unwrap());
+
+    let out = env
+        .cmd_for(&server)
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let all = server.message_ids();
+    let unique: HashSet<String> = all.iter().cloned().collect();
+    assert_eq!(unique, ids(0..total), "every call delivered");
+    let resent = all.len() - total;
+    // Only what was in flight (or acknowledged after the last checkpoint write) is sent again.
+    assert!(
+        resent <= concurrency * per_batch,
+        "{resent} calls sent twice"
+    );
+    let s = summary(&out);
+    assert!(s["resumed_past"].as_u64().unwrap() >= (before.len() - concurrency * per_batch) as u64);
+    assert_no_key(&std::fs::read_to_string(&rejects).unwrap());
+}
+
+#[test]
+fn a_huge_line_without_newline_is_rejected_in_bounded_memory() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("huge.ndjson");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    writeln!(f, "{}", track_line(1)).unwrap();
+    f.write_all(b"{\"type\":\"track\",\"event\":\"").unwrap();
+    for _ in 0..(40 * 1024) {
+        f.write_all(&[b'a'; 1024]).unwrap(); // 40 MB, no newline at the end
+    }
+    drop(f);
+    let rejects = env.path().join("rejects.ndjson");
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--json", "--rejects"])
+        .arg(&rejects)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(server.message_ids(), ["m-1"]);
+    let record: Value =
+        serde_json::from_str(std::fs::read_to_string(&rejects).unwrap().trim()).unwrap();
+    assert_eq!(record["line"], 2);
+    assert!(
+        record["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("the line is 419430"),
+        "{record}"
+    );
+    assert_eq!(
+        record["original_truncated_from_bytes"].as_u64(),
+        Some(40 * 1024 * 1024 + 25)
+    );
+}
