@@ -2,7 +2,7 @@
 //! on the fly; and JSON errors phrased the way cio reports them.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
@@ -22,14 +22,18 @@ pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// A buffered input of any kind. Concrete, so that callers can see whether
+/// data is already buffered (and the next read might block on a pipe).
+pub type Input = BufReader<Box<dyn Read + Send>>;
+
+const BUFFER: usize = 256 * 1024;
+
 /// Opens `path` for buffered reading; `-` is stdin and a `.gz` name is gunzipped.
 /// Also returns the size on disk when known (for progress).
-pub fn open(path: &Path) -> Result<(Box<dyn BufRead + Send>, Option<u64>)> {
+pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
     if is_stdin(path) {
-        return Ok((
-            Box::new(BufReader::with_capacity(256 * 1024, io::stdin())),
-            None,
-        ));
+        let stdin: Box<dyn Read + Send> = Box::new(io::stdin());
+        return Ok((BufReader::with_capacity(BUFFER, stdin), None));
     }
     let file = File::open(path)
         .map_err(|e| Error::usage(format!("{}: {}", path.display(), describe_io(&e))))?;
@@ -43,7 +47,7 @@ pub fn open(path: &Path) -> Result<(Box<dyn BufRead + Send>, Option<u64>)> {
     } else {
         Box::new(file)
     };
-    Ok((Box::new(BufReader::with_capacity(256 * 1024, reader)), size))
+    Ok((BufReader::with_capacity(BUFFER, reader), size))
 }
 
 /// Reads a whole (small) JSON document: `--file` of a single call.

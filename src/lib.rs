@@ -68,7 +68,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode
             report.error(&e);
             if report.json {
                 let out = serde_json::json!({"ok": false, "error": output::one_line(&e.to_string()), "exit_code": code.code()});
-                println!("{out}");
+                crate::output::stdout_line(&out);
             }
             code
         }

@@ -39,6 +39,14 @@ impl Reporter {
     }
 }
 
+/// Writes one line of machine output to stdout. A reader that went away
+/// (`cio ... | head -1`) is not an error worth a message, let alone a panic.
+pub fn stdout_line(text: impl Display) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+}
+
 /// Makes server-sent or user-given text safe for a terminal: control characters
 /// (escape sequences included) are dropped, whitespace runs become one space,
 /// and the result is cut at `max` characters.

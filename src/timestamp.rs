@@ -20,10 +20,37 @@ pub fn format(t: OffsetDateTime) -> String {
 /// Parses RFC 3339 (any offset) or Unix seconds (`1683250025`, `1683250025.5`)
 /// and returns the API form. `None` when the text is neither.
 pub fn normalize(text: &str) -> Option<String> {
+    if is_api_form(text) {
+        return Some(text.to_string());
+    }
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Some(format(t));
     }
     parse_unix_seconds(text).map(format)
+}
+
+/// Already `YYYY-MM-DDTHH:MM:SS.mmmZ` with a valid date and time: most replayed
+/// lines are, and checking is far cheaper than parsing and formatting again.
+fn is_api_form(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    let shaped = b.len() == 24
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[19] == b'.'
+        && digits(20..23)
+        && b[23] == b'Z';
+    // The shape is right; whether the date exists (no February 30th) is left to the parser.
+    shaped && OffsetDateTime::parse(text, &Rfc3339).is_ok()
 }
 
 fn parse_unix_seconds(text: &str) -> Option<OffsetDateTime> {

@@ -66,7 +66,7 @@ impl Deliverer {
     }
 
     /// Takes calls from the reader until it is done, the user interrupts, or a fatal error.
-    pub async fn run(self: Arc<Self>, mut rx: mpsc::Receiver<Record>) -> DeliverEnd {
+    pub async fn run(self: Arc<Self>, mut rx: mpsc::Receiver<Vec<Record>>) -> DeliverEnd {
         let mut packer = Packer::new(self.options.max_batch_bytes, self.options.max_batch_calls);
         let in_flight = Arc::new(Semaphore::new(self.options.concurrency));
         let mut tasks = JoinSet::new();
@@ -81,23 +81,28 @@ impl Deliverer {
             let full = tokio::select! {
                 biased;
                 _ = &mut interrupt => break DeliverEnd::Interrupted,
-                record = rx.recv() => match record {
-                    Some(record) => {
-                        let was_empty = packer.is_empty();
-                        let closed = packer.push(record);
-                        if was_empty || closed.is_some() {
-                            deadline = Some(Instant::now() + self.options.flush_interval);
+                chunk = rx.recv() => match chunk {
+                    Some(chunk) => {
+                        let mut full = Vec::new();
+                        for record in chunk {
+                            let was_empty = packer.is_empty();
+                            if let Some(closed) = packer.push(record) {
+                                full.push(closed);
+                                deadline = Some(Instant::now() + self.options.flush_interval);
+                            } else if was_empty {
+                                deadline = Some(Instant::now() + self.options.flush_interval);
+                            }
                         }
-                        closed
+                        full
                     }
                     None => break DeliverEnd::InputDone,
                 },
                 _ = sleep_until(deadline) => {
                     deadline = None;
-                    Some(packer.take())
+                    vec![packer.take()]
                 }
             };
-            if let Some(batch) = full.filter(|b| !b.is_empty()) {
+            for batch in full.into_iter().filter(|b| !b.is_empty()) {
                 self.pace(&mut next_slot, batch.len()).await;
                 self.dispatch(batch, &in_flight, &mut tasks).await;
             }

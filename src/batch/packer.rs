@@ -31,7 +31,8 @@ pub fn body(records: &[Record], sent_at: &str) -> Vec<u8> {
     out
 }
 
-fn body_len(records: &[Record]) -> usize {
+/// The size of `body(records, _)`, without building it.
+pub fn body_len(records: &[Record]) -> usize {
     BODY_START.len() + BODY_END_LEN + records.iter().map(|r| r.json.len() + 1).sum::<usize>()
 }
 

@@ -1,6 +1,9 @@
 //! One input line → one call ready to send, or the reason it cannot be sent.
 //! Each line is checked exactly like a single call (`envelope::complete`).
 
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -49,6 +52,10 @@ pub fn derived_message_id(source: &str, line: u64, bytes: &[u8]) -> String {
 }
 
 /// Turns the bytes of one line into the serialized call.
+///
+/// Only the envelope is parsed: the payload (`properties`, `traits`, and
+/// fields cio does not know) is checked to be well-formed JSON and passed
+/// through as the bytes it came as, which is most of what makes a replay fast.
 pub fn prepare(
     bytes: &[u8],
     source: &str,
@@ -59,30 +66,152 @@ pub fn prepare(
     let text = std::str::from_utf8(bytes).map_err(|e| {
         LineError::new(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1))
     })?;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    let invalid = |e: serde_json::Error| {
         LineError::new(format!(
             "invalid JSON at column {}: {}",
             e.column(),
             json_error_message(&e)
         ))
-    })?;
-    let Value::Object(call) = value else {
+    };
+    if text.trim_start().as_bytes().first() != Some(&b'{') {
+        let value: Value = serde_json::from_str(text).map_err(invalid)?;
         return Err(LineError::new(format!(
             "expected a JSON object (one call), found {}",
             json_kind(&value)
         )));
-    };
-    prepare_call(call, bytes, source, line, defaults, now)
+    }
+    let TopLevel(fields) = serde_json::from_str(text).map_err(invalid)?;
+    let call_type = fields
+        .iter()
+        .find(|(k, _)| k == "type")
+        .map(|(_, v)| v.get());
+    // A page's URL fills its properties, so a page's properties are parsed.
+    let page = call_type == Some("\"page\"")
+        || (call_type.is_none() && defaults.call_type.as_deref() == Some("page"));
+
+    let mut call = Map::new();
+    let mut raw: Vec<(String, &RawValue)> = Vec::new();
+    for (key, value) in fields {
+        let payload =
+            matches!(key.as_str(), "properties" | "traits") && !(page && key == "properties");
+        let passthrough =
+            !ENVELOPE.contains(&key.as_str()) && !matches!(key.as_str(), "properties" | "traits");
+        if (payload && value.get().starts_with('{')) || passthrough {
+            check_depth(value.get())?;
+            // A placeholder lets the envelope checks see that the object is there.
+            if payload {
+                call.insert(key.clone(), Value::Object(Map::new()));
+            }
+            raw.push((key, value));
+        } else {
+            let parsed: Value = serde_json::from_str(value.get()).map_err(invalid)?;
+            call.insert(key, parsed);
+        }
+    }
+    let json = complete_call(call, bytes, source, line, defaults, now, &raw)?;
+    Ok(json)
+}
+
+/// The envelope fields: parsed and checked. Everything else is payload.
+const ENVELOPE: [&str; 14] = [
+    "type",
+    "userId",
+    "anonymousId",
+    "groupId",
+    "previousId",
+    "event",
+    "name",
+    "category",
+    "messageId",
+    "timestamp",
+    "originalTimestamp",
+    "sentAt",
+    "context",
+    "integrations",
+];
+
+/// The nesting serde_json allows when it parses a value (single calls parse everything).
+const MAX_DEPTH: usize = 128;
+
+/// Refuses payload nested deeper than a parsed call could be, without parsing it.
+fn check_depth(json: &str) -> Result<(), LineError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in json.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(LineError::new(format!(
+                        "invalid JSON: nested deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The top-level fields of a call, values left as raw JSON; a key given twice is an error
+/// (which of the two would the server take?).
+struct TopLevel<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for TopLevel<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = TopLevel<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields: Vec<(String, &'de RawValue)> = Vec::with_capacity(12);
+                while let Some(key) = map.next_key::<String>()? {
+                    if fields.iter().any(|(k, _)| *k == key) {
+                        return Err(serde::de::Error::custom(format!("duplicate key '{key}'")));
+                    }
+                    let value: &'de RawValue = map.next_value()?;
+                    fields.push((key, value));
+                }
+                Ok(TopLevel(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// The part of `prepare` after parsing, also used for the items of a JSON array document.
 pub fn prepare_call(
+    call: Map<String, Value>,
+    bytes: &[u8],
+    source: &str,
+    line: u64,
+    defaults: &Defaults,
+    now: &str,
+) -> Result<String, LineError> {
+    complete_call(call, bytes, source, line, defaults, now, &[])
+}
+
+/// Fills and checks the envelope, then writes the call with the raw payload spliced in.
+fn complete_call(
     mut call: Map<String, Value>,
     bytes: &[u8],
     source: &str,
     line: u64,
     defaults: &Defaults,
     now: &str,
+    raw: &[(String, &RawValue)],
 ) -> Result<String, LineError> {
     apply_defaults(&mut call, defaults);
     let mut derive = || derived_message_id(source, line, bytes);
@@ -95,7 +224,20 @@ pub fn prepare_call(
         reason: e.message,
         field: Some(e.field),
     })?;
-    let json = serde_json::to_string(&call).map_err(|e| LineError::new(e.to_string()))?;
+    for (key, _) in raw {
+        call.remove(key);
+    }
+    let mut json = serde_json::to_string(&call).map_err(|e| LineError::new(e.to_string()))?;
+    if !raw.is_empty() {
+        json.pop(); // the closing brace
+        for (key, value) in raw {
+            json.push(',');
+            json.push_str(&serde_json::to_string(key).map_err(|e| LineError::new(e.to_string()))?);
+            json.push(':');
+            json.push_str(value.get());
+        }
+        json.push('}');
+    }
     envelope::check_size(json.len()).map_err(|e| LineError {
         reason: e.message,
         field: Some(e.field),

@@ -12,12 +12,6 @@ pub struct Line {
     pub full_len: usize,
 }
 
-impl Line {
-    pub fn truncated(&self, kept: usize) -> bool {
-        self.full_len > kept
-    }
-}
-
 pub struct LineReader<R> {
     inner: R,
     limit: usize,
@@ -105,6 +99,13 @@ impl<R: BufRead> LineReader<R> {
 
     pub fn into_inner(self) -> R {
         self.inner
+    }
+}
+
+impl<T: io::Read> LineReader<io::BufReader<T>> {
+    /// Whether input is already buffered, so the next line needs no (possibly blocking) read.
+    pub fn has_buffered(&self) -> bool {
+        !self.inner.buffer().is_empty()
     }
 }
 

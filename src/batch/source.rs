@@ -3,7 +3,6 @@
 //! (so memory stays bounded however large the input).
 
 use std::collections::VecDeque;
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,12 +18,14 @@ use super::rejects::Rejects;
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{describe_io, Error, Result};
-use crate::input;
+use crate::input::{self, Input};
 use crate::timestamp;
 
 /// The longest line kept in memory; longer lines are refused without parsing.
 /// Larger than the 32 KB call limit, since a pretty or padded line can shrink.
 pub const LINE_LIMIT: usize = 1024 * 1024;
+/// Calls per hand-over to the sending side.
+pub const CHUNK: usize = 256;
 /// The largest JSON array / `{"batch": [...]}` document read whole.
 const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
 
@@ -47,7 +48,7 @@ pub enum ReadEnd {
 }
 
 impl Reader {
-    pub fn run(self, tx: mpsc::Sender<Record>) -> Result<ReadEnd> {
+    pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<ReadEnd> {
         let mut seq = 0u64;
         for (index, path) in self.sources.iter().enumerate() {
             let skip = match self.resume {
@@ -63,6 +64,7 @@ impl Reader {
                 index,
                 tx: &tx,
                 seq: &mut seq,
+                chunk: Vec::with_capacity(CHUNK),
             };
             if !ctx.read_source(reader, skip)? {
                 return Ok(ReadEnd::Stopped);
@@ -79,8 +81,10 @@ impl Reader {
 struct SourceCtx<'a> {
     reader: &'a Reader,
     index: usize,
-    tx: &'a mpsc::Sender<Record>,
+    tx: &'a mpsc::Sender<Vec<Record>>,
     seq: &'a mut u64,
+    /// Calls not yet handed on: sent in chunks, to wake the sending side once per chunk.
+    chunk: Vec<Record>,
 }
 
 impl SourceCtx<'_> {
@@ -93,7 +97,7 @@ impl SourceCtx<'_> {
     }
 
     /// Reads one input; `false` when the sending side stopped.
-    fn read_source(&mut self, reader: Box<dyn BufRead + Send>, skip: u64) -> Result<bool> {
+    fn read_source(&mut self, reader: Input, skip: u64) -> Result<bool> {
         let mut lines = LineReader::new(reader, LINE_LIMIT);
         // Lines read ahead while finding out what kind of input this is.
         let mut ahead: VecDeque<(Line, Vec<u8>)> = VecDeque::new();
@@ -122,12 +126,31 @@ impl SourceCtx<'_> {
                 return Ok(false);
             }
         }
-        while let Some(line) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? {
+        loop {
+            // A slow pipe must not hold calls back: hand them on before waiting for more.
+            if !lines.has_buffered() && !self.flush() {
+                return Ok(false);
+            }
+            let Some(line) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? else {
+                break;
+            };
             if !self.take_line(&line, &buf) {
                 return Ok(false);
             }
         }
-        Ok(true)
+        Ok(self.flush())
+    }
+
+    /// Hands the chunk on; `false` when the senders stopped.
+    fn flush(&mut self) -> bool {
+        self.chunk.is_empty()
+            || self
+                .tx
+                .blocking_send(std::mem::replace(
+                    &mut self.chunk,
+                    Vec::with_capacity(CHUNK),
+                ))
+                .is_ok()
     }
 
     /// One NDJSON line: skipped when blank, else a call or a reject. `false` when the senders stopped.
@@ -185,8 +208,9 @@ impl SourceCtx<'_> {
                     json,
                     original: original.into(),
                 };
-                if self.tx.blocking_send(record).is_err() {
-                    return false;
+                self.chunk.push(record);
+                if self.chunk.len() >= CHUNK {
+                    return self.flush();
                 }
             }
             Err(e) => {
@@ -211,7 +235,7 @@ impl SourceCtx<'_> {
     fn document(
         &self,
         first: &[u8],
-        lines: &mut LineReader<Box<dyn BufRead + Send>>,
+        lines: &mut LineReader<Input>,
         ahead: &mut VecDeque<(Line, Vec<u8>)>,
     ) -> Result<Option<Vec<Value>>> {
         if !matches!(first.trim_ascii_start().first(), Some(b'[' | b'{')) {
@@ -245,12 +269,15 @@ impl SourceCtx<'_> {
     fn read_whole_document(
         &self,
         first: &[u8],
-        lines: &mut LineReader<Box<dyn BufRead + Send>>,
+        lines: &mut LineReader<Input>,
     ) -> Result<Vec<Value>> {
         let mut text = first.to_vec();
         text.push(b'\n');
-        let mut inner =
-            std::mem::replace(lines, LineReader::new(Box::new(std::io::empty()), 0)).into_inner();
+        let mut inner = std::mem::replace(
+            lines,
+            LineReader::new(std::io::BufReader::new(Box::new(std::io::empty())), 0),
+        )
+        .into_inner();
         std::io::Read::read_to_end(
             &mut std::io::Read::take(&mut inner, DOCUMENT_LIMIT),
             &mut text,
@@ -318,6 +345,6 @@ impl SourceCtx<'_> {
                 return Ok(false);
             }
         }
-        Ok(true)
+        Ok(self.flush())
     }
 }

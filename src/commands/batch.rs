@@ -15,6 +15,9 @@ use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
 use crate::batch::rejects::Rejects;
 use crate::batch::source::{ReadEnd, Reader};
+
+/// Chunks of calls between the reader and the packer.
+const QUEUED_CHUNKS: usize = 8;
 use crate::batch::{Defaults, Options, Stats};
 use crate::cli::BatchArgs;
 use crate::client::Client;
@@ -88,8 +91,8 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the runtime", &e))?;
-    // Enough calls queued to fill every request slot twice, and no more: memory stays bounded.
-    let (tx, rx) = mpsc::channel(options.max_batch_calls.min(2_500) * 2);
+    // A few chunks queued keep the packer fed; more would only hold memory.
+    let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
     let end = runtime.block_on(async {
         let ticker = tokio::spawn(tick_progress(progress.clone(), Arc::clone(&stats)));
@@ -264,7 +267,7 @@ fn report(
             "exit_code": code.code(),
             "error": error.map(|e| e.to_string()),
         });
-        println!("{summary}");
+        crate::output::stdout_line(&summary);
         return;
     }
     let verb = if dry_run {

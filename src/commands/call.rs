@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
         } else {
             serde_json::to_string(&call)
         };
-        println!("{}", text.map_err(|e| Error::Internal(e.to_string()))?);
+        crate::output::stdout_line(text.map_err(|e| Error::Internal(e.to_string()))?);
         return Ok(());
     }
 
@@ -71,9 +71,9 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
             "status": delivered.status,
             "attempts": delivered.attempts,
         });
-        println!("{result}");
+        crate::output::stdout_line(&result);
     } else if !ctx.report.quiet {
-        println!("{message_id}");
+        crate::output::stdout_line(&message_id);
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::cli::{ConfigAction, GlobalArgs};
 use crate::config::{self, ConfigFile, Profile, PROFILE_KEYS};
 use crate::error::{Error, Result};
-use crate::output::Reporter;
+use crate::output::{stdout_line, Reporter};
 use crate::secret::WriteKey;
 
 pub struct ConfigContext<'a> {
@@ -22,7 +22,7 @@ pub struct ConfigContext<'a> {
 
 pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
     match action {
-        ConfigAction::Path => println!("{}", ctx.path.display()),
+        ConfigAction::Path => stdout_line(ctx.path.display()),
         ConfigAction::Get { key } => get(&ctx, key)?,
         ConfigAction::List => list(&ctx),
         ConfigAction::Init { force } => init(&mut ctx, *force)?,
@@ -67,7 +67,7 @@ fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
     };
     match value {
         Some(v) => {
-            println!("{v}");
+            stdout_line(&v);
             Ok(())
         }
         None => Err(Error::NotSet(format!(
@@ -96,9 +96,8 @@ fn list(ctx: &ConfigContext) {
                 ),
             );
         }
-        println!(
-            "{}",
-            json!({"path": ctx.path.display().to_string(), "default_profile": default, "profiles": profiles})
+        stdout_line(
+            json!({"path": ctx.path.display().to_string(), "default_profile": default, "profiles": profiles}),
         );
         return;
     }
@@ -110,9 +109,9 @@ fn list(ctx: &ConfigContext) {
     }
     for (name, profile) in &ctx.file.profiles {
         let mark = if name == default { " (default)" } else { "" };
-        println!("[{name}]{mark}");
+        stdout_line(format_args!("[{name}]{mark}"));
         for (key, value) in shown_values(profile) {
-            println!("  {key} = {value}");
+            stdout_line(format_args!("  {key} = {value}"));
         }
     }
 }

@@ -1,0 +1,214 @@
+//! Local sink for the benchmarks in `bench/`: a stand-in for the Data Pipelines
+//! API that answers `200 {}` to every POST as fast as it can, and counts what
+//! it was sent.
+//!
+//! ```text
+//! cargo build --release --example sink
+//! target/release/examples/sink [--port 0]
+//! ```
+//!
+//! It binds 127.0.0.1 only and prints `listening http://127.0.0.1:PORT` as the
+//! first line on stdout. Then:
+//!
+//! - `POST <any path>`: a single call (`/v1/track`, ...) or a batch
+//!   (`{"batch": [...]}`), plain or `Content-Encoding: gzip`. Each item of
+//!   `batch` counts as one call, any other body as one. The `messageId`s are
+//!   collected into a set. A body that is not gzip or JSON gets a 400 and is
+//!   counted in `bad_requests` only.
+//! - `GET /stats`: `{"requests":N,"calls":N,"unique_message_ids":N,"bad_requests":N}`.
+//! - `POST /reset`: zeroes all of it.
+//!
+//! Only the `messageId`s are picked out of the JSON (everything else is
+//! skipped without being built), so it keeps up with a few hundred thousand
+//! gzipped events per second on two cores.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+
+/// One call of a batch: only its messageId matters here.
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(borrow, rename = "messageId")]
+    message_id: Option<Cow<'a, str>>,
+}
+
+/// A request body: either `{"batch": [...], ...}` or a single call.
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow)]
+    batch: Option<Vec<Item<'a>>>,
+    #[serde(borrow, rename = "messageId")]
+    message_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Default)]
+struct Stats {
+    requests: u64,
+    calls: u64,
+    bad_requests: u64,
+    ids: HashSet<Box<str>>,
+}
+
+type Shared = Arc<Mutex<Stats>>;
+
+fn usage() -> ! {
+    eprintln!("usage: sink [--port PORT]   (binds 127.0.0.1; PORT 0 picks a free one)");
+    std::process::exit(2);
+}
+
+fn parse_port() -> u16 {
+    let mut port = 0u16;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = if arg == "--port" {
+            args.next()
+        } else if let Some(v) = arg.strip_prefix("--port=") {
+            Some(v.to_string())
+        } else {
+            usage()
+        };
+        port = value
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| usage());
+    }
+    port
+}
+
+fn main() {
+    let port = parse_port();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(serve(port));
+}
+
+async fn serve(port: u16) {
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("sink: cannot bind 127.0.0.1:{port}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let addr = listener.local_addr().expect("local address");
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening http://{addr}");
+        let _ = out.flush();
+    }
+    let shared: Shared = Arc::default();
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little, go on.
+                eprintln!("sink: accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, Arc::clone(&shared)));
+            let _ = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(body.into()))
+        .expect("response")
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    shared: Shared,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let method = req.method().clone();
+    match (method, req.uri().path()) {
+        (Method::GET, "/stats") => {
+            let s = shared.lock().unwrap();
+            let body = format!(
+                "{{\"requests\":{},\"calls\":{},\"unique_message_ids\":{},\"bad_requests\":{}}}",
+                s.requests,
+                s.calls,
+                s.ids.len(),
+                s.bad_requests
+            );
+            Ok(reply(StatusCode::OK, body))
+        }
+        (Method::POST, "/reset") => {
+            let _ = req.into_body().collect().await?;
+            let old = std::mem::take(&mut *shared.lock().unwrap());
+            drop(old); // free the id set outside the lock
+            Ok(reply(StatusCode::OK, "{}"))
+        }
+        (Method::POST, _) => {
+            let gzip = req
+                .headers()
+                .get("content-encoding")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+            let raw = req.into_body().collect().await?.to_bytes();
+            // Decompress and parse outside the lock; take it only to count.
+            let result = if gzip {
+                let mut plain = Vec::with_capacity(raw.len().saturating_mul(8));
+                match flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut plain) {
+                    Ok(_) => record(&plain, &shared),
+                    Err(_) => Err("body is not valid gzip"),
+                }
+            } else {
+                record(&raw, &shared)
+            };
+            match result {
+                Ok(()) => Ok(reply(StatusCode::OK, "{}")),
+                Err(why) => {
+                    shared.lock().unwrap().bad_requests += 1;
+                    Ok(reply(
+                        StatusCode::BAD_REQUEST,
+                        format!("{{\"error\":\"{why}\"}}"),
+                    ))
+                }
+            }
+        }
+        _ => Ok(reply(StatusCode::NOT_FOUND, "{\"error\":\"not found\"}")),
+    }
+}
+
+fn record(json: &[u8], shared: &Shared) -> Result<(), &'static str> {
+    let body: Body = serde_json::from_slice(json).map_err(|_| "body is not a JSON object")?;
+    let (calls, ids): (u64, Vec<Cow<str>>) = match body.batch {
+        Some(items) => (
+            items.len() as u64,
+            items.into_iter().filter_map(|i| i.message_id).collect(),
+        ),
+        None => (1, body.message_id.into_iter().collect()),
+    };
+    let mut s = shared.lock().unwrap();
+    s.requests += 1;
+    s.calls += calls;
+    for id in ids {
+        if !s.ids.contains(id.as_ref()) {
+            s.ids.insert(id.into());
+        }
+    }
+    Ok(())
+}
