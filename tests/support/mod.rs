@@ -68,6 +68,21 @@ impl Reply {
     pub fn accept_then_fail() -> Reply {
         Reply::AcceptThenFail
     }
+    /// The status this reply answers with; `None` when the connection is dropped.
+    fn answer_status(&self) -> Option<u16> {
+        match self {
+            Reply::Status { code, .. } => Some(*code),
+            Reply::AcceptThenFail => Some(500),
+            Reply::Delay(_, inner) => inner.answer_status(),
+            Reply::Drop => None,
+        }
+    }
+    fn pause(&self) -> Duration {
+        match self {
+            Reply::Delay(pause, inner) => *pause + inner.pause(),
+            _ => Duration::ZERO,
+        }
+    }
     fn accepts(&self) -> bool {
         match self {
             Reply::Status { code, .. } => (200..300).contains(code),
@@ -90,6 +105,10 @@ pub struct Recorded {
     pub received: Instant,
     /// Whether the server took its calls (a 2xx answer, or accept-then-fail).
     pub accepted: bool,
+    /// The status it was answered with; `None` for a dropped connection.
+    pub status: Option<u16>,
+    /// How long the server waited before answering.
+    pub delay: Duration,
 }
 
 impl Recorded {
@@ -399,9 +418,13 @@ async fn answer(
         body,
         received: Instant::now(),
         accepted: false,
+        status: None,
+        delay: Duration::ZERO,
     };
     let reply = (shared.handler)(&recorded);
     recorded.accepted = reply.accepts();
+    recorded.status = reply.answer_status();
+    recorded.delay = reply.pause();
     shared.requests.lock().unwrap().push(recorded);
     respond(reply).await
 }
