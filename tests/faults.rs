@@ -18,10 +18,16 @@ fn corpus(env: &CioEnv) -> std::path::PathBuf {
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     for n in 0..CALLS {
         let call = match n % 3 {
-            0 => json!({"type": "track", "event": "Order Completed", "userId": format!("u{n}"), "messageId": format!("m-{n}"),
-                        "properties": {"order_id": format!("o-{n}"), "total": 19.99, "products": [{"sku": "a", "price": 9.99}]}}),
-            1 => json!({"type": "identify", "userId": format!("u{n}"), "messageId": format!("m-{n}"), "traits": {"plan": "pro"}}),
-            _ => json!({"type": "page", "anonymousId": format!("a{n}"), "messageId": format!("m-{n}"), "name": "Home"}),
+            0 => {
+                json!({"type": "track", "event": "Order Completed", "userId": format!("u{n}"), "messageId": format!("m-{n}"),
+                        "properties": {"order_id": format!("o-{n}"), "total": 19.99, "products": [{"sku": "a", "price": 9.99}]}})
+            }
+            1 => {
+                json!({"type": "identify", "userId": format!("u{n}"), "messageId": format!("m-{n}"), "traits": {"plan": "pro"}})
+            }
+            _ => {
+                json!({"type": "page", "anonymousId": format!("a{n}"), "messageId": format!("m-{n}"), "name": "Home"})
+            }
         };
         writeln!(out, "{call}").unwrap();
     }
@@ -34,7 +40,18 @@ fn replay_and_check(server: &TestServer, timeout: &str) -> Value {
     let input = corpus(&env);
     let out = env
         .cmd_for(server)
-        .args(["batch", "--json", "--max-batch-calls", "100", "--concurrency", "4", "--retries", "12", "--timeout", timeout])
+        .args([
+            "batch",
+            "--json",
+            "--max-batch-calls",
+            "100",
+            "--concurrency",
+            "4",
+            "--retries",
+            "12",
+            "--timeout",
+            timeout,
+        ])
         .arg(&input)
         .output()
         .unwrap();
@@ -63,16 +80,28 @@ fn replay_and_check(server: &TestServer, timeout: &str) -> Value {
     }
     for (id, n) in &counts {
         if *n > 1 {
-            assert!(unacknowledged.contains(*id), "{id} arrived {n} times, but no accepting request of it failed");
+            assert!(
+                unacknowledged.contains(*id),
+                "{id} arrived {n} times, but no accepting request of it failed"
+            );
         }
     }
 
     // The summary says what happened.
-    let failed_attempts = requests.iter().filter(|r| r.status != Some(200) || r.delay >= Duration::from_millis(1000)).count();
+    let failed_attempts = requests
+        .iter()
+        .filter(|r| r.status != Some(200) || r.delay >= Duration::from_millis(1000))
+        .count();
     assert_eq!(summary["delivered"], CALLS);
     assert_eq!(summary["rejected"], 0);
-    assert_eq!(summary["requests"].as_u64().unwrap() as usize, requests.len());
-    assert_eq!(summary["retried"].as_u64().unwrap() as usize, failed_attempts);
+    assert_eq!(
+        summary["requests"].as_u64().unwrap() as usize,
+        requests.len()
+    );
+    assert_eq!(
+        summary["retried"].as_u64().unwrap() as usize,
+        failed_attempts
+    );
     summary
 }
 
@@ -80,7 +109,11 @@ fn replay_and_check(server: &TestServer, timeout: &str) -> Value {
 fn server_errors() {
     let server = TestServer::with_faults(FaultProfile::errors_500(0.25), 1);
     replay_and_check(&server, "5");
-    assert!(server.fault_counts()["500"] > 10, "{:?}", server.fault_counts());
+    assert!(
+        server.fault_counts()["500"] > 10,
+        "{:?}",
+        server.fault_counts()
+    );
 }
 
 #[test]
@@ -88,7 +121,10 @@ fn rate_limiting_with_and_without_retry_after() {
     let server = TestServer::with_faults(FaultProfile::rate_limited(0.2), 2);
     replay_and_check(&server, "5");
     let faults = server.fault_counts();
-    assert!(faults["429"] > 3 && faults["429+retry-after"] > 3, "{faults:?}");
+    assert!(
+        faults["429"] > 3 && faults["429+retry-after"] > 3,
+        "{faults:?}"
+    );
 }
 
 #[test]
@@ -119,7 +155,17 @@ fn all_faults_mixed() {
     let server = TestServer::with_faults(FaultProfile::mixed(), 6);
     replay_and_check(&server, "1");
     let faults = server.fault_counts();
-    for kind in ["500", "429", "429+retry-after", "drop", "slow", "accept-then-500"] {
-        assert!(faults.get(kind).copied().unwrap_or(0) > 0, "{kind} never injected: {faults:?}");
+    for kind in [
+        "500",
+        "429",
+        "429+retry-after",
+        "drop",
+        "slow",
+        "accept-then-500",
+    ] {
+        assert!(
+            faults.get(kind).copied().unwrap_or(0) > 0,
+            "{kind} never injected: {faults:?}"
+        );
     }
 }
