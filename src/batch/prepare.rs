@@ -97,7 +97,7 @@ pub fn prepare(
         let passthrough =
             !ENVELOPE.contains(&key.as_str()) && !matches!(key.as_str(), "properties" | "traits");
         if (payload && value.get().starts_with('{')) || passthrough {
-            check_depth(value.get())?;
+            check_payload(value.get())?;
             // A placeholder lets the envelope checks see that the object is there.
             if payload {
                 call.insert(key.clone(), Value::Object(Map::new()));
@@ -133,10 +133,16 @@ const ENVELOPE: [&str; 14] = [
 /// The nesting serde_json allows when it parses a value (single calls parse everything).
 const MAX_DEPTH: usize = 128;
 
-/// Refuses payload nested deeper than a parsed call could be, without parsing it.
-fn check_depth(json: &str) -> Result<(), LineError> {
+/// Refuses raw payload that a parsed call could not hold: nesting deeper than
+/// serde_json allows, or a number out of range (`1e400`). The JSON is already
+/// known to be well-formed, so a byte scan is enough.
+fn check_payload(json: &str) -> Result<(), LineError> {
+    let bytes = json.as_bytes();
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in json.as_bytes() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
         if in_string {
             match b {
                 _ if escaped => escaped = false,
@@ -157,6 +163,21 @@ fn check_depth(json: &str) -> Result<(), LineError> {
                 }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
+            b'-' | b'0'..=b'9' => {
+                let start = i - 1;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
+                    i += 1;
+                }
+                let number = &json[start..i];
+                if number.contains(['e', 'E']) && number.parse::<f64>().is_ok_and(f64::is_infinite)
+                {
+                    return Err(LineError::new(format!(
+                        "invalid JSON: number out of range ({number})"
+                    )));
+                }
+            }
             _ => {}
         }
     }
@@ -373,6 +394,28 @@ mod tests {
             "{}",
             err(big.as_bytes())
         );
+        let deep_payload = format!(
+            r#"{{"type":"track","event":"e","userId":"u","properties":{{"a":{}1{}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert_eq!(
+            err(deep_payload.as_bytes()),
+            "invalid JSON: nested deeper than 128 levels"
+        );
+        let huge =
+            br#"{"type":"track","event":"e","userId":"u","properties":{"n":1e400,"ok":"1e400"}}"#;
+        assert_eq!(err(huge), "invalid JSON: number out of range (1e400)");
+        assert!(prepare(
+            br#"{"type":"track","event":"e","userId":"u","properties":{"n":-1.5e300,"s":"1e999"}}"#,
+            "f",
+            1,
+            &Defaults::default(),
+            NOW
+        )
+        .is_ok());
+        let dup = br#"{"type":"track","event":"e","userId":"u","userId":"v"}"#;
+        assert!(err(dup).contains("duplicate key 'userId'"), "{}", err(dup));
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert!(
             err(deep.as_bytes()).contains("recursion limit"),
