@@ -256,6 +256,19 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_settings_hides_the_key() {
+        let s = resolve(
+            &GlobalArgs::default(),
+            &[("CIO_WRITE_KEY", "very-secret-key-123")],
+            "",
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("WriteKey(REDACTED)"));
+    }
+
+    #[test]
     fn profile_selection() {
         let s = resolve(&GlobalArgs::default(), &[("CIO_PROFILE", "q")], FILE).unwrap();
         assert_eq!(s.profile_name, "q");
