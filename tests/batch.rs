@@ -738,3 +738,24 @@ fn a_huge_line_without_newline_is_rejected_in_bounded_memory() {
         Some(40 * 1024 * 1024 + 25)
     );
 }
+
+#[test]
+fn rate_caps_calls_per_second() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..1000).map(track_line));
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "-q", "--rate", "1000", "--max-batch-calls", "100"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 10);
+    // Batches of 100 at 1,000 calls/s start 100 ms apart. (The first request also
+    // opens the connection, so it is left out of the measure.)
+    let spread = requests[9].received - requests[1].received;
+    assert!(spread >= Duration::from_millis(750), "{spread:?}");
+}

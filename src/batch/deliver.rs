@@ -114,6 +114,7 @@ impl Deliverer {
         rx.close();
         if !matches!(end, DeliverEnd::Fatal) && !packer.is_empty() {
             let batch = packer.take();
+            self.pace(&mut next_slot, batch.len()).await;
             self.dispatch(batch, &in_flight, &mut tasks).await;
         }
         let finish = async { while tasks.join_next().await.is_some() {} };
