@@ -60,6 +60,10 @@ impl Ledger {
         }
     }
 
+    pub fn has_checkpoint(&self) -> bool {
+        self.checkpoint.is_some()
+    }
+
     /// Where a previous run of the same inputs stopped, if a checkpoint says so.
     pub fn resume_point(&self) -> Result<Option<Position>> {
         let Some(path) = &self.checkpoint else {

@@ -247,6 +247,8 @@ fn report(
     let secs = elapsed.as_secs_f64();
     let delivered = g(&stats.delivered);
     let per_sec = delivered as f64 / secs.max(1e-9);
+    // Read but neither delivered nor rejected: stopped early (interrupt, fatal error).
+    let not_sent = g(&stats.read).saturating_sub(delivered + stats.rejected());
     if ctx.report.json {
         let summary = json!({
             "dry_run": dry_run,
@@ -256,6 +258,7 @@ fn report(
             "invalid": g(&stats.invalid),
             "refused": g(&stats.refused),
             "undeliverable": g(&stats.undeliverable),
+            "not_sent": not_sent,
             "blank": g(&stats.blank),
             "resumed_past": g(&stats.resumed),
             "retried": g(&stats.retries),
@@ -302,9 +305,21 @@ fn report(
             g(&stats.resumed)
         );
     }
+    if not_sent > 0 {
+        line += &format!(", {not_sent} read but not sent");
+    }
     ctx.report.info(line);
     if code == ExitCode::Interrupted || error.is_some() {
         let at = ledger.watermark();
-        ctx.report.info(format!("stopped; everything up to input {} line {} is done (rerun with the same --checkpoint to resume)", at.source + 1, at.line));
+        let how = if ledger.has_checkpoint() {
+            "run the same command again to resume"
+        } else {
+            "add --checkpoint FILE to be able to resume"
+        };
+        ctx.report.info(format!(
+            "stopped; everything up to input {} line {} is done ({how})",
+            at.source + 1,
+            at.line
+        ));
     }
 }
