@@ -371,8 +371,8 @@ fn check_fits(
             (PathSegment::Key(key), Value::Object(map)) => map.get(key),
             (PathSegment::Index(n), Value::Array(array)) => array.get(*n),
             (PathSegment::Append, Value::Array(_)) => None,
-            (PathSegment::Key(_), other) => return Err((i, kind(other), "an object")),
-            (_, other) => return Err((i, kind(other), "an array")),
+            (PathSegment::Key(_), other) => return Err((i, crate::input::json_kind(other), "an object")),
+            (_, other) => return Err((i, crate::input::json_kind(other), "an array")),
         };
         match next {
             Some(next) => value = next,
@@ -414,18 +414,6 @@ fn descend<'v>(slot: &'v mut Value, segment: &PathSegment) -> &'v mut Value {
             }
             &mut array[at]
         }
-    }
-}
-
-/// "a number", "an object"...: what a value is, for conflict messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -27,7 +27,6 @@ pub struct Options {
     pub max_batch_bytes: usize,
     pub max_batch_calls: usize,
     pub gzip: bool,
-    pub dry_run: bool,
 }
 
 /// Counters shared by the reader and the senders.

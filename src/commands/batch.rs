@@ -45,7 +45,6 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         max_batch_bytes: args.max_batch_bytes as usize,
         max_batch_calls: args.max_batch_calls as usize,
         gzip: !args.no_gzip,
-        dry_run: args.dry_run,
     };
     // Open every input before sending anything: a typo fails fast, with nothing half done.
     for path in sources.iter().filter(|p| !input::is_stdin(p)) {
