@@ -371,7 +371,9 @@ fn check_fits(
             (PathSegment::Key(key), Value::Object(map)) => map.get(key),
             (PathSegment::Index(n), Value::Array(array)) => array.get(*n),
             (PathSegment::Append, Value::Array(_)) => None,
-            (PathSegment::Key(_), other) => return Err((i, crate::input::json_kind(other), "an object")),
+            (PathSegment::Key(_), other) => {
+                return Err((i, crate::input::json_kind(other), "an object"))
+            }
             (_, other) => return Err((i, crate::input::json_kind(other), "an array")),
         };
         match next {

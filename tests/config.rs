@@ -233,6 +233,9 @@ fn broken_config_files_are_one_line_errors() {
         "[profiles.x]\nregion = \"eu\"\nwrite_kee = \"x\"\n",
     );
     let wrong_type = write("c.toml", "[profiles.x]\ntimeout = \"soon\"\n");
+    let binary = dir.join("binary.toml");
+    std::fs::write(&binary, b"[profiles.x]\nregion = \"\xff\xfe\"\n").unwrap();
+    let binary = binary.display().to_string();
     let missing = dir.join("missing.toml").display().to_string();
     let directory = dir.display().to_string();
     let cases = [
