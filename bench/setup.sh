@@ -60,4 +60,11 @@ if [[ -z ${SKIP_CARGO:-} ]]; then
     (cd "$ROOT" && cargo build --release --example sink)
 fi
 
+say "versions"
+echo "  Python SDK: $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("customerio-cdp-analytics"))') ($("$venv/bin/python" --version))"
+echo "  Node SDK:   $(cd "$BENCH_DIR" && node -p 'require("./node_modules/@customerio/cdp-analytics-node/package.json").version') (Node $(node --version))"
+echo "  curl:       $(curl --version | head -n 1 | cut -d' ' -f1-2)"
+if [[ -x ${CARGO_TARGET_DIR:-$ROOT/target}/release/cio ]]; then
+    echo "  cio:        $("${CARGO_TARGET_DIR:-$ROOT/target}/release/cio" --version)"
+fi
 say "ready: bash bench/single.sh; bash bench/batch.sh"
