@@ -249,6 +249,10 @@ fn broken_config_files_are_one_line_errors() {
             format!("cio: error: {wrong_type}:2:11: invalid config:"),
         ),
         (
+            binary.clone(),
+            format!("cio: error: {binary}: config file is not valid UTF-8"),
+        ),
+        (
             missing.clone(),
             format!("cio: error: {missing}: config file not found"),
         ),
