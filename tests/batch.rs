@@ -759,3 +759,37 @@ fn rate_caps_calls_per_second() {
     let spread = requests[9].received - requests[1].received;
     assert!(spread >= Duration::from_millis(750), "{spread:?}");
 }
+
+#[test]
+fn a_wrong_endpoint_stops_the_run_instead_of_splitting_every_batch() {
+    let env = CioEnv::new();
+    let server = TestServer::with_handler(|_| Reply::status(404, "no such route"));
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..2000).map(track_line));
+    let out = env
+        .cmd_for(&server)
+        .args([
+            "batch",
+            "--json",
+            "--concurrency",
+            "1",
+            "--max-batch-calls",
+            "500",
+        ])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert_eq!(server.request_count(), 1, "no splitting on 404");
+    assert!(
+        stderr_of(&out).contains("the server refused the call (404): no such route"),
+        "{}",
+        stderr_of(&out)
+    );
+    let s = summary(&out);
+    assert_eq!(s["refused"], 500);
+    // Batches already packed are reported as not sent; the rest was never read.
+    let n = |k: &str| s[k].as_u64().unwrap();
+    assert_eq!(n("read"), n("rejected") + n("not_sent"), "{s}");
+    assert_eq!(n("delivered"), 0);
+}

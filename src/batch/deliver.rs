@@ -203,16 +203,30 @@ impl Deliverer {
                     Stats::add(&self.stats.delivered, records.len() as u64);
                     self.ledger.done(records.iter().map(|r| r.seq));
                 }
-                Err(SendError::Rejected { .. }) if records.len() > 1 => {
+                // 400 (and 413) blame the content: split to find the calls at fault.
+                Err(SendError::Rejected {
+                    status: 400 | 413, ..
+                }) if records.len() > 1 => {
                     let mut first = records;
                     let second = first.split_off(first.len() / 2);
                     // Popped last-in first-out: push the second half first to keep order.
                     work.push(second);
                     work.push(first);
                 }
+                Err(
+                    e @ SendError::Rejected {
+                        status: 400 | 413, ..
+                    },
+                ) => {
+                    let n = self.reject(&records, &e.reason());
+                    Stats::add(&self.stats.refused, n);
+                }
+                // Another 4xx (404: a wrong endpoint) would refuse every batch alike.
                 Err(e @ SendError::Rejected { .. }) => {
                     let n = self.reject(&records, &e.reason());
                     Stats::add(&self.stats.refused, n);
+                    let mut slot = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
+                    slot.get_or_insert(e.into_error());
                 }
                 Err(e) => {
                     let n = self.reject(&records, &e.reason());
