@@ -263,15 +263,16 @@ fn a_batch_refused_for_one_call_delivers_all_the_others() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let lines: Vec<u64> = records
+    // Batches finish in any order, so their rejects do too.
+    let mut lines: Vec<u64> = records
         .iter()
         .map(|r| r["line"].as_u64().unwrap())
         .collect();
+    lines.sort();
     assert_eq!(lines, [124, 778]);
-    assert_eq!(
-        records[0]["reason"],
-        "server refused (400): properties.poison is not allowed"
-    );
+    assert!(records
+        .iter()
+        .all(|r| r["reason"] == "server refused (400): properties.poison is not allowed"));
 }
 
 #[test]
