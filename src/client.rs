@@ -159,7 +159,8 @@ impl Client {
             let started = Instant::now();
             let answer = request.body(body).send().await;
             let elapsed = started.elapsed();
-            let (retryable, status, wait_hint, reason) = match answer {
+            // Only retryable failures get past this match: (status, Retry-After, reason).
+            let (status, wait_hint, reason) = match answer {
                 Ok(response) => {
                     let status = response.status();
                     self.report.detail(format_args!(
@@ -177,7 +178,6 @@ impl Client {
                     let message = self.server_message(response).await;
                     match classify(status) {
                         Class::Retry => (
-                            true,
                             Some(status.as_u16()),
                             retry_after,
                             format!("{} {message}", status.as_u16()),
@@ -207,10 +207,9 @@ impl Client {
                         "POST {url} -> {reason} after {:.1} ms (attempt {attempt})",
                         elapsed.as_secs_f64() * 1000.0
                     ));
-                    (true, None, None, reason)
+                    (None, None, reason)
                 }
             };
-            debug_assert!(retryable);
             if attempt > self.retries {
                 return Err(SendError::Undelivered {
                     reason,
