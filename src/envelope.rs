@@ -95,9 +95,10 @@ pub struct Fill<'a> {
     pub force_library: bool,
 }
 
-// Fields where `null` means "not given": exports from other tools are full of them
-// (`"userId": null` on anonymous events, the seed's `"integrations": null`).
-const NULLABLE: [&str; 15] = [
+/// The fields cio reads and checks; everything else in a call is payload it
+/// passes through (`properties`, `traits`, and fields it does not know).
+pub const ENVELOPE_FIELDS: [&str; 14] = [
+    "type",
     "userId",
     "anonymousId",
     "groupId",
@@ -105,15 +106,22 @@ const NULLABLE: [&str; 15] = [
     "event",
     "name",
     "category",
-    "properties",
-    "traits",
-    "context",
-    "integrations",
     "messageId",
     "timestamp",
     "originalTimestamp",
     "sentAt",
+    "context",
+    "integrations",
 ];
+
+/// The payload objects every call type may carry.
+pub const PAYLOAD_OBJECTS: [&str; 2] = ["properties", "traits"];
+
+/// Whether `null` in this field means "not given": exports from other tools are
+/// full of them (`"userId": null` on anonymous events, the seed's `"integrations": null`).
+fn null_means_absent(field: &str) -> bool {
+    field != "type" && (ENVELOPE_FIELDS.contains(&field) || PAYLOAD_OBJECTS.contains(&field))
+}
 
 /// Fills in what the API expects and cio owns, then validates.
 ///
@@ -123,7 +131,7 @@ const NULLABLE: [&str; 15] = [
 /// sends `originalTimestamp` or a stale `sentAt`; the sender adds a fresh
 /// `sentAt` at each attempt.
 pub fn complete(call: &mut Map<String, Value>, fill: &mut Fill) -> Result<CallType, InvalidCall> {
-    call.retain(|k, v| !(v.is_null() && NULLABLE.contains(&k.as_str())));
+    call.retain(|k, v| !(v.is_null() && null_means_absent(k)));
     let call_type = call_type_of(call)?;
 
     let original = call.remove("originalTimestamp");

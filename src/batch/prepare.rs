@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::envelope::{self, Fill};
+use crate::envelope::{self, Fill, ENVELOPE_FIELDS, PAYLOAD_OBJECTS};
 use crate::input::{json_error_message, json_kind};
 
 /// What flags give every line that lacks it. A line's own values always win.
@@ -92,10 +92,9 @@ pub fn prepare(
     let mut call = Map::new();
     let mut raw: Vec<(String, &RawValue)> = Vec::new();
     for (key, value) in fields {
-        let payload =
-            matches!(key.as_str(), "properties" | "traits") && !(page && key == "properties");
+        let payload = PAYLOAD_OBJECTS.contains(&key.as_str()) && !(page && key == "properties");
         let passthrough =
-            !ENVELOPE.contains(&key.as_str()) && !matches!(key.as_str(), "properties" | "traits");
+            !ENVELOPE_FIELDS.contains(&key.as_str()) && !PAYLOAD_OBJECTS.contains(&key.as_str());
         if (payload && value.get().starts_with('{')) || passthrough {
             check_payload(value.get())?;
             // A placeholder lets the envelope checks see that the object is there.
@@ -108,27 +107,8 @@ pub fn prepare(
             call.insert(key, parsed);
         }
     }
-    let json = complete_call(call, bytes, source, line, defaults, now, &raw)?;
-    Ok(json)
+    complete_call(call, bytes, source, line, defaults, now, &raw)
 }
-
-/// The envelope fields: parsed and checked. Everything else is payload.
-const ENVELOPE: [&str; 14] = [
-    "type",
-    "userId",
-    "anonymousId",
-    "groupId",
-    "previousId",
-    "event",
-    "name",
-    "category",
-    "messageId",
-    "timestamp",
-    "originalTimestamp",
-    "sentAt",
-    "context",
-    "integrations",
-];
 
 /// The nesting serde_json allows when it parses a value (single calls parse everything).
 const MAX_DEPTH: usize = 128;
