@@ -40,15 +40,9 @@ pub struct Reader {
     pub stop: Arc<AtomicBool>,
 }
 
-/// How a reader run ended.
-pub enum ReadEnd {
-    Complete,
-    /// The sending side stopped taking calls (interrupt, auth failure, ...).
-    Stopped,
-}
-
 impl Reader {
-    pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<ReadEnd> {
+    /// Reads every input in turn; stops early, without error, when the senders stop.
+    pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<()> {
         let mut seq = 0u64;
         for (index, path) in self.sources.iter().enumerate() {
             let skip = match self.resume {
@@ -67,14 +61,14 @@ impl Reader {
                 chunk: Vec::with_capacity(CHUNK),
             };
             if !ctx.read_source(reader, skip)? {
-                return Ok(ReadEnd::Stopped);
+                return Ok(());
             }
             self.ledger.read_through(Position {
                 source: index + 1,
                 line: 0,
             });
         }
-        Ok(ReadEnd::Complete)
+        Ok(())
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
 use crate::batch::rejects::Rejects;
-use crate::batch::source::{ReadEnd, Reader};
+use crate::batch::source::Reader;
 
 /// Chunks of calls between the reader and the packer.
 const QUEUED_CHUNKS: usize = 8;
@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     };
     let deliverer = Arc::new(Deliverer::new(
         client,
-        options.clone(),
+        options,
         Arc::clone(&stats),
         Arc::clone(&ledger),
         Arc::clone(&rejects),
@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         DeliverEnd::InputDone => reader_thread
             .join()
             .unwrap_or_else(|_| Err(Error::Internal("the reader thread failed".into()))),
-        _ => Ok(ReadEnd::Stopped),
+        _ => Ok(()),
     };
     let finished = rejects.flush().and_then(|_| ledger.save());
     let fatal = deliverer.fatal.lock().ok().and_then(|mut f| f.take());
