@@ -5,6 +5,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::timestamp;
@@ -321,6 +324,39 @@ fn fill_page_properties(call: &mut Map<String, Value>) {
         let search = url.query().map(|q| format!("?{q}")).unwrap_or_default();
         props.insert("search".into(), Value::String(search));
     }
+}
+
+/// The top-level fields of a call, values left as raw JSON; a key given twice is an error
+/// (which of the two would the server take?).
+pub struct TopLevel<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for TopLevel<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = TopLevel<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields: Vec<(String, &'de RawValue)> = Vec::with_capacity(12);
+                while let Some(key) = map.next_key::<String>()? {
+                    if fields.iter().any(|(k, _)| *k == key) {
+                        return Err(serde::de::Error::custom(format!("duplicate key '{key}'")));
+                    }
+                    let value: &'de RawValue = map.next_value()?;
+                    fields.push((key, value));
+                }
+                Ok(TopLevel(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// The top-level fields of a call as raw JSON, refusing a key given twice.
+pub fn top_level_fields(text: &str) -> serde_json::Result<Vec<(String, &RawValue)>> {
+    serde_json::from_str::<TopLevel>(text).map(|t| t.0)
 }
 
 #[cfg(test)]

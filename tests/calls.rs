@@ -301,6 +301,9 @@ fn bad_input_is_one_line_exit_2_and_nothing_is_sent() {
     let file = env.path().join("array.json");
     std::fs::write(&file, "[1, 2]").unwrap();
     let array = file.to_str().unwrap().to_string();
+    let dup_file = env.path().join("dup.json");
+    std::fs::write(&dup_file, "{\"event\": \"a\",\n \"event\": \"b\"}").unwrap();
+    let dup = dup_file.to_str().unwrap().to_string();
     let long_id = "x".repeat(101);
     let cases: Vec<(Vec<&str>, String)> = vec![
         (vec!["track", "e", "--user-id", "u", "--prop", "tags:=[1,"],
@@ -316,6 +319,7 @@ fn bad_input_is_one_line_exit_2_and_nothing_is_sent() {
         (vec!["track", "e", "--user-id", "u", "--integration", "Amplitude=yes"],
          "cio: error: --integration 'Amplitude=yes': expected NAME=true or NAME=false\n".into()),
         (vec!["track", "--file", &array], format!("cio: error: {array}: expected a JSON object (one call), found an array\n")),
+        (vec!["track", "--file", &dup, "--user-id", "u"], format!("cio: error: {dup}:2:8: duplicate key 'event'\n")),
         (vec!["track", "--file", "/nonexistent/call.json"], "cio: error: /nonexistent/call.json: no such file or directory\n".into()),
         (vec!["track", "e", "--user-id", "u", "--message-id", &long_id],
          "cio: error: cannot send this track call: 'messageId' is longer than 100 characters\n".into()),

@@ -1,8 +1,6 @@
 //! One input line → one call ready to send, or the reason it cannot be sent.
 //! Each line is checked exactly like a single call (`envelope::complete`).
 
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -80,7 +78,7 @@ pub fn prepare(
             json_kind(&value)
         )));
     }
-    let TopLevel(fields) = serde_json::from_str(text).map_err(invalid)?;
+    let fields = envelope::top_level_fields(text).map_err(invalid)?;
     let call_type = fields
         .iter()
         .find(|(k, _)| k == "type")
@@ -162,34 +160,6 @@ fn check_payload(json: &str) -> Result<(), LineError> {
         }
     }
     Ok(())
-}
-
-/// The top-level fields of a call, values left as raw JSON; a key given twice is an error
-/// (which of the two would the server take?).
-struct TopLevel<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for TopLevel<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = TopLevel<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields: Vec<(String, &'de RawValue)> = Vec::with_capacity(12);
-                while let Some(key) = map.next_key::<String>()? {
-                    if fields.iter().any(|(k, _)| *k == key) {
-                        return Err(serde::de::Error::custom(format!("duplicate key '{key}'")));
-                    }
-                    let value: &'de RawValue = map.next_value()?;
-                    fields.push((key, value));
-                }
-                Ok(TopLevel(fields))
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
 }
 
 /// The part of `prepare` after parsing, also used for the items of a JSON array document.

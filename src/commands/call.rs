@@ -171,7 +171,18 @@ fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
         ))
     })?;
     match value {
-        Value::Object(map) => Ok(map),
+        Value::Object(map) => {
+            // Which of two values would the server take? Refuse, as batch does.
+            envelope::top_level_fields(text).map_err(|e| {
+                Error::usage(format!(
+                    "{name}:{}:{}: {}",
+                    e.line(),
+                    e.column(),
+                    input::json_error_message(&e)
+                ))
+            })?;
+            Ok(map)
+        }
         other => Err(Error::usage(format!(
             "{name}: expected a JSON object (one call), found {}",
             input::json_kind(&other)
