@@ -1,13 +1,15 @@
 //! `cio batch`: stream calls from NDJSON (or JSON array) input into the batch
-//! API. A reader thread parses and validates lines; an async pipeline packs
-//! them into requests, sends several at once, and records progress.
+//! API. A reader thread splits the input into lines; worker threads parse and
+//! validate them; a sequencer puts them back in input order; an async side
+//! packs them into requests, sends several at once, and records progress.
 //!
-//! reader (thread) ──bounded channel──▶ packer ──▶ senders (N in flight)
-//!      │ bad lines ─▶ rejects                        │ acks ─▶ ledger ─▶ checkpoint
+//! reader ─▶ workers ─▶ sequencer ──bounded channel──▶ packer ──▶ senders (N in flight)
+//!                         │ bad lines ─▶ rejects                  │ acks ─▶ ledger ─▶ checkpoint
 
 pub mod deliver;
 pub mod ledger;
 pub mod packer;
+pub mod pipeline;
 pub mod prepare;
 pub mod reader;
 pub mod rejects;

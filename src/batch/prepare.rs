@@ -116,22 +116,24 @@ const MAX_DEPTH: usize = 128;
 /// known to be well-formed, so a byte scan is enough.
 fn check_payload(json: &str) -> Result<(), LineError> {
     let bytes = json.as_bytes();
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         i += 1;
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
         match b {
-            b'"' => in_string = true,
+            // Strings are most of a payload: jump from quote or backslash to the next.
+            b'"' => loop {
+                let rest = bytes.get(i..).unwrap_or_default();
+                match memchr::memchr2(b'"', b'\\', rest) {
+                    Some(at) if bytes[i + at] == b'\\' => i += at + 2,
+                    Some(at) => {
+                        i += at + 1;
+                        break;
+                    }
+                    None => return Ok(()),
+                }
+            },
             b'{' | b'[' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -160,18 +162,6 @@ fn check_payload(json: &str) -> Result<(), LineError> {
         }
     }
     Ok(())
-}
-
-/// The part of `prepare` after parsing, also used for the items of a JSON array document.
-pub fn prepare_call(
-    call: Map<String, Value>,
-    bytes: &[u8],
-    source: &str,
-    line: u64,
-    defaults: &Defaults,
-    now: &str,
-) -> Result<String, LineError> {
-    complete_call(call, bytes, source, line, defaults, now, &[])
 }
 
 /// Fills and checks the envelope, then writes the call with the raw payload spliced in.
@@ -364,6 +354,16 @@ mod tests {
             NOW
         )
         .is_ok());
+        // Brackets, quotes and numbers inside strings are text, not structure.
+        let in_strings = format!(
+            r#"{{"type":"track","event":"e","userId":"u","properties":{{"s":"{}\\\"{} 1e400","t\\\\":"\\\\"}}}}"#,
+            "[".repeat(200),
+            "{".repeat(200)
+        );
+        assert!(
+            prepare(in_strings.as_bytes(), "f", 1, &Defaults::default(), NOW).is_ok(),
+            "{in_strings}"
+        );
         let dup = br#"{"type":"track","event":"e","userId":"u","userId":"v"}"#;
         assert!(err(dup).contains("duplicate key 'userId'"), "{}", err(dup));
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);

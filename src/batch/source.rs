@@ -1,6 +1,7 @@
-//! The reader thread: walks the inputs in order, turns each line into a call
-//! or a reject, and hands calls to the sending side through a bounded channel
-//! (so memory stays bounded however large the input).
+//! The reader thread: walks the inputs in order, splits them into lines (or
+//! the items of a JSON document) and hands them, in runs, to the pipeline that
+//! prepares them and passes them on to the senders. Every hand-over is
+//! bounded, so memory stays bounded however large the input.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -12,20 +13,14 @@ use tokio::sync::mpsc;
 
 use super::ledger::{Ledger, Position};
 use super::packer::Record;
-use super::prepare::{self, Defaults, LineError};
+use super::pipeline::{Outlets, Pipeline, RawLine, Run, LINE_LIMIT};
+use super::prepare::Defaults;
 use super::reader::{Line, LineReader};
 use super::rejects::Rejects;
 use super::Stats;
-use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{describe_io, Error, Result};
 use crate::input::{self, Input};
-use crate::timestamp;
 
-/// The longest line kept in memory; longer lines are refused without parsing.
-/// Larger than the 32 KB call limit, since a pretty or padded line can shrink.
-pub const LINE_LIMIT: usize = 1024 * 1024;
-/// Calls per hand-over to the sending side.
-pub const CHUNK: usize = 256;
 /// The largest JSON array / `{"batch": [...]}` document read whole.
 const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
 
@@ -43,47 +38,72 @@ pub struct Reader {
 impl Reader {
     /// Reads every input in turn; stops early, without error, when the senders stop.
     pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<()> {
-        let mut seq = 0u64;
-        for (index, path) in self.sources.iter().enumerate() {
+        let names = Arc::new(self.names);
+        let pipeline = Pipeline::start(
+            self.defaults,
+            Outlets {
+                names: Arc::clone(&names),
+                stats: Arc::clone(&self.stats),
+                ledger: self.ledger,
+                rejects: self.rejects,
+                tx,
+            },
+        );
+        let reading = Sources {
+            paths: &self.sources,
+            names: &names,
+            resume: self.resume,
+            stats: &self.stats,
+            stop: &self.stop,
+            pipeline: &pipeline,
+        }
+        .read_all();
+        let passing_on = pipeline.finish();
+        reading.and(passing_on)
+    }
+}
+
+struct Sources<'a> {
+    paths: &'a [PathBuf],
+    names: &'a [String],
+    resume: Option<Position>,
+    stats: &'a Stats,
+    stop: &'a AtomicBool,
+    pipeline: &'a Pipeline,
+}
+
+impl Sources<'_> {
+    fn read_all(&self) -> Result<()> {
+        for (index, path) in self.paths.iter().enumerate() {
             let skip = match self.resume {
-                Some(at) if at.source > index => {
-                    continue;
-                }
+                Some(at) if at.source > index => continue,
                 Some(at) if at.source == index => at.line,
                 _ => 0,
             };
             let (reader, _) = input::open(path)?;
             let mut ctx = SourceCtx {
-                reader: &self,
+                sources: self,
                 index,
-                tx: &tx,
-                seq: &mut seq,
-                chunk: Vec::with_capacity(CHUNK),
+                run: Run::new(index),
             };
-            if !ctx.read_source(reader, skip)? {
+            if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index) {
                 return Ok(());
             }
-            self.ledger.read_through(Position {
-                source: index + 1,
-                line: 0,
-            });
         }
         Ok(())
     }
 }
 
 struct SourceCtx<'a> {
-    reader: &'a Reader,
+    sources: &'a Sources<'a>,
     index: usize,
-    tx: &'a mpsc::Sender<Vec<Record>>,
-    seq: &'a mut u64,
-    /// Calls not yet handed on: sent in chunks, to wake the sending side once per chunk.
-    chunk: Vec<Record>,
+    /// Lines not yet handed over.
+    run: Run,
 }
 
 impl SourceCtx<'_> {
     fn name(&self) -> &str {
-        &self.reader.names[self.index]
+        &self.sources.names[self.index]
     }
 
     fn io_error(&self, e: std::io::Error) -> Error {
@@ -101,7 +121,7 @@ impl SourceCtx<'_> {
                 buf.drain(..3);
             }
             if let Some(items) = self.document(&buf, &mut lines, &mut ahead)? {
-                return self.read_document(items);
+                return Ok(self.read_document(items, skip));
             }
             ahead.push_front((first, std::mem::take(&mut buf)));
         }
@@ -109,118 +129,50 @@ impl SourceCtx<'_> {
         let mut skip = skip;
         while skip > 0 && ahead.pop_front().is_some() {
             skip -= 1;
-            Stats::add(&self.reader.stats.resumed, 1);
+            Stats::add(&self.sources.stats.resumed, 1);
         }
         if skip > 0 {
             let skipped = lines.skip_lines(skip).map_err(|e| self.io_error(e))?;
-            Stats::add(&self.reader.stats.resumed, skipped);
+            Stats::add(&self.sources.stats.resumed, skipped);
         }
         while let Some((line, bytes)) = ahead.pop_front() {
-            if !self.take_line(&line, &bytes) {
+            if !self.take(line, bytes) {
                 return Ok(false);
             }
         }
         loop {
-            // A slow pipe must not hold calls back: hand them on before waiting for more.
-            if !lines.has_buffered() && !self.flush() {
+            // A slow pipe must not hold lines back: hand them over before waiting for more.
+            if !lines.has_buffered() && !self.hand_over() {
                 return Ok(false);
             }
             let Some(line) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? else {
                 break;
             };
-            if !self.take_line(&line, &buf) {
+            // A copy of exactly the line's size, which the call keeps for the rejects output.
+            if !self.take(line, buf.clone()) {
                 return Ok(false);
             }
         }
-        Ok(self.flush())
+        Ok(self.hand_over())
     }
 
-    /// Hands the chunk on; `false` when the senders stopped.
-    fn flush(&mut self) -> bool {
-        self.chunk.is_empty()
-            || self
-                .tx
-                .blocking_send(std::mem::replace(
-                    &mut self.chunk,
-                    Vec::with_capacity(CHUNK),
-                ))
-                .is_ok()
-    }
-
-    /// One NDJSON line: skipped when blank, else a call or a reject. `false` when the senders stopped.
-    fn take_line(&mut self, line: &Line, bytes: &[u8]) -> bool {
-        if self.reader.stop.load(Ordering::Relaxed) {
+    /// Adds a line to the run; `false` when the sending side stopped.
+    fn take(&mut self, line: Line, bytes: Vec<u8>) -> bool {
+        if self.sources.stop.load(Ordering::Relaxed) {
             return false;
         }
-        Stats::add(&self.reader.stats.input_bytes, line.full_len as u64 + 1);
-        let at = Position {
-            source: self.index,
-            line: line.number,
-        };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            Stats::add(&self.reader.stats.blank, 1);
-            self.reader.ledger.read_through(at);
-            return true;
-        }
-        Stats::add(&self.reader.stats.read, 1);
-        let result = if line.full_len > LINE_LIMIT {
-            Err(LineError {
-                reason: format!(
-                    "the line is {} bytes, over the API's limit of {MAX_CALL_BYTES} bytes (32 KB)",
-                    line.full_len
-                ),
-                field: None,
-            })
-        } else {
-            prepare::prepare(
-                bytes,
-                self.name(),
-                line.number,
-                &self.reader.defaults,
-                &timestamp::now(),
-            )
-        };
-        self.hand_on(result, at, bytes, line.full_len)
+        self.run.push(RawLine {
+            number: line.number,
+            full_len: line.full_len,
+            bytes,
+        });
+        !self.run.is_full() || self.hand_over()
     }
 
-    /// Passes a call to the senders, or records why it cannot go. `false` when the senders stopped.
-    fn hand_on(
-        &mut self,
-        result: Result<String, LineError>,
-        at: Position,
-        original: &[u8],
-        full_len: usize,
-    ) -> bool {
-        match result {
-            Ok(json) => {
-                *self.seq += 1;
-                self.reader.ledger.pending(*self.seq, at);
-                let record = Record {
-                    seq: *self.seq,
-                    source: at.source,
-                    line: at.line,
-                    json,
-                    original: original.into(),
-                };
-                self.chunk.push(record);
-                if self.chunk.len() >= CHUNK {
-                    return self.flush();
-                }
-            }
-            Err(e) => {
-                Stats::add(&self.reader.stats.invalid, 1);
-                self.reader.rejects.record(
-                    self.name(),
-                    at.line,
-                    &e.reason,
-                    e.field.as_deref(),
-                    original,
-                    full_len,
-                );
-                self.reader.ledger.read_through(at);
-            }
-        }
-        true
+    /// Hands the run over; `false` when the sending side stopped.
+    fn hand_over(&mut self) -> bool {
+        let run = std::mem::replace(&mut self.run, Run::new(self.index));
+        self.sources.pipeline.submit(run)
     }
 
     /// The calls of a JSON array or `{"batch": [...]}` document, when the input is one
@@ -302,43 +254,19 @@ impl SourceCtx<'_> {
         }
     }
 
-    /// The items of a document; their position is their 1-based index.
-    fn read_document(&mut self, items: Vec<Value>) -> Result<bool> {
-        let skip = match self.reader.resume {
-            Some(at) if at.source == self.index => at.line,
-            _ => 0,
-        };
-        Stats::add(&self.reader.stats.resumed, skip.min(items.len() as u64));
+    /// The items of a document, prepared like lines; their number is their 1-based index.
+    fn read_document(&mut self, items: Vec<Value>, skip: u64) -> bool {
+        Stats::add(&self.sources.stats.resumed, skip.min(items.len() as u64));
         for (i, item) in items.into_iter().enumerate().skip(skip as usize) {
-            let number = i as u64 + 1;
-            let at = Position {
-                source: self.index,
-                line: number,
+            let bytes = serde_json::to_vec(&item).unwrap_or_default();
+            let line = Line {
+                number: i as u64 + 1,
+                full_len: bytes.len(),
             };
-            Stats::add(&self.reader.stats.read, 1);
-            let original = serde_json::to_vec(&item).unwrap_or_default();
-            let result = match item {
-                Value::Object(call) => prepare::prepare_call(
-                    call,
-                    &original,
-                    self.name(),
-                    number,
-                    &self.reader.defaults,
-                    &timestamp::now(),
-                ),
-                other => Err(LineError {
-                    reason: format!(
-                        "expected a JSON object (one call), found {}",
-                        input::json_kind(&other)
-                    ),
-                    field: None,
-                }),
-            };
-            let len = original.len();
-            if !self.hand_on(result, at, &original, len) {
-                return Ok(false);
+            if !self.take(line, bytes) {
+                return false;
             }
         }
-        Ok(self.flush())
+        self.hand_over()
     }
 }

@@ -1,0 +1,345 @@
+//! Prepares lines on several threads without changing their order.
+//!
+//! The reader hands over runs of raw lines; worker threads turn each line into
+//! a call or a reject (parsing and validation are most of a replay's CPU); one
+//! sequencer thread takes the results back in input order and passes them on:
+//! stats, the ledger, the rejects output, and chunks for the senders. So the
+//! ledger sees lines exactly as if one thread did it all, and a checkpoint
+//! never covers a line that is still being prepared.
+//!
+//! reader ─runs─▶ workers (N) ─results─┐
+//!    └──────── order of runs ─────────┴▶ sequencer ─chunks─▶ senders
+
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::mpsc as async_mpsc;
+
+use super::ledger::{Ledger, Position};
+use super::packer::Record;
+use super::prepare::{self, Defaults, LineError};
+use super::rejects::Rejects;
+use super::Stats;
+use crate::envelope::MAX_CALL_BYTES;
+use crate::error::{Error, Result};
+use crate::timestamp;
+
+/// The longest line kept in memory; longer lines are refused without parsing.
+/// Larger than the 32 KB call limit, since a pretty or padded line can shrink.
+pub const LINE_LIMIT: usize = 1024 * 1024;
+/// Calls per hand-over to the senders, and lines per run handed to a worker.
+pub const CHUNK: usize = 256;
+/// A run is handed over early once its lines hold this many bytes.
+const RUN_BYTES: usize = 1024 * 1024;
+/// Workers beyond this gain nothing: the senders and the sequencer are single streams.
+const MAX_WORKERS: usize = 4;
+
+/// One input line (or array item) as read: its 1-based number, its length
+/// before any cut at `LINE_LIMIT`, and its bytes.
+pub struct RawLine {
+    pub number: u64,
+    pub full_len: usize,
+    pub bytes: Vec<u8>,
+}
+
+/// Lines of one source, handed to the workers as a unit.
+pub struct Run {
+    pub source: usize,
+    lines: Vec<RawLine>,
+    bytes: usize,
+}
+
+impl Run {
+    pub fn new(source: usize) -> Self {
+        Run {
+            source,
+            lines: Vec::with_capacity(CHUNK),
+            bytes: 0,
+        }
+    }
+
+    pub fn push(&mut self, line: RawLine) {
+        self.bytes += line.bytes.len();
+        self.lines.push(line);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Whether the run should be handed over now.
+    pub fn is_full(&self) -> bool {
+        self.lines.len() >= CHUNK || self.bytes >= RUN_BYTES
+    }
+}
+
+/// What became of one line: `None` for a blank line.
+type Prepared = (RawLine, Option<std::result::Result<String, LineError>>);
+
+struct Job {
+    run: Run,
+    done: SyncSender<Vec<Prepared>>,
+}
+
+/// What the sequencer takes, in input order.
+enum Step {
+    Run {
+        source: usize,
+        done: Receiver<Vec<Prepared>>,
+    },
+    /// Every line of this source has been handed over.
+    SourceEnd(usize),
+}
+
+/// What the sequencer needs to pass results on.
+pub struct Outlets {
+    pub names: Arc<Vec<String>>,
+    pub stats: Arc<Stats>,
+    pub ledger: Arc<Ledger>,
+    pub rejects: Arc<Rejects>,
+    pub tx: async_mpsc::Sender<Vec<Record>>,
+}
+
+pub struct Pipeline {
+    jobs: Option<SyncSender<Job>>,
+    steps: Option<SyncSender<Step>>,
+    threads: Vec<JoinHandle<()>>,
+    sequencer: Option<JoinHandle<Result<()>>>,
+}
+
+impl Pipeline {
+    pub fn start(defaults: Defaults, outlets: Outlets) -> Pipeline {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_WORKERS);
+        let defaults = Arc::new(defaults);
+        let (jobs, queue) = mpsc::sync_channel::<Job>(workers);
+        let queue = Arc::new(Mutex::new(queue));
+        let threads = (0..workers)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                let defaults = Arc::clone(&defaults);
+                let names = Arc::clone(&outlets.names);
+                std::thread::spawn(move || work(&queue, &defaults, &names))
+            })
+            .collect();
+        // Bounds the runs between reader and sequencer, and so the memory they hold.
+        let (steps, order) = mpsc::sync_channel(2 * workers);
+        let sequencer = std::thread::spawn(move || {
+            Sequencer {
+                outlets,
+                seq: 0,
+                chunk: Vec::with_capacity(CHUNK),
+            }
+            .run(order)
+        });
+        Pipeline {
+            jobs: Some(jobs),
+            steps: Some(steps),
+            threads,
+            sequencer: Some(sequencer),
+        }
+    }
+
+    /// Hands a run to the workers; `false` when the sending side has stopped.
+    pub fn submit(&self, run: Run) -> bool {
+        if run.is_empty() {
+            return true;
+        }
+        let (done, result) = mpsc::sync_channel(1);
+        let source = run.source;
+        // The job goes first: the sequencer may be waiting for its result.
+        self.jobs
+            .as_ref()
+            .is_some_and(|j| j.send(Job { run, done }).is_ok())
+            && self.step(Step::Run {
+                source,
+                done: result,
+            })
+    }
+
+    /// Marks the end of a source, once its lines are all passed on.
+    pub fn end_source(&self, source: usize) -> bool {
+        self.step(Step::SourceEnd(source))
+    }
+
+    fn step(&self, step: Step) -> bool {
+        self.steps.as_ref().is_some_and(|s| s.send(step).is_ok())
+    }
+
+    /// Waits until everything handed over is passed on; the sequencer's error, if any.
+    pub fn finish(mut self) -> Result<()> {
+        self.jobs = None;
+        self.steps = None;
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+        match self.sequencer.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(Error::Internal("the sequencing thread failed".into())),
+            None => Ok(()),
+        }
+    }
+}
+
+fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, names: &[String]) {
+    loop {
+        let job = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(Job { run, done }) = job else {
+            return;
+        };
+        let name = &names[run.source];
+        let now = timestamp::now();
+        let prepared = run
+            .lines
+            .into_iter()
+            .map(|line| {
+                let result = prepare_line(&line, name, defaults, &now);
+                (line, result)
+            })
+            .collect();
+        // The sequencer may have stopped; then nobody wants the result.
+        let _ = done.send(prepared);
+    }
+}
+
+fn prepare_line(
+    line: &RawLine,
+    name: &str,
+    defaults: &Defaults,
+    now: &str,
+) -> Option<std::result::Result<String, LineError>> {
+    if line.bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    if line.full_len > LINE_LIMIT {
+        return Some(Err(LineError {
+            reason: format!(
+                "the line is {} bytes, over the API's limit of {MAX_CALL_BYTES} bytes (32 KB)",
+                line.full_len
+            ),
+            field: None,
+        }));
+    }
+    Some(prepare::prepare(
+        &line.bytes,
+        name,
+        line.number,
+        defaults,
+        now,
+    ))
+}
+
+struct Sequencer {
+    outlets: Outlets,
+    seq: u64,
+    /// Calls not yet handed on: sent in chunks, to wake the senders once per chunk.
+    chunk: Vec<Record>,
+}
+
+impl Sequencer {
+    fn run(mut self, order: Receiver<Step>) -> Result<()> {
+        loop {
+            let step = match order.try_recv() {
+                Ok(step) => step,
+                // Caught up with the reader, which may be waiting on a slow pipe:
+                // hand on what is here rather than hold it back.
+                Err(TryRecvError::Empty) => {
+                    if !self.flush() {
+                        return Ok(());
+                    }
+                    match order.recv() {
+                        Ok(step) => step,
+                        Err(_) => return Ok(()),
+                    }
+                }
+                Err(TryRecvError::Disconnected) => break,
+            };
+            match step {
+                Step::Run { source, done } => {
+                    let prepared = done
+                        .recv()
+                        .map_err(|_| Error::Internal("a thread preparing lines failed".into()))?;
+                    for (line, result) in prepared {
+                        if !self.pass_on(source, line, result) {
+                            return Ok(());
+                        }
+                    }
+                }
+                Step::SourceEnd(source) => self.outlets.ledger.read_through(Position {
+                    source: source + 1,
+                    line: 0,
+                }),
+            }
+        }
+        self.flush();
+        Ok(())
+    }
+
+    /// Passes one line on; `false` when the senders have stopped.
+    fn pass_on(
+        &mut self,
+        source: usize,
+        line: RawLine,
+        result: Option<std::result::Result<String, LineError>>,
+    ) -> bool {
+        let out = &self.outlets;
+        Stats::add(&out.stats.input_bytes, line.full_len as u64 + 1);
+        let at = Position {
+            source,
+            line: line.number,
+        };
+        match result {
+            None => {
+                Stats::add(&out.stats.blank, 1);
+                out.ledger.read_through(at);
+            }
+            Some(Ok(json)) => {
+                Stats::add(&out.stats.read, 1);
+                self.seq += 1;
+                out.ledger.pending(self.seq, at);
+                self.chunk.push(Record {
+                    seq: self.seq,
+                    source,
+                    line: line.number,
+                    json,
+                    original: line.bytes.into_boxed_slice(),
+                });
+                if self.chunk.len() >= CHUNK {
+                    return self.flush();
+                }
+            }
+            Some(Err(e)) => {
+                Stats::add(&out.stats.read, 1);
+                Stats::add(&out.stats.invalid, 1);
+                out.rejects.record(
+                    &out.names[source],
+                    line.number,
+                    &e.reason,
+                    e.field.as_deref(),
+                    &line.bytes,
+                    line.full_len,
+                );
+                out.ledger.read_through(at);
+            }
+        }
+        true
+    }
+
+    /// Hands the chunk on; `false` when the senders have stopped.
+    fn flush(&mut self) -> bool {
+        self.chunk.is_empty()
+            || self
+                .outlets
+                .tx
+                .blocking_send(std::mem::replace(
+                    &mut self.chunk,
+                    Vec::with_capacity(CHUNK),
+                ))
+                .is_ok()
+    }
+}
