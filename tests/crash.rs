@@ -28,7 +28,13 @@ struct Replay {
 }
 
 impl Replay {
+    /// Each request takes a moment, so that a kill lands with requests in flight.
     fn new() -> Replay {
+        Replay::answering(|_| Reply::delay(Duration::from_millis(15), Reply::ok()))
+    }
+
+    /// A replay whose server answers with `reply` while not failing.
+    fn answering(reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Replay {
         let env = CioEnv::new();
         let input = env.path().join("in.ndjson");
         let mut out = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
@@ -39,12 +45,11 @@ impl Replay {
         drop(out);
         let failing = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&failing);
-        // Each request takes a moment, so that a kill lands with requests in flight.
-        let server = TestServer::with_handler(move |_| {
+        let server = TestServer::with_handler(move |request| {
             if flag.load(Ordering::SeqCst) {
                 Reply::status(500, "down")
             } else {
-                Reply::delay(Duration::from_millis(15), Reply::ok())
+                reply(request)
             }
         });
         let path = |name: &str| env.path().join(name).display().to_string();
@@ -139,6 +144,25 @@ fn killed_early() {
 fn killed_in_the_middle() {
     let replay = Replay::new();
     replay.interrupt("-KILL", |r| r.accepted_requests() >= CALLS / PER_BATCH / 2);
+    replay.resume_and_check();
+}
+
+#[test]
+fn killed_while_an_early_batch_is_slow() {
+    // The first batch hangs while later ones are acknowledged: the checkpoint
+    // must record those beyond its watermark, or a resume would send them again.
+    let stalled = AtomicBool::new(false);
+    let replay = Replay::answering(move |request| {
+        let first = request
+            .json_opt()
+            .is_some_and(|body| body["batch"][0]["properties"]["n"] == 0);
+        if first && !stalled.swap(true, Ordering::SeqCst) {
+            Reply::delay(Duration::from_secs(5), Reply::ok())
+        } else {
+            Reply::delay(Duration::from_millis(5), Reply::ok())
+        }
+    });
+    replay.interrupt("-KILL", |r| r.accepted_requests() >= 20);
     replay.resume_and_check();
 }
 

@@ -2,8 +2,9 @@
 //!
 //! Calls finish out of order (several requests are in flight), so progress is a
 //! watermark: every line at or before it was acknowledged by the server or
-//! written to the rejects output. The checkpoint holds only that watermark, so
-//! after a crash a resume re-sends at most what was in flight.
+//! written to the rejects output. Calls acknowledged beyond the watermark (a
+//! later batch that finished while an earlier one was still out) are kept as
+//! ranges beside it, so after a crash a resume re-sends only what was in flight.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,17 @@ struct CheckpointFile {
     /// Every line up to here is done: sources before `source` entirely, and
     /// lines 1..=line of `source`.
     done: Position,
+    /// Ranges of lines after `done`, first and last included, that are done too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    also_done: Vec<(Position, Position)>,
+}
+
+/// Where a previous run stopped: what a resume passes over.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Resume {
+    pub done: Position,
+    /// Sorted ranges after `done`, first and last line included.
+    pub also_done: Vec<(Position, Position)>,
 }
 
 pub struct Ledger {
@@ -41,9 +53,13 @@ pub struct Ledger {
 struct State {
     /// Calls handed on for sending and not yet done, by sequence number.
     pending: BTreeMap<u64, Position>,
+    /// Calls done while an older call is still pending (so beyond the watermark).
+    acked: BTreeMap<u64, Position>,
+    /// Ranges a resumed checkpoint had beyond its watermark; the reader passes over them.
+    carried: Vec<(Position, Position)>,
     /// The reader has taken every line up to here.
     read: Position,
-    saved: Option<Position>,
+    saved: Option<Resume>,
 }
 
 impl Ledger {
@@ -51,6 +67,8 @@ impl Ledger {
         Ledger {
             state: Mutex::new(State {
                 pending: BTreeMap::new(),
+                acked: BTreeMap::new(),
+                carried: Vec::new(),
                 read: Position::default(),
                 saved: None,
             }),
@@ -65,7 +83,7 @@ impl Ledger {
     }
 
     /// Where a previous run of the same inputs stopped, if a checkpoint says so.
-    pub fn resume_point(&self) -> Result<Option<Position>> {
+    pub fn resume_point(&self) -> Result<Option<Resume>> {
         let Some(path) = &self.checkpoint else {
             return Ok(None);
         };
@@ -92,10 +110,15 @@ impl Ledger {
                 file.sources.join(", ")
             )));
         }
+        let resume = Resume {
+            done: file.done,
+            also_done: file.also_done,
+        };
         let mut state = self.lock();
-        state.read = file.done;
-        state.saved = Some(file.done);
-        Ok(Some(file.done))
+        state.read = resume.done;
+        state.carried = resume.also_done.clone();
+        state.saved = Some(resume.clone());
+        Ok(Some(resume))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -119,19 +142,45 @@ impl Ledger {
     pub fn done(&self, seqs: impl IntoIterator<Item = u64>) {
         let mut state = self.lock();
         for seq in seqs {
-            state.pending.remove(&seq);
+            if let Some(at) = state.pending.remove(&seq) {
+                state.acked.insert(seq, at);
+            }
         }
+        // What is older than every pending call is covered by the watermark.
+        state.acked = match state.pending.first_key_value() {
+            Some((&oldest, _)) => state.acked.split_off(&oldest),
+            None => BTreeMap::new(),
+        };
     }
 
     pub fn watermark(&self) -> Position {
+        self.lock().watermark()
+    }
+
+    /// The watermark and the ranges done beyond it: what a checkpoint holds.
+    pub fn progress(&self) -> Resume {
         let state = self.lock();
-        match state.pending.first_key_value() {
-            Some((_, at)) => Position {
-                source: at.source,
-                line: at.line - 1,
-            },
-            None => state.read,
+        let done = state.watermark();
+        let mut also_done: Vec<(Position, Position)> = state
+            .carried
+            .iter()
+            .filter(|(_, last)| *last > done)
+            .copied()
+            .collect();
+        // Calls with consecutive sequence numbers have no pending call between
+        // them, so the lines from the first to the last are all done.
+        let mut previous: Option<u64> = None;
+        let mut ranges: Vec<(Position, Position)> = Vec::new();
+        for (&seq, &at) in &state.acked {
+            match ranges.last_mut() {
+                Some(range) if previous == Some(seq - 1) => range.1 = at,
+                _ => ranges.push((at, at)),
+            }
+            previous = Some(seq);
         }
+        also_done.extend(ranges);
+        also_done.sort();
+        Resume { done, also_done }
     }
 
     /// Writes the checkpoint when the watermark moved. Rejects must be flushed first.
@@ -140,21 +189,34 @@ impl Ledger {
             return Ok(());
         };
         let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
-        let done = self.watermark();
+        let progress = self.progress();
         {
             let mut state = self.lock();
-            if state.saved == Some(done) {
+            if state.saved.as_ref() == Some(&progress) {
                 return Ok(());
             }
-            state.saved = Some(done);
+            state.saved = Some(progress.clone());
         }
         let file = CheckpointFile {
             version: 1,
             sources: self.sources.clone(),
-            done,
+            done: progress.done,
+            also_done: progress.also_done,
         };
         let text = serde_json::to_vec(&file).map_err(|e| Error::Internal(e.to_string()))?;
         write_atomically(path, &text)
+    }
+}
+
+impl State {
+    fn watermark(&self) -> Position {
+        match self.pending.first_key_value() {
+            Some((_, at)) => Position {
+                source: at.source,
+                line: at.line - 1,
+            },
+            None => self.read,
+        }
     }
 }
 
@@ -189,6 +251,52 @@ mod tests {
     }
 
     #[test]
+    fn calls_done_beyond_the_watermark_are_kept_as_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let ledger = Ledger::new(vec!["a".into()], Some(path.clone()));
+        ledger.pending(1, at(0, 1));
+        ledger.pending(2, at(0, 2));
+        ledger.read_through(at(0, 3)); // a rejected line
+        ledger.pending(3, at(0, 4));
+        ledger.pending(4, at(0, 5));
+        ledger.pending(5, at(0, 6));
+        ledger.done([2, 3, 5]);
+        let progress = ledger.progress();
+        assert_eq!(progress.done, at(0, 0));
+        assert_eq!(
+            progress.also_done,
+            vec![(at(0, 2), at(0, 4)), (at(0, 6), at(0, 6))]
+        );
+        ledger.save().unwrap();
+
+        // A resumed run starts from the same picture...
+        let again = Ledger::new(vec!["a".into()], Some(path));
+        let resume = again.resume_point().unwrap().unwrap();
+        assert_eq!(resume, progress);
+        // ...and keeps the carried ranges until its own watermark passes them.
+        again.pending(1, at(0, 1));
+        again.done([1]);
+        assert_eq!(again.progress().also_done, progress.also_done);
+        again.pending(2, at(0, 5));
+        assert_eq!(again.progress().done, at(0, 4));
+        assert_eq!(again.progress().also_done, vec![(at(0, 6), at(0, 6))]);
+
+        // Once the oldest call is done, the watermark covers what was acked after it.
+        ledger.done([1]);
+        assert_eq!(
+            ledger.progress(),
+            Resume {
+                done: at(0, 4),
+                also_done: vec![(at(0, 6), at(0, 6))]
+            }
+        );
+        ledger.done([4]);
+        assert_eq!(ledger.progress().done, at(0, 6));
+        assert!(ledger.progress().also_done.is_empty());
+    }
+
+    #[test]
     fn checkpoint_round_trip_and_mismatch() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
@@ -197,7 +305,7 @@ mod tests {
         ledger.pending(1, at(1, 7));
         ledger.save().unwrap();
         let again = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()));
-        assert_eq!(again.resume_point().unwrap(), Some(at(1, 6)));
+        assert_eq!(again.resume_point().unwrap().unwrap().done, at(1, 6));
         let other = Ledger::new(vec!["c".into()], Some(path));
         assert!(other
             .resume_point()

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::ledger::{Ledger, Position};
+use super::ledger::{Ledger, Position, Resume};
 use super::packer::Record;
 use super::pipeline::{Outlets, Pipeline, RawLine, Run, LINE_LIMIT};
 use super::prepare::Defaults;
@@ -28,7 +28,7 @@ pub struct Reader {
     pub sources: Vec<PathBuf>,
     pub names: Vec<String>,
     pub defaults: Defaults,
-    pub resume: Option<Position>,
+    pub resume: Option<Resume>,
     pub stats: Arc<Stats>,
     pub ledger: Arc<Ledger>,
     pub rejects: Arc<Rejects>,
@@ -52,7 +52,7 @@ impl Reader {
         let reading = Sources {
             paths: &self.sources,
             names: &names,
-            resume: self.resume,
+            resume: self.resume.unwrap_or_default(),
             stats: &self.stats,
             stop: &self.stop,
             pipeline: &pipeline,
@@ -66,7 +66,8 @@ impl Reader {
 struct Sources<'a> {
     paths: &'a [PathBuf],
     names: &'a [String],
-    resume: Option<Position>,
+    /// Nothing to pass over unless resuming.
+    resume: Resume,
     stats: &'a Stats,
     stop: &'a AtomicBool,
     pipeline: &'a Pipeline,
@@ -75,16 +76,18 @@ struct Sources<'a> {
 impl Sources<'_> {
     fn read_all(&self) -> Result<()> {
         for (index, path) in self.paths.iter().enumerate() {
-            let skip = match self.resume {
-                Some(at) if at.source > index => continue,
-                Some(at) if at.source == index => at.line,
-                _ => 0,
+            let done = self.resume.done;
+            let skip = match done.source.cmp(&index) {
+                std::cmp::Ordering::Greater => continue,
+                std::cmp::Ordering::Equal => done.line,
+                std::cmp::Ordering::Less => 0,
             };
             let (reader, _) = input::open(path)?;
             let mut ctx = SourceCtx {
                 sources: self,
                 index,
                 run: Run::new(index),
+                also_done: &self.resume.also_done,
             };
             if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index) {
                 return Ok(());
@@ -99,6 +102,8 @@ struct SourceCtx<'a> {
     index: usize,
     /// Lines not yet handed over.
     run: Run,
+    /// The ranges a resumed checkpoint says are done, from the next one on.
+    also_done: &'a [(Position, Position)],
 }
 
 impl SourceCtx<'_> {
@@ -161,12 +166,31 @@ impl SourceCtx<'_> {
         if self.sources.stop.load(Ordering::Relaxed) {
             return false;
         }
+        if self.already_done(line.number) {
+            Stats::add(&self.sources.stats.resumed, 1);
+            return true;
+        }
         self.run.push(RawLine {
             number: line.number,
             full_len: line.full_len,
             bytes,
         });
         !self.run.is_full() || self.hand_over()
+    }
+
+    /// Whether a resumed checkpoint says this line is done (lines come in order).
+    fn already_done(&mut self, line: u64) -> bool {
+        let at = Position {
+            source: self.index,
+            line,
+        };
+        while let Some(&(first, last)) = self.also_done.first() {
+            if last >= at {
+                return first <= at;
+            }
+            self.also_done = &self.also_done[1..];
+        }
+        false
     }
 
     /// Hands the run over; `false` when the sending side stopped.
