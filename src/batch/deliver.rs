@@ -167,10 +167,7 @@ impl Deliverer {
         Stats::add(&self.stats.batches, 1);
         let mut work = vec![batch];
         while let Some(records) = work.pop() {
-            Stats::add(
-                &self.stats.bytes,
-                packer::body(&records, "2026-11-28T15:01:30.212Z").len() as u64,
-            );
+            Stats::add(&self.stats.bytes, packer::body_len(&records) as u64);
             let Some(client) = &self.client else {
                 // Dry run: everything valid counts as what would be delivered.
                 Stats::add(&self.stats.delivered, records.len() as u64);

@@ -33,7 +33,8 @@ pub fn body(records: &[Record], sent_at: &str) -> Vec<u8> {
 
 /// The size of `body(records, _)`, without building it.
 pub fn body_len(records: &[Record]) -> usize {
-    BODY_START.len() + BODY_END_LEN + records.iter().map(|r| r.json.len() + 1).sum::<usize>()
+    let commas = records.len().saturating_sub(1);
+    BODY_START.len() + BODY_END_LEN + commas + records.iter().map(|r| r.json.len()).sum::<usize>()
 }
 
 pub struct Packer {
@@ -110,6 +111,7 @@ mod tests {
         for b in &batches {
             let body = body(b, "2026-11-28T15:01:30.212Z");
             assert!(body.len() <= max, "{}", body.len());
+            assert_eq!(body_len(b), body.len());
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(v["batch"].as_array().unwrap().len(), b.len());
         }

@@ -42,7 +42,7 @@ impl<R: BufRead> LineReader<R> {
                 break;
             }
             saw_any = true;
-            let (chunk, done) = match memchr(available) {
+            let (chunk, done) = match memchr::memchr(b'\n', available) {
                 Some(i) => (&available[..i], Some(i + 1)),
                 None => (available, None),
             };
@@ -78,7 +78,7 @@ impl<R: BufRead> LineReader<R> {
                 // A last line without a newline counts as a line.
                 break;
             }
-            match memchr(available) {
+            match memchr::memchr(b'\n', available) {
                 Some(i) => {
                     self.inner.consume(i + 1);
                     skipped += 1;
@@ -107,10 +107,6 @@ impl<T: io::Read> LineReader<io::BufReader<T>> {
     pub fn has_buffered(&self) -> bool {
         !self.inner.buffer().is_empty()
     }
-}
-
-fn memchr(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
 }
 
 #[cfg(test)]
