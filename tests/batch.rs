@@ -625,6 +625,21 @@ fn dry_run_validates_and_counts_without_sending() {
         (Some(true), Some(50), Some(1), Some(3))
     );
     assert!(s["bytes"].as_u64().unwrap() > 50 * 100);
+
+    // The same for a person: one line on stderr.
+    let out = env
+        .cmd()
+        .env("CIO_ENDPOINT", server.endpoint())
+        .args(["batch", "--dry-run", "--max-batch-calls", "50"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("51 read, 50 would deliver, 1 rejected (1 invalid, ")
+            && stderr.contains(" in 1 batch, "),
+        "{stderr}"
+    );
     assert_eq!(server.request_count(), 0);
 }
 

@@ -286,11 +286,9 @@ fn report(
         g(&stats.undeliverable),
     );
     if dry_run {
-        line += &format!(
-            " in {} batches, {} bytes",
-            g(&stats.batches),
-            g(&stats.bytes)
-        );
+        let batches = g(&stats.batches);
+        let noun = if batches == 1 { "batch" } else { "batches" };
+        line += &format!(" in {batches} {noun}, {} bytes", g(&stats.bytes));
     } else {
         line += &format!(
             ", {} retried, {} requests, {secs:.2} s, {per_sec:.0} events/s",
