@@ -196,15 +196,20 @@ fn progress_bar(ctx: &Context, total: Option<u64>) -> ProgressBar {
 }
 
 async fn tick_progress(bar: ProgressBar, stats: Arc<Stats>) {
-    let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(150));
+    let (mut then, mut delivered_then, mut rate) = (Instant::now(), 0u64, None::<f64>);
     loop {
         tick.tick().await;
         let delivered = Stats::get(&stats.delivered);
-        let rate = delivered as f64 / started.elapsed().as_secs_f64().max(0.001);
+        let now = Instant::now();
+        let pace = (delivered - delivered_then) as f64 / (now - then).as_secs_f64().max(0.001);
+        // Smoothed over about a second: the pace now, not the run's average,
+        // which would hide a stalled pipe or a server slowing down.
+        let smoothed = rate.map_or(pace, |r| r + 0.2 * (pace - r));
+        (then, delivered_then, rate) = (now, delivered, Some(smoothed));
         bar.set_position(Stats::get(&stats.input_bytes));
         bar.set_message(format!(
-            "{} read, {delivered} delivered, {} rejected, {rate:.0} events/s",
+            "{} read, {delivered} delivered, {} rejected, {smoothed:.0} events/s",
             Stats::get(&stats.read),
             stats.rejected()
         ));
