@@ -162,25 +162,18 @@ fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
     let name = input::display_name(path);
     let text = input::read_to_string(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    let located = |e: serde_json::Error, what: &str| {
+        let (line, column) = (e.line(), e.column());
         Error::usage(format!(
-            "{name}:{}:{}: invalid JSON: {}",
-            e.line(),
-            e.column(),
+            "{name}:{line}:{column}: {what}{}",
             input::json_error_message(&e)
         ))
-    })?;
+    };
+    let value: Value = serde_json::from_str(text).map_err(|e| located(e, "invalid JSON: "))?;
     match value {
         Value::Object(map) => {
             // Which of two values would the server take? Refuse, as batch does.
-            envelope::top_level_fields(text).map_err(|e| {
-                Error::usage(format!(
-                    "{name}:{}:{}: {}",
-                    e.line(),
-                    e.column(),
-                    input::json_error_message(&e)
-                ))
-            })?;
+            envelope::top_level_fields(text).map_err(|e| located(e, ""))?;
             Ok(map)
         }
         other => Err(Error::usage(format!(
