@@ -92,6 +92,38 @@ fn several_files_plain_and_gzip_are_delivered_exactly_once() {
 }
 
 #[test]
+fn a_finished_replay_run_again_sends_nothing_and_says_why() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let a = env.path().join("a.ndjson");
+    let b = env.path().join("b.ndjson");
+    write_lines(&a, (0..30).map(track_line));
+    write_lines(&b, (30..50).map(track_line));
+    let checkpoint = env.path().join("replay.ckpt");
+    let run = || {
+        env.cmd_for(&server)
+            .arg("batch")
+            .args([&a, &b])
+            .arg("--checkpoint")
+            .arg(&checkpoint)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run().status.code(), Some(0));
+    assert_eq!(server.message_ids().len(), 50);
+
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(server.message_ids().len(), 50, "nothing sent twice");
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("0 read, 0 delivered")
+            && stderr.contains(", 0 lines and 2 whole inputs skipped as done by the checkpoint"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn batches_are_packed_by_bytes_under_the_limit() {
     let env = CioEnv::new();
     let server = TestServer::start();

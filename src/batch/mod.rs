@@ -39,6 +39,8 @@ pub struct Stats {
     pub blank: AtomicU64,
     /// Lines skipped because a checkpoint says they were done.
     pub resumed: AtomicU64,
+    /// Inputs passed over whole, unread, because a checkpoint says they were done.
+    pub resumed_inputs: AtomicU64,
     pub delivered: AtomicU64,
     /// Refused by cio's own checks.
     pub invalid: AtomicU64,

@@ -78,7 +78,10 @@ impl Sources<'_> {
         for (index, path) in self.paths.iter().enumerate() {
             let done = self.resume.done;
             let skip = match done.source.cmp(&index) {
-                std::cmp::Ordering::Greater => continue,
+                std::cmp::Ordering::Greater => {
+                    Stats::add(&self.stats.resumed_inputs, 1);
+                    continue;
+                }
                 std::cmp::Ordering::Equal => done.line,
                 std::cmp::Ordering::Less => 0,
             };

@@ -265,6 +265,7 @@ fn report(
             "not_sent": not_sent,
             "blank": g(&stats.blank),
             "resumed_past": g(&stats.resumed),
+            "resumed_inputs": g(&stats.resumed_inputs),
             "retried": g(&stats.retries),
             "requests": g(&stats.requests),
             "batches": g(&stats.batches),
@@ -301,11 +302,14 @@ fn report(
             g(&stats.requests)
         );
     }
-    if g(&stats.resumed) > 0 {
-        line += &format!(
-            ", {} lines skipped as done by the checkpoint",
-            g(&stats.resumed)
-        );
+    let (lines, inputs) = (g(&stats.resumed), g(&stats.resumed_inputs));
+    if lines + inputs > 0 {
+        let whole = match inputs {
+            0 => String::new(),
+            1 => " and 1 whole input".into(),
+            n => format!(" and {n} whole inputs"),
+        };
+        line += &format!(", {lines} lines{whole} skipped as done by the checkpoint");
     }
     if not_sent > 0 {
         line += &format!(", {not_sent} read but not sent");
