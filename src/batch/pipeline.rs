@@ -74,8 +74,9 @@ impl Run {
     }
 }
 
-/// What became of one line: `None` for a blank line.
-type Prepared = (RawLine, Option<std::result::Result<String, LineError>>);
+/// What became of one line: the call, or why it cannot go; `None` for a blank line.
+type Outcome = Option<std::result::Result<String, LineError>>;
+type Prepared = (RawLine, Outcome);
 
 struct Job {
     run: Run,
@@ -102,21 +103,21 @@ pub struct Outlets {
 }
 
 pub struct Pipeline {
-    jobs: Option<SyncSender<Job>>,
-    steps: Option<SyncSender<Step>>,
-    threads: Vec<JoinHandle<()>>,
-    sequencer: Option<JoinHandle<Result<()>>>,
+    jobs: SyncSender<Job>,
+    steps: SyncSender<Step>,
+    workers: Vec<JoinHandle<()>>,
+    sequencer: JoinHandle<Result<()>>,
 }
 
 impl Pipeline {
     pub fn start(defaults: Defaults, outlets: Outlets) -> Pipeline {
-        let workers = std::thread::available_parallelism()
+        let count = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_WORKERS);
         let defaults = Arc::new(defaults);
-        let (jobs, queue) = mpsc::sync_channel::<Job>(workers);
+        let (jobs, queue) = mpsc::sync_channel::<Job>(count);
         let queue = Arc::new(Mutex::new(queue));
-        let threads = (0..workers)
+        let workers = (0..count)
             .map(|_| {
                 let queue = Arc::clone(&queue);
                 let defaults = Arc::clone(&defaults);
@@ -125,7 +126,7 @@ impl Pipeline {
             })
             .collect();
         // Bounds the runs between reader and sequencer, and so the memory they hold.
-        let (steps, order) = mpsc::sync_channel(2 * workers);
+        let (steps, order) = mpsc::sync_channel(2 * count);
         let sequencer = std::thread::spawn(move || {
             Sequencer {
                 outlets,
@@ -135,10 +136,10 @@ impl Pipeline {
             .run(order)
         });
         Pipeline {
-            jobs: Some(jobs),
-            steps: Some(steps),
-            threads,
-            sequencer: Some(sequencer),
+            jobs,
+            steps,
+            workers,
+            sequencer,
         }
     }
 
@@ -150,9 +151,7 @@ impl Pipeline {
         let (done, result) = mpsc::sync_channel(1);
         let source = run.source;
         // The job goes first: the sequencer may be waiting for its result.
-        self.jobs
-            .as_ref()
-            .is_some_and(|j| j.send(Job { run, done }).is_ok())
+        self.jobs.send(Job { run, done }).is_ok()
             && self.step(Step::Run {
                 source,
                 done: result,
@@ -165,21 +164,25 @@ impl Pipeline {
     }
 
     fn step(&self, step: Step) -> bool {
-        self.steps.as_ref().is_some_and(|s| s.send(step).is_ok())
+        self.steps.send(step).is_ok()
     }
 
     /// Waits until everything handed over is passed on; the sequencer's error, if any.
-    pub fn finish(mut self) -> Result<()> {
-        self.jobs = None;
-        self.steps = None;
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
+    pub fn finish(self) -> Result<()> {
+        let Pipeline {
+            jobs,
+            steps,
+            workers,
+            sequencer,
+        } = self;
+        // Closing both queues lets the workers and then the sequencer run dry and stop.
+        drop((jobs, steps));
+        for worker in workers {
+            let _ = worker.join();
         }
-        match self.sequencer.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(Error::Internal("the sequencing thread failed".into())),
-            None => Ok(()),
-        }
+        sequencer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("the sequencing thread failed".into())))
     }
 }
 
@@ -207,12 +210,7 @@ fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, names: &[String]) {
     }
 }
 
-fn prepare_line(
-    line: &RawLine,
-    name: &str,
-    defaults: &Defaults,
-    now: &str,
-) -> Option<std::result::Result<String, LineError>> {
+fn prepare_line(line: &RawLine, name: &str, defaults: &Defaults, now: &str) -> Outcome {
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
@@ -281,12 +279,7 @@ impl Sequencer {
     }
 
     /// Passes one line on; `false` when the senders have stopped.
-    fn pass_on(
-        &mut self,
-        source: usize,
-        line: RawLine,
-        result: Option<std::result::Result<String, LineError>>,
-    ) -> bool {
+    fn pass_on(&mut self, source: usize, line: RawLine, result: Outcome) -> bool {
         let out = &self.outlets;
         Stats::add(&out.stats.input_bytes, line.full_len as u64 + 1);
         let at = Position {
