@@ -26,6 +26,8 @@ pub struct Client {
     key: WriteKey,
     retries: u32,
     report: Reporter,
+    /// Once true, no new attempt starts (the first Ctrl-C of a replay).
+    halt: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// A delivered request.
@@ -128,7 +130,32 @@ impl Client {
             key,
             retries: settings.retries,
             report,
+            halt: None,
         })
+    }
+
+    /// Makes `send` start no new attempt (and stop waiting to retry) once `halt` is true;
+    /// the attempt under way, if any, is waited for.
+    pub fn halt_on(&mut self, halt: tokio::sync::watch::Receiver<bool>) {
+        self.halt = Some(halt);
+    }
+
+    fn halted(&self) -> bool {
+        self.halt.as_ref().is_some_and(|h| *h.borrow())
+    }
+
+    /// Waits `wait` before a retry; false when halted meanwhile.
+    async fn pause(&self, wait: Duration) -> bool {
+        let Some(halt) = &self.halt else {
+            tokio::time::sleep(wait).await;
+            return true;
+        };
+        let mut halt = halt.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = halt.wait_for(|h| *h) => {}
+        }
+        !self.halted()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -147,6 +174,9 @@ impl Client {
         let url = self.url(path);
         let mut attempt = 0;
         loop {
+            if self.halted() {
+                return Err(SendError::Interrupted);
+            }
             attempt += 1;
             let body = make_body(&timestamp::now());
             let mut request = self.http.post(&url);
@@ -220,7 +250,9 @@ impl Client {
             self.report
                 .detail(format_args!("retrying in {:.1} s", wait.as_secs_f64()));
             on_retry(RetryNotice { status, wait });
-            tokio::time::sleep(wait).await;
+            if !self.pause(wait).await {
+                return Err(SendError::Interrupted);
+            }
         }
     }
 

@@ -142,7 +142,7 @@ fn single_calls_satisfy_the_contract() {
 
 #[test]
 fn replayed_lines_satisfy_the_contract() {
-    use cio::batch::prepare::{prepare, Defaults};
+    use cio::batch::prepare::{prepare, Defaults, LineId};
     let lines = [
         r#"{"type":"track","event":"Order Completed","userId":"u","properties":{"products":[{"sku":"a","price":1.5}]},"timestamp":"2026-01-01T00:00:00Z"}"#,
         r#"{"type":"identify","anonymousId":"a","userId":null,"traits":{"email":"x@y.z"},"integrations":null}"#,
@@ -154,8 +154,11 @@ fn replayed_lines_satisfy_the_contract() {
     for (i, line) in lines.iter().enumerate() {
         let json = prepare(
             line.as_bytes(),
-            "in.ndjson",
-            i as u64 + 1,
+            LineId {
+                run: uuid::Uuid::nil(),
+                source: 0,
+                line: i as u64 + 1,
+            },
             &Defaults::default(),
             "2026-11-28T15:01:30.212Z",
         )

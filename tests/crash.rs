@@ -195,7 +195,7 @@ fn ctrl_c_stops_saves_the_checkpoint_and_prints_the_summary() {
         "summary printed: {stderr}"
     );
     assert!(
-        stderr.contains("stopped; everything up to input 1 line "),
+        stderr.contains("stopped; everything from ") && stderr.contains("in.ndjson:"),
         "{stderr}"
     );
     let checkpoint: serde_json::Value = serde_json::from_str(

@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-use cio::batch::prepare::{prepare, Defaults};
+use cio::batch::prepare::{prepare, Defaults, LineId};
 use cio::batch::reader::LineReader;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let defaults = Defaults { call_type: Some("track".into()), ..Defaults::default() };
     while let Ok(Some(line)) = lines.next_line(&mut buf) {
         assert!(buf.len() <= 4096 && line.full_len >= buf.len());
-        if let Ok(json) = prepare(&buf, "fuzz", line.number, &defaults, "2026-11-28T15:01:30.212Z") {
+        if let Ok(json) = prepare(&buf, LineId { run: uuid::Uuid::nil(), source: 0, line: line.number }, &defaults, "2026-11-28T15:01:30.212Z") {
             assert!(json.len() <= cio::envelope::MAX_CALL_BYTES);
             let v: serde_json::Value = serde_json::from_str(&json).unwrap();
             assert!(v["messageId"].is_string());

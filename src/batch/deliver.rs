@@ -1,55 +1,72 @@
 //! The sending side of `batch`: packs calls into requests, keeps up to
 //! `concurrency` in flight, paces to `--rate`, pauses everyone on 429, splits a
 //! batch the server refuses until only the refused calls are left, and records
-//! every outcome in the ledger (acks) or the rejects output.
+//! every outcome: acknowledged and refused calls are done in the ledger;
+//! undeliverable ones go to the rejects output and stay owed.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::ledger::Ledger;
 use super::packer::{self, Packer, Record};
-use super::rejects::Rejects;
+use super::rejects::{Entry, Kind, Rejects};
+use super::signals::interrupts;
 use super::{Options, Stats};
 use crate::client::{Client, SendError};
 use crate::error::Error;
 
 /// Shared by the packer and every request in flight.
 pub struct Deliverer {
+    /// None for a dry run.
     pub client: Option<Client>,
     pub options: Options,
     pub stats: Arc<Stats>,
     pub ledger: Arc<Ledger>,
     pub rejects: Arc<Rejects>,
-    pub names: Vec<String>,
-    /// Set when the run must stop early (auth failure, the server gone).
-    pub fatal: Mutex<Option<Error>>,
+    pub names: Arc<Vec<String>>,
+    /// Set here to stop the reader.
     pub stop: Arc<AtomicBool>,
+    /// How many interrupts (SIGINT, SIGTERM) have come.
+    pub signals: watch::Receiver<u32>,
+    /// Set on the first interrupt: the client then starts no new attempt.
+    pub halt: watch::Sender<bool>,
+    /// Prints a line for people without tearing the progress bar.
+    pub say: Box<dyn Fn(&str) + Send + Sync>,
+    /// Set when the run must stop early (auth failure, the server gone).
+    fatal: Mutex<Option<Error>>,
     /// No request starts before this instant (set by 429 answers).
     pause_until: Mutex<Option<Instant>>,
     failures_in_a_row: AtomicU32,
 }
 
-/// How the packer loop ended.
+/// How the sending ended.
 pub enum DeliverEnd {
+    /// Every call read was handled (delivered, refused, or owed).
     InputDone,
+    /// Ctrl-C or SIGTERM.
     Interrupted,
-    Fatal,
+    /// An answer that stops the run (401, 403, 404, the server gone).
+    Fatal(Error),
 }
 
 impl Deliverer {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client: Option<Client>,
         options: Options,
         stats: Arc<Stats>,
         ledger: Arc<Ledger>,
         rejects: Arc<Rejects>,
-        names: Vec<String>,
+        names: Arc<Vec<String>>,
         stop: Arc<AtomicBool>,
+        signals: watch::Receiver<u32>,
+        halt: watch::Sender<bool>,
+        say: Box<dyn Fn(&str) + Send + Sync>,
     ) -> Self {
         Deliverer {
             client,
@@ -58,8 +75,11 @@ impl Deliverer {
             ledger,
             rejects,
             names,
-            fatal: Mutex::new(None),
             stop,
+            signals,
+            halt,
+            say,
+            fatal: Mutex::new(None),
             pause_until: Mutex::new(None),
             failures_in_a_row: AtomicU32::new(0),
         }
@@ -72,15 +92,14 @@ impl Deliverer {
         let mut tasks = JoinSet::new();
         let mut deadline: Option<Instant> = None;
         let mut next_slot = Instant::now();
-        let interrupt = tokio::signal::ctrl_c();
-        tokio::pin!(interrupt);
-        let end = loop {
+        let mut input_done = false;
+        let mut interrupted = loop {
             if self.is_fatal() {
-                break DeliverEnd::Fatal;
+                break false;
             }
             let full = tokio::select! {
                 biased;
-                _ = &mut interrupt => break DeliverEnd::Interrupted,
+                _ = interrupts(&self.signals, 1) => break true,
                 chunk = rx.recv() => match chunk {
                     Some(chunk) => {
                         let mut full = Vec::new();
@@ -95,7 +114,11 @@ impl Deliverer {
                         }
                         full
                     }
-                    None => break DeliverEnd::InputDone,
+                    None => {
+                        // The input is done: what is packed goes too.
+                        input_done = true;
+                        vec![packer.take()]
+                    }
                 },
                 _ = sleep_until(deadline) => {
                     deadline = None;
@@ -103,35 +126,102 @@ impl Deliverer {
                 }
             };
             for batch in full.into_iter().filter(|b| !b.is_empty()) {
-                self.pace(&mut next_slot, batch.len()).await;
-                self.dispatch(batch, &in_flight, &mut tasks).await;
+                if !self
+                    .dispatch(batch, &mut next_slot, &in_flight, &mut tasks)
+                    .await
+                {
+                    break;
+                }
+            }
+            if self.interrupt_count() > 0 {
+                break true;
+            }
+            if input_done {
+                break false;
             }
             // Reap finished requests so the set does not grow.
             while tasks.try_join_next().is_some() {}
         };
-        // Stop the reader first, then send what was already packed (unless a fatal error).
+        // Stop the reader. What is still packed or queued is owed: it stays
+        // pending in the ledger, and a resume sends it.
         self.stop.store(true, Ordering::Relaxed);
         rx.close();
-        if !matches!(end, DeliverEnd::Fatal) && !packer.is_empty() {
-            let batch = packer.take();
-            self.pace(&mut next_slot, batch.len()).await;
-            self.dispatch(batch, &in_flight, &mut tasks).await;
+
+        // Wait for the requests in flight; the first interrupt (now or while
+        // waiting) starts no new attempt, the second stops waiting.
+        loop {
+            if interrupted {
+                let _ = self.halt.send(true);
+            }
+            if interrupted && self.interrupt_count() >= 2 {
+                tasks.abort_all();
+                break;
+            }
+            tokio::select! {
+                next = tasks.join_next() => if next.is_none() { break },
+                _ = interrupts(&self.signals, if interrupted { 2 } else { 1 }) => {
+                    if !interrupted {
+                        interrupted = true;
+                        (self.say)(&format!(
+                            "finishing {} request{} in flight; Ctrl-C again to stop now",
+                            tasks.len(),
+                            if tasks.len() == 1 { "" } else { "s" }
+                        ));
+                    }
+                }
+            }
         }
-        let finish = async { while tasks.join_next().await.is_some() {} };
-        if matches!(end, DeliverEnd::Interrupted) {
-            // A second Ctrl-C stops waiting for the requests in flight.
-            tokio::select! { _ = finish => {}, _ = tokio::signal::ctrl_c() => {} }
-        } else {
-            finish.await;
+        if interrupted {
+            return DeliverEnd::Interrupted;
         }
-        if matches!(end, DeliverEnd::InputDone) && self.is_fatal() {
-            return DeliverEnd::Fatal;
+        match self.fatal.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(e) => DeliverEnd::Fatal(e),
+            None => DeliverEnd::InputDone,
         }
-        end
+    }
+
+    fn interrupt_count(&self) -> u32 {
+        *self.signals.borrow()
     }
 
     fn is_fatal(&self) -> bool {
         self.fatal.lock().map(|f| f.is_some()).unwrap_or(true)
+    }
+
+    fn set_fatal(&self, e: Error) {
+        let mut slot = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert(e);
+    }
+
+    /// Starts sending a batch once `--rate` and a request slot allow; `false`
+    /// (and the batch left owed) when an interrupt or a fatal error comes first.
+    async fn dispatch(
+        self: &Arc<Self>,
+        batch: Vec<Record>,
+        next_slot: &mut Instant,
+        in_flight: &Arc<Semaphore>,
+        tasks: &mut JoinSet<()>,
+    ) -> bool {
+        let permit = tokio::select! {
+            biased;
+            _ = interrupts(&self.signals, 1) => return false,
+            permit = async {
+                self.pace(next_slot, batch.len()).await;
+                in_flight.clone().acquire_owned().await
+            } => permit,
+        };
+        let Ok(permit) = permit else {
+            return false;
+        };
+        if self.is_fatal() {
+            return false;
+        }
+        let this = Arc::clone(self);
+        tasks.spawn(async move {
+            this.deliver(batch).await;
+            drop(permit);
+        });
+        true
     }
 
     /// Holds back a batch so that calls per second stay under `--rate`.
@@ -146,22 +236,6 @@ impl Deliverer {
         *next_slot = (*next_slot).max(now) + Duration::from_secs_f64(calls as f64 / rate);
     }
 
-    async fn dispatch(
-        self: &Arc<Self>,
-        batch: Vec<Record>,
-        in_flight: &Arc<Semaphore>,
-        tasks: &mut JoinSet<()>,
-    ) {
-        let Ok(permit) = in_flight.clone().acquire_owned().await else {
-            return;
-        };
-        let this = Arc::clone(self);
-        tasks.spawn(async move {
-            this.deliver(batch).await;
-            drop(permit);
-        });
-    }
-
     /// Sends one batch, splitting it on a refusal until the refused calls stand alone.
     async fn deliver(&self, batch: Vec<Record>) {
         Stats::add(&self.stats.batches, 1);
@@ -174,9 +248,8 @@ impl Deliverer {
                 self.ledger.done(records.iter().map(|r| r.seq));
                 continue;
             };
+            // After a fatal error, or a split half after an interrupt: owed, not sent.
             if self.is_fatal() {
-                let n = self.reject(&records, "not sent: the run stopped after a fatal error");
-                Stats::add(&self.stats.undeliverable, n);
                 continue;
             }
             self.wait_for_pause().await;
@@ -193,17 +266,20 @@ impl Deliverer {
             let result = client
                 .send("/batch", &make_body, self.options.gzip, &on_retry)
                 .await;
-            Stats::add(&self.stats.requests, 1);
             match result {
                 Ok(_) => {
+                    Stats::add(&self.stats.requests, 1);
                     self.failures_in_a_row.store(0, Ordering::Relaxed);
                     Stats::add(&self.stats.delivered, records.len() as u64);
                     self.ledger.done(records.iter().map(|r| r.seq));
                 }
+                // Halted before an attempt: nothing was sent, the calls stay owed.
+                Err(SendError::Interrupted) => {}
                 // 400 (and 413) blame the content: split to find the calls at fault.
                 Err(SendError::Rejected {
                     status: 400 | 413, ..
                 }) if records.len() > 1 => {
+                    Stats::add(&self.stats.requests, 1);
                     let mut first = records;
                     let second = first.split_off(first.len() / 2);
                     // Popped last-in first-out: push the second half first to keep order.
@@ -215,19 +291,14 @@ impl Deliverer {
                         status: 400 | 413, ..
                     },
                 ) => {
-                    let n = self.reject(&records, &e.reason());
-                    Stats::add(&self.stats.refused, n);
-                }
-                // Another 4xx (404: a wrong endpoint) would refuse every batch alike.
-                Err(e @ SendError::Rejected { .. }) => {
-                    let n = self.reject(&records, &e.reason());
-                    Stats::add(&self.stats.refused, n);
-                    let mut slot = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
-                    slot.get_or_insert(e.into_error());
+                    Stats::add(&self.stats.requests, 1);
+                    self.refused(&records, &e.reason());
                 }
                 Err(e) => {
-                    let n = self.reject(&records, &e.reason());
-                    Stats::add(&self.stats.undeliverable, n);
+                    Stats::add(&self.stats.requests, 1);
+                    Stats::add(&self.stats.undeliverable, records.len() as u64);
+                    self.rejects
+                        .batch(Kind::Undeliverable, &records, &self.names, &e.reason());
                     self.note_failure(e);
                 }
             }
@@ -235,13 +306,12 @@ impl Deliverer {
         }
     }
 
-    /// Auth errors end the run; so do undeliverable batches in a row, one per request slot
-    /// and at least three, since the server is then evidently gone.
+    /// Any other 4xx (404: a wrong endpoint), 401 and 403 would refuse every
+    /// batch alike, so they end the run; so do undeliverable batches in a row,
+    /// one per request slot and at least three, since the server is then evidently gone.
     fn note_failure(&self, e: SendError) {
         let fatal = match e {
-            SendError::Unauthorized { .. } | SendError::Forbidden { .. } => Some(e.into_error()),
-            SendError::Interrupted => Some(Error::Interrupted),
-            _ => {
+            SendError::Undelivered { .. } => {
                 let in_a_row = self.failures_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
                 let limit = (self.options.concurrency as u32).max(3);
                 (in_a_row >= limit).then(|| {
@@ -251,42 +321,47 @@ impl Deliverer {
                     ))
                 })
             }
+            e => Some(e.into_error()),
         };
         if let Some(err) = fatal {
-            let mut slot = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
-            slot.get_or_insert(err);
+            self.set_fatal(err);
         }
     }
 
-    /// Records calls that will not be delivered; returns how many.
-    fn reject(&self, records: &[Record], reason: &str) -> u64 {
+    /// A call the server refused on its own merits: settled, and recorded with its reason.
+    fn refused(&self, records: &[Record], reason: &str) {
         for r in records {
-            self.rejects.record(
-                &self.names[r.source],
-                r.line,
+            self.rejects.line(Entry {
+                kind: Kind::Refused,
+                source: &self.names[r.source],
+                line: r.line,
                 reason,
-                None,
-                &r.original,
-                r.original.len(),
-            );
+                field: None,
+                original: &r.original,
+                full_len: r.original.len(),
+                call: Some(&r.json),
+            });
         }
+        Stats::add(&self.stats.refused, records.len() as u64);
         self.ledger.done(records.iter().map(|r| r.seq));
-        records.len() as u64
     }
 
     /// Rejects reach the disk before the checkpoint moves past them.
     fn save_progress(&self) {
         let saved = self.rejects.flush().and_then(|_| self.ledger.save());
         if let Err(e) = saved {
-            let mut slot = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
-            slot.get_or_insert(e);
+            self.set_fatal(e);
         }
     }
 
+    /// Waits out a 429 pause, unless an interrupt comes first.
     async fn wait_for_pause(&self) {
         let until = *self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(until) = until {
-            tokio::time::sleep_until(until).await;
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => {},
+                _ = interrupts(&self.signals, 1) => {},
+            }
         }
     }
 }

@@ -1,16 +1,23 @@
 //! Which input has been dealt with, and the checkpoint file that records it.
 //!
+//! Only what is settled for good counts as done: calls the server acknowledged,
+//! lines cio's own checks refused, and calls the server refused on their own
+//! merits. A call that was not delivered (network, 5xx, a run-stopping answer,
+//! an interrupt) stays pending, that is owed: a rerun of the same command
+//! sends it again, with the same messageId.
+//!
 //! Calls finish out of order (several requests are in flight), so progress is a
-//! watermark: every line at or before it was acknowledged by the server or
-//! written to the rejects output. Calls acknowledged beyond the watermark (a
-//! later batch that finished while an earlier one was still out) are kept as
-//! ranges beside it, so after a crash a resume re-sends only what was in flight.
+//! watermark: every line at or before it is done. Calls done beyond the
+//! watermark (a later batch that finished while an earlier one was still out,
+//! or is owed) are kept as ranges beside it, so a resume re-sends only what is
+//! owed, plus what was in flight at a crash.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::error::{Error, Result};
 
@@ -26,6 +33,11 @@ struct CheckpointFile {
     version: u32,
     /// The inputs as named on the command line, to refuse a checkpoint of another run.
     sources: Vec<String>,
+    /// The run's id, which the messageIds of lines without a timestamp derive
+    /// from: a resume sends them again with the ids they were first sent with.
+    /// (Absent in version 1 files.)
+    #[serde(default)]
+    run: Option<Uuid>,
     /// Every line up to here is done: sources before `source` entirely, and
     /// lines 1..=line of `source`.
     done: Position,
@@ -37,6 +49,7 @@ struct CheckpointFile {
 /// Where a previous run stopped: what a resume passes over.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Resume {
+    pub run: Uuid,
     pub done: Position,
     /// Sorted ranges after `done`, first and last line included.
     pub also_done: Vec<(Position, Position)>,
@@ -45,6 +58,8 @@ pub struct Resume {
 pub struct Ledger {
     state: Mutex<State>,
     checkpoint: Option<PathBuf>,
+    /// False for a dry run, which reads a checkpoint but never writes it.
+    writable: bool,
     sources: Vec<String>,
     /// One writer at a time: senders finish concurrently and share the temp file name.
     writing: Mutex<()>,
@@ -59,20 +74,23 @@ struct State {
     carried: Vec<(Position, Position)>,
     /// The reader has taken every line up to here.
     read: Position,
+    run: Uuid,
     saved: Option<Resume>,
 }
 
 impl Ledger {
-    pub fn new(sources: Vec<String>, checkpoint: Option<PathBuf>) -> Ledger {
+    pub fn new(sources: Vec<String>, checkpoint: Option<PathBuf>, writable: bool) -> Ledger {
         Ledger {
             state: Mutex::new(State {
                 pending: BTreeMap::new(),
                 acked: BTreeMap::new(),
                 carried: Vec::new(),
                 read: Position::default(),
+                run: Uuid::new_v4(),
                 saved: None,
             }),
             checkpoint,
+            writable,
             sources,
             writing: Mutex::new(()),
         }
@@ -82,8 +100,16 @@ impl Ledger {
         self.checkpoint.is_some()
     }
 
-    /// Where a previous run of the same inputs stopped, if a checkpoint says so.
-    pub fn resume_point(&self) -> Result<Option<Resume>> {
+    /// This run's id and, when a checkpoint of the same inputs says where a
+    /// previous run stopped, what to pass over. The checkpoint is written at
+    /// once, so the run's id is on disk before anything is sent.
+    pub fn start(&self) -> Result<(Uuid, Option<Resume>)> {
+        let resume = self.read_checkpoint()?;
+        self.save()?;
+        Ok((self.lock().run, resume))
+    }
+
+    fn read_checkpoint(&self) -> Result<Option<Resume>> {
         let Some(path) = &self.checkpoint else {
             return Ok(None);
         };
@@ -110,11 +136,14 @@ impl Ledger {
                 file.sources.join(", ")
             )));
         }
+        let mut state = self.lock();
+        // A version 1 checkpoint has no run id: lines without a timestamp get new ids.
         let resume = Resume {
+            run: file.run.unwrap_or(state.run),
             done: file.done,
             also_done: file.also_done,
         };
-        let mut state = self.lock();
+        state.run = resume.run;
         state.read = resume.done;
         state.carried = resume.also_done.clone();
         state.saved = Some(resume.clone());
@@ -138,9 +167,33 @@ impl Ledger {
         self.lock().read = at;
     }
 
-    /// Calls that the server acknowledged, or that went to the rejects output.
-    pub fn done(&self, seqs: impl IntoIterator<Item = u64>) {
+    /// Call or line `seq` (at `at`) is settled as soon as it is read (cio's own checks refused it).
+    pub fn settled(&self, seq: u64, at: Position) {
         let mut state = self.lock();
+        state.pending.insert(seq, at);
+        state.read = at;
+        state.done([seq]);
+    }
+
+    /// Calls settled for good: acknowledged, or refused by the server on their merits.
+    pub fn done(&self, seqs: impl IntoIterator<Item = u64>) {
+        self.lock().done(seqs);
+    }
+
+    /// How many calls handed on for sending are not done (owed, or in flight),
+    /// and where the first of them is.
+    pub fn owed(&self) -> (u64, Option<Position>) {
+        let state = self.lock();
+        (
+            state.pending.len() as u64,
+            state.pending.first_key_value().map(|(_, at)| *at),
+        )
+    }
+}
+
+impl State {
+    fn done(&mut self, seqs: impl IntoIterator<Item = u64>) {
+        let state = self;
         for seq in seqs {
             if let Some(at) = state.pending.remove(&seq) {
                 state.acked.insert(seq, at);
@@ -152,7 +205,9 @@ impl Ledger {
             None => BTreeMap::new(),
         };
     }
+}
 
+impl Ledger {
     pub fn watermark(&self) -> Position {
         self.lock().watermark()
     }
@@ -180,12 +235,16 @@ impl Ledger {
         }
         also_done.extend(ranges);
         also_done.sort();
-        Resume { done, also_done }
+        Resume {
+            run: state.run,
+            done,
+            also_done,
+        }
     }
 
     /// Writes the checkpoint when the watermark moved. Rejects must be flushed first.
     pub fn save(&self) -> Result<()> {
-        let Some(path) = &self.checkpoint else {
+        let Some(path) = self.checkpoint.as_ref().filter(|_| self.writable) else {
             return Ok(());
         };
         let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
@@ -198,8 +257,9 @@ impl Ledger {
             state.saved = Some(progress.clone());
         }
         let file = CheckpointFile {
-            version: 1,
+            version: 2,
             sources: self.sources.clone(),
+            run: Some(progress.run),
             done: progress.done,
             also_done: progress.also_done,
         };
@@ -238,7 +298,7 @@ mod tests {
 
     #[test]
     fn watermark_waits_for_the_oldest_pending_call() {
-        let ledger = Ledger::new(vec!["a".into()], None);
+        let ledger = Ledger::new(vec!["a".into()], None, true);
         ledger.pending(1, at(0, 1));
         ledger.pending(2, at(0, 2));
         ledger.read_through(at(0, 3)); // a blank line
@@ -254,7 +314,7 @@ mod tests {
     fn calls_done_beyond_the_watermark_are_kept_as_ranges() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
-        let ledger = Ledger::new(vec!["a".into()], Some(path.clone()));
+        let ledger = Ledger::new(vec!["a".into()], Some(path.clone()), true);
         ledger.pending(1, at(0, 1));
         ledger.pending(2, at(0, 2));
         ledger.read_through(at(0, 3)); // a rejected line
@@ -271,8 +331,10 @@ mod tests {
         ledger.save().unwrap();
 
         // A resumed run starts from the same picture...
-        let again = Ledger::new(vec!["a".into()], Some(path));
-        let resume = again.resume_point().unwrap().unwrap();
+        let again = Ledger::new(vec!["a".into()], Some(path), true);
+        let (run, resume) = again.start().unwrap();
+        let resume = resume.unwrap();
+        assert_eq!(run, progress.run, "a resume keeps the run's id");
         assert_eq!(resume, progress);
         // ...and keeps the carried ranges until its own watermark passes them.
         again.pending(1, at(0, 1));
@@ -287,6 +349,7 @@ mod tests {
         assert_eq!(
             ledger.progress(),
             Resume {
+                run: progress.run,
                 done: at(0, 4),
                 also_done: vec![(at(0, 6), at(0, 6))]
             }
@@ -300,17 +363,43 @@ mod tests {
     fn checkpoint_round_trip_and_mismatch() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
-        let ledger = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()));
-        assert_eq!(ledger.resume_point().unwrap(), None);
+        let ledger = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()), true);
+        let (run, resume) = ledger.start().unwrap();
+        assert_eq!(resume, None);
+        assert!(path.exists(), "written before anything is sent");
         ledger.pending(1, at(1, 7));
         ledger.save().unwrap();
-        let again = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()));
-        assert_eq!(again.resume_point().unwrap().unwrap().done, at(1, 6));
-        let other = Ledger::new(vec!["c".into()], Some(path));
+        let again = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()), true);
+        let (again_run, resume) = again.start().unwrap();
+        assert_eq!((again_run, resume.unwrap().done), (run, at(1, 6)));
+        let other = Ledger::new(vec!["c".into()], Some(path.clone()), true);
         assert!(other
-            .resume_point()
+            .start()
             .unwrap_err()
             .to_string()
             .contains("checkpoint of other inputs (a, b)"));
+    }
+
+    #[test]
+    fn owed_calls_hold_the_watermark_and_a_dry_run_writes_nothing() {
+        let ledger = Ledger::new(vec!["a".into()], None, true);
+        ledger.pending(1, at(0, 1));
+        ledger.settled(2, at(0, 2));
+        ledger.pending(3, at(0, 3));
+        ledger.done([3]);
+        // Call 1 was not delivered: it stays owed, and what is done after it is kept as ranges.
+        assert_eq!(ledger.owed(), (1, Some(at(0, 1))));
+        let progress = ledger.progress();
+        assert_eq!(progress.done, at(0, 0));
+        assert_eq!(progress.also_done, vec![(at(0, 2), at(0, 3))]);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let dry = Ledger::new(vec!["a".into()], Some(path.clone()), false);
+        dry.start().unwrap();
+        dry.pending(1, at(0, 1));
+        dry.done([1]);
+        dry.save().unwrap();
+        assert!(!path.exists());
     }
 }

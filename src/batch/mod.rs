@@ -13,6 +13,7 @@ pub mod pipeline;
 pub mod prepare;
 pub mod reader;
 pub mod rejects;
+pub mod signals;
 pub mod source;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,7 +47,8 @@ pub struct Stats {
     pub invalid: AtomicU64,
     /// Refused by the server (400 and other content errors).
     pub refused: AtomicU64,
-    /// Not delivered: network, retries exhausted, auth.
+    /// Sent and not delivered (network, retries exhausted, a run-stopping
+    /// answer): recorded as rejects, and still owed.
     pub undeliverable: AtomicU64,
     pub requests: AtomicU64,
     pub retries: AtomicU64,

@@ -18,8 +18,8 @@ use tokio::sync::mpsc as async_mpsc;
 
 use super::ledger::{Ledger, Position};
 use super::packer::Record;
-use super::prepare::{self, Defaults, LineError};
-use super::rejects::Rejects;
+use super::prepare::{self, Defaults, LineError, LineId};
+use super::rejects::{Entry, Kind, Rejects};
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{Error, Result};
@@ -110,7 +110,8 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn start(defaults: Defaults, outlets: Outlets) -> Pipeline {
+    /// `run` is this run's id, which derived messageIds depend on.
+    pub fn start(defaults: Defaults, run: uuid::Uuid, outlets: Outlets) -> Pipeline {
         let count = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_WORKERS);
@@ -121,8 +122,7 @@ impl Pipeline {
             .map(|_| {
                 let queue = Arc::clone(&queue);
                 let defaults = Arc::clone(&defaults);
-                let names = Arc::clone(&outlets.names);
-                std::thread::spawn(move || work(&queue, &defaults, &names))
+                std::thread::spawn(move || work(&queue, &defaults, run))
             })
             .collect();
         // Bounds the runs between reader and sequencer, and so the memory they hold.
@@ -186,22 +186,27 @@ impl Pipeline {
     }
 }
 
-fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, names: &[String]) {
+fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, run: uuid::Uuid) {
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
             Err(_) => return,
         };
-        let Ok(Job { run, done }) = job else {
+        let Ok(Job { run: job_run, done }) = job else {
             return;
         };
-        let name = &names[run.source];
         let now = timestamp::now();
-        let prepared = run
+        let source = job_run.source;
+        let prepared = job_run
             .lines
             .into_iter()
             .map(|line| {
-                let result = prepare_line(&line, name, defaults, &now);
+                let at = LineId {
+                    run,
+                    source,
+                    line: line.number,
+                };
+                let result = prepare_line(&line, at, defaults, &now);
                 (line, result)
             })
             .collect();
@@ -210,7 +215,7 @@ fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, names: &[String]) {
     }
 }
 
-fn prepare_line(line: &RawLine, name: &str, defaults: &Defaults, now: &str) -> Outcome {
+fn prepare_line(line: &RawLine, at: LineId, defaults: &Defaults, now: &str) -> Outcome {
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
@@ -223,13 +228,7 @@ fn prepare_line(line: &RawLine, name: &str, defaults: &Defaults, now: &str) -> O
             field: None,
         }));
     }
-    Some(prepare::prepare(
-        &line.bytes,
-        name,
-        line.number,
-        defaults,
-        now,
-    ))
+    Some(prepare::prepare(&line.bytes, at, defaults, now))
 }
 
 struct Sequencer {
@@ -309,15 +308,19 @@ impl Sequencer {
             Some(Err(e)) => {
                 Stats::add(&out.stats.read, 1);
                 Stats::add(&out.stats.invalid, 1);
-                out.rejects.record(
-                    &out.names[source],
-                    line.number,
-                    &e.reason,
-                    e.field.as_deref(),
-                    &line.bytes,
-                    line.full_len,
-                );
-                out.ledger.read_through(at);
+                out.rejects.line(Entry {
+                    kind: Kind::Invalid,
+                    source: &out.names[source],
+                    line: line.number,
+                    reason: &e.reason,
+                    field: e.field.as_deref(),
+                    original: &line.bytes,
+                    full_len: line.full_len,
+                    call: None,
+                });
+                // Settled for good: a resume passes over it, wherever it is.
+                self.seq += 1;
+                out.ledger.settled(self.seq, at);
             }
         }
         true

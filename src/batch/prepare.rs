@@ -5,6 +5,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::rejects;
 use crate::envelope::{self, Fill, ENVELOPE_FIELDS, PAYLOAD_OBJECTS};
 use crate::input::{json_error_message, json_kind};
 
@@ -37,14 +38,32 @@ impl LineError {
 // Stable namespace for the messageIds cio derives from input lines.
 const NAMESPACE: Uuid = Uuid::from_u128(0x6c1f_0c4e_3a1b_4f0e_9d7a_2b8c_5e6f_7a10);
 
-/// The messageId of a line that has none: the same for the same source name,
-/// line number and content on every replay, different for different lines.
-pub fn derived_message_id(source: &str, line: u64, bytes: &[u8]) -> String {
-    let mut key = Vec::with_capacity(source.len() + bytes.len() + 24);
-    key.extend_from_slice(source.as_bytes());
-    key.push(0);
-    key.extend_from_slice(line.to_string().as_bytes());
-    key.push(0);
+/// Where a line sits: what a derived messageId is made of, besides its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct LineId {
+    /// This run's id: random for a fresh run, the checkpoint's on a resume.
+    pub run: Uuid,
+    /// The input's index on the command line.
+    pub source: usize,
+    /// 1-based line (or item) number in that input.
+    pub line: u64,
+}
+
+/// The messageId of a line that has none.
+///
+/// A line with its own timestamp is an event that happened once: its id comes
+/// from its line number and bytes alone, so the same archive replayed under any
+/// path, a renamed copy or stdin gets the same ids and the server deduplicates
+/// a re-run. A line without a timestamp is a new event each time it is read
+/// (it is stamped with the time it was read): its id also depends on the run,
+/// so only a resume of the same run (same checkpoint) gives it the same id.
+pub fn derived_message_id(at: LineId, timestamped: bool, bytes: &[u8]) -> String {
+    let mut key = Vec::with_capacity(bytes.len() + 64);
+    if !timestamped {
+        key.extend_from_slice(at.run.as_bytes());
+        key.extend_from_slice(&(at.source as u64).to_le_bytes());
+    }
+    key.extend_from_slice(&at.line.to_le_bytes());
     key.extend_from_slice(bytes);
     Uuid::new_v5(&NAMESPACE, &key).to_string()
 }
@@ -56,8 +75,7 @@ pub fn derived_message_id(source: &str, line: u64, bytes: &[u8]) -> String {
 /// through as the bytes it came as, which is most of what makes a replay fast.
 pub fn prepare(
     bytes: &[u8],
-    source: &str,
-    line: u64,
+    at: LineId,
     defaults: &Defaults,
     now: &str,
 ) -> Result<String, LineError> {
@@ -79,6 +97,10 @@ pub fn prepare(
         )));
     }
     let fields = envelope::top_level_fields(text).map_err(invalid)?;
+    if let Some(inner) = rejects::replayable(&fields).map_err(LineError::new)? {
+        // A record of cio's own rejects file: replay the call it holds.
+        return prepare(inner.as_bytes(), at, defaults, now);
+    }
     let call_type = fields
         .iter()
         .find(|(k, _)| k == "type")
@@ -105,7 +127,7 @@ pub fn prepare(
             call.insert(key, parsed);
         }
     }
-    complete_call(call, bytes, source, line, defaults, now, &raw)
+    complete_call(call, bytes, at, defaults, now, &raw)
 }
 
 /// The nesting serde_json allows when it parses a value (single calls parse everything).
@@ -168,14 +190,15 @@ fn check_payload(json: &str) -> Result<(), LineError> {
 fn complete_call(
     mut call: Map<String, Value>,
     bytes: &[u8],
-    source: &str,
-    line: u64,
+    at: LineId,
     defaults: &Defaults,
     now: &str,
     raw: &[(String, &RawValue)],
 ) -> Result<String, LineError> {
     apply_defaults(&mut call, defaults);
-    let mut derive = || derived_message_id(source, line, bytes);
+    let present = |k: &str| call.get(k).is_some_and(|v| !v.is_null());
+    let timestamped = present("timestamp") || present("originalTimestamp");
+    let mut derive = || derived_message_id(at, timestamped, bytes);
     let mut fill = Fill {
         now,
         message_id: &mut derive,
@@ -247,37 +270,81 @@ mod tests {
     use serde_json::json;
 
     const NOW: &str = "2026-11-28T15:01:30.212Z";
+    const RUN: Uuid = Uuid::from_u128(1);
+
+    fn at(line: u64) -> LineId {
+        LineId {
+            run: RUN,
+            source: 0,
+            line,
+        }
+    }
 
     fn ok(line: &str, defaults: &Defaults) -> Value {
-        serde_json::from_str(&prepare(line.as_bytes(), "in.ndjson", 1, defaults, NOW).unwrap())
-            .unwrap()
+        serde_json::from_str(&prepare(line.as_bytes(), at(1), defaults, NOW).unwrap()).unwrap()
     }
 
     fn err(line: &[u8]) -> String {
-        prepare(line, "in.ndjson", 1, &Defaults::default(), NOW)
+        prepare(line, at(1), &Defaults::default(), NOW)
             .unwrap_err()
             .reason
     }
 
     #[test]
-    fn derived_ids_are_stable_and_distinct() {
-        let a = derived_message_id("f", 1, b"{}");
-        assert_eq!(a, derived_message_id("f", 1, b"{}"));
-        assert_ne!(a, derived_message_id("f", 2, b"{}"));
-        assert_ne!(a, derived_message_id("g", 1, b"{}"));
-        assert_ne!(a, derived_message_id("f", 1, b"{ }"));
-        let call = ok(
-            r#"{"type":"track","event":"e","userId":"u"}"#,
-            &Defaults::default(),
-        );
+    fn derived_ids_follow_the_timestamp_rule() {
+        let other_run = LineId {
+            run: Uuid::from_u128(2),
+            ..at(1)
+        };
+        let other_source = LineId { source: 1, ..at(1) };
+        // A timestamped line: the same id whatever the run or the input's place.
+        let a = derived_message_id(at(1), true, b"{}");
+        assert_eq!(a, derived_message_id(other_run, true, b"{}"));
+        assert_eq!(a, derived_message_id(other_source, true, b"{}"));
+        assert_ne!(a, derived_message_id(at(2), true, b"{}"));
+        assert_ne!(a, derived_message_id(at(1), true, b"{ }"));
+        // A line without one: a new event in every run.
+        let b = derived_message_id(at(1), false, b"{}");
+        assert_eq!(b, derived_message_id(at(1), false, b"{}"));
+        assert_ne!(b, derived_message_id(other_run, false, b"{}"));
+        assert_ne!(b, derived_message_id(other_source, false, b"{}"));
+        assert_ne!(a, b);
+
+        let line = r#"{"type":"track","event":"e","userId":"u"}"#;
+        let call = ok(line, &Defaults::default());
         assert_eq!(
             call["messageId"],
-            derived_message_id(
-                "in.ndjson",
-                1,
-                br#"{"type":"track","event":"e","userId":"u"}"#
-            )
+            derived_message_id(at(1), false, line.as_bytes())
         );
+        let line = r#"{"type":"track","event":"e","userId":"u","originalTimestamp":"2020-01-01T00:00:00Z"}"#;
+        let call = ok(line, &Defaults::default());
+        assert_eq!(
+            call["messageId"],
+            derived_message_id(at(1), true, line.as_bytes())
+        );
+        let given = ok(
+            r#"{"type":"track","event":"e","userId":"u","messageId":"mine"}"#,
+            &Defaults::default(),
+        );
+        assert_eq!(given["messageId"], "mine");
+    }
+
+    #[test]
+    fn a_rejects_record_replays_its_call() {
+        let sent = r#"{"type":"track","event":"e","userId":"u","messageId":"m1","timestamp":"2020-01-01T00:00:00.000Z"}"#;
+        let record = format!(
+            r#"{{"kind":"undeliverable","source":"in.ndjson","line":7,"reason":"not delivered: 500","field":null,"original":"{{}}","call":{sent}}}"#
+        );
+        let call = ok(&record, &Defaults::default());
+        assert_eq!(call["messageId"], "m1");
+        assert_eq!(call["timestamp"], "2020-01-01T00:00:00.000Z");
+        assert!(call.get("kind").is_none() && call.get("original").is_none());
+        // An invalid line's record holds only the original, perhaps fixed by hand.
+        let fixed = r#"{"kind":"invalid","source":"in.ndjson","line":3,"reason":"x","field":"event","original":"{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\"}"}"#;
+        let call = ok(fixed, &Defaults::default());
+        assert_eq!(call["event"], "e");
+        // Anything else with a `kind` is an ordinary (invalid) call.
+        assert_eq!(err(br#"{"kind":"x","original":"{}"}"#), "'type' is missing");
     }
 
     #[test]
@@ -348,8 +415,7 @@ mod tests {
         assert_eq!(err(huge), "invalid JSON: number out of range (1e400)");
         assert!(prepare(
             br#"{"type":"track","event":"e","userId":"u","properties":{"n":-1.5e300,"s":"1e999"}}"#,
-            "f",
-            1,
+            at(1),
             &Defaults::default(),
             NOW
         )
@@ -361,7 +427,7 @@ mod tests {
             "{".repeat(200)
         );
         assert!(
-            prepare(in_strings.as_bytes(), "f", 1, &Defaults::default(), NOW).is_ok(),
+            prepare(in_strings.as_bytes(), at(1), &Defaults::default(), NOW).is_ok(),
             "{in_strings}"
         );
         let dup = br#"{"type":"track","event":"e","userId":"u","userId":"v"}"#;

@@ -1,18 +1,69 @@
-//! Where rejected and undeliverable lines go: the `--rejects` NDJSON file, or
-//! one line each on stderr. Nothing handed to cio disappears without a record.
+//! Where calls that are not delivered are recorded: the `--rejects` NDJSON
+//! file, and stderr. Nothing handed to cio disappears without a record.
+//!
+//! Each record says its kind, so a user can tell "fix your data" (`invalid`,
+//! `refused`) from "try again" (`undeliverable`), and holds the call as it was
+//! sent, so the file can be replayed as it is: `cio batch rejects.ndjson`
+//! recognises its own records (see [`replayable`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use serde_json::json;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
 
+use super::packer::Record;
 use crate::error::{Error, Result};
 use crate::output::sanitize;
 
+/// Lines shown one by one on stderr before the rest are only counted.
+const SHOWN_LINES: u64 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// cio's own checks refused the line: it can never be sent as it is.
+    Invalid,
+    /// The server refused the call on its own merits (a 400 isolated to it).
+    Refused,
+    /// Not delivered (network, 5xx, 429, or an answer that stopped the run):
+    /// still owed, and sent again by a resume or a replay of the rejects file.
+    Undeliverable,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Invalid, Kind::Refused, Kind::Undeliverable];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Invalid => "invalid",
+            Kind::Refused => "refused",
+            Kind::Undeliverable => "undeliverable",
+        }
+    }
+}
+
+/// One line that was not delivered.
+pub struct Entry<'a> {
+    pub kind: Kind,
+    pub source: &'a str,
+    pub line: u64,
+    pub reason: &'a str,
+    pub field: Option<&'a str>,
+    /// The input line (cut at the line limit).
+    pub original: &'a [u8],
+    /// The input line's length before any cut.
+    pub full_len: usize,
+    /// The call as it was sent, when it got that far.
+    pub call: Option<&'a str>,
+}
+
 pub struct Rejects {
     file: Option<Mutex<BufWriter<File>>>,
+    /// Lines reported on stderr (without a rejects file), to stop after a few.
+    shown: AtomicU64,
 }
 
 impl Rejects {
@@ -33,42 +84,85 @@ impl Rejects {
                 Some(Mutex::new(BufWriter::new(file)))
             }
         };
-        Ok(Rejects { file })
+        Ok(Rejects {
+            file,
+            shown: AtomicU64::new(0),
+        })
     }
 
-    /// Records one line that will not be delivered.
-    pub fn record(
-        &self,
-        source: &str,
-        line: u64,
-        reason: &str,
-        field: Option<&str>,
-        original: &[u8],
-        full_len: usize,
-    ) {
-        match &self.file {
-            Some(file) => {
-                let mut record = json!({
-                    "source": source,
-                    "line": line,
-                    "reason": reason,
-                    "field": field,
-                    "original": String::from_utf8_lossy(original),
-                });
-                if full_len > original.len() {
-                    record["original_truncated_from_bytes"] = json!(full_len);
-                }
-                let mut out = file.lock().unwrap_or_else(|e| e.into_inner());
-                // A full disk here is reported by the flush that precedes each checkpoint.
-                let _ = serde_json::to_writer(&mut *out, &record);
-                let _ = out.write_all(b"\n");
-            }
-            None => eprintln!(
-                "cio: {}:{line}: {}",
-                sanitize(source, 200),
-                sanitize(reason, 500)
-            ),
+    /// Records one line with a reason of its own: to the rejects file, or
+    /// (without one) on stderr, the first few only.
+    pub fn line(&self, entry: Entry) {
+        if self.file.is_some() {
+            self.write(&entry);
+        } else if self.shown.fetch_add(1, Ordering::Relaxed) < SHOWN_LINES {
+            eprintln!(
+                "cio: {}:{}: {}",
+                sanitize(entry.source, 200),
+                entry.line,
+                sanitize(entry.reason, 500)
+            );
         }
+    }
+
+    /// Records calls that failed together for one reason: one line on stderr
+    /// with the count and the lines, and one record per call in the rejects file.
+    pub fn batch(&self, kind: Kind, records: &[Record], names: &[String], reason: &str) {
+        let n = records.len();
+        eprintln!(
+            "cio: {}: {n} call{} not delivered: {}",
+            line_ranges(records, names),
+            if n == 1 { "" } else { "s" },
+            sanitize(reason, 500)
+        );
+        if self.file.is_some() {
+            for r in records {
+                self.write(&Entry {
+                    kind,
+                    source: &names[r.source],
+                    line: r.line,
+                    reason,
+                    field: None,
+                    original: &r.original,
+                    full_len: r.original.len(),
+                    call: Some(&r.json),
+                });
+            }
+        }
+    }
+
+    /// Lines that were not shown on stderr because there were too many.
+    pub fn hidden(&self) -> u64 {
+        self.shown
+            .load(Ordering::Relaxed)
+            .saturating_sub(SHOWN_LINES)
+    }
+
+    fn write(&self, entry: &Entry) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let mut record = json!({
+            "kind": entry.kind.as_str(),
+            "source": entry.source,
+            "line": entry.line,
+            "reason": entry.reason,
+            "field": entry.field,
+            "original": String::from_utf8_lossy(entry.original),
+        });
+        if entry.full_len > entry.original.len() {
+            record["original_truncated_from_bytes"] = json!(entry.full_len);
+        }
+        if let Some(call) = entry
+            .call
+            .and_then(|c| serde_json::from_str::<Value>(c).ok())
+        {
+            record["call"] = call;
+        }
+        let mut out = file.lock().unwrap_or_else(|e| e.into_inner());
+        // A full disk here is reported by the flush that precedes each checkpoint.
+        let _ = serde_json::to_writer(&mut *out, &record);
+        let _ = out.write_all(b"\n");
     }
 
     pub fn flush(&self) -> Result<()> {
@@ -78,5 +172,81 @@ impl Rejects {
                 .map_err(|e| Error::io("cannot write the rejects file", &e))?;
         }
         Ok(())
+    }
+}
+
+/// `in.ndjson:1-1203`, or `a.ndjson:900-1000, b.ndjson:1-42` when the calls
+/// come from several inputs (records are in input order).
+fn line_ranges(records: &[Record], names: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < records.len() {
+        let source = records[i].source;
+        let first = records[i].line;
+        let mut last = first;
+        while i < records.len() && records[i].source == source {
+            last = records[i].line;
+            i += 1;
+        }
+        let name = sanitize(&names[source], 200);
+        parts.push(if first == last {
+            format!("{name}:{first}")
+        } else {
+            format!("{name}:{first}-{last}")
+        });
+    }
+    parts.join(", ")
+}
+
+/// The call held by a record of cio's own rejects file, when `fields` (a
+/// line's top-level fields) are such a record: its `call` as it was sent
+/// (with its messageId and timestamp), or else its `original` line.
+pub fn replayable(fields: &[(String, &RawValue)]) -> std::result::Result<Option<String>, String> {
+    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    let is_record = get("type").is_none()
+        && get("kind").is_some_and(|k| {
+            Kind::ALL
+                .iter()
+                .any(|kind| k.get() == format!("\"{}\"", kind.as_str()))
+        })
+        && get("original").is_some();
+    if !is_record {
+        return Ok(None);
+    }
+    if let Some(call) = get("call").filter(|c| c.get().starts_with('{')) {
+        return Ok(Some(call.get().to_string()));
+    }
+    match get("original").map(|o| serde_json::from_str::<String>(o.get())) {
+        Some(Ok(original)) => Ok(Some(original)),
+        _ => Err("a cio rejects record whose 'original' is not a string".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(source: usize, line: u64) -> Record {
+        Record {
+            seq: line,
+            source,
+            line,
+            json: "{}".into(),
+            original: Box::new([]),
+        }
+    }
+
+    #[test]
+    fn line_ranges_per_input() {
+        let names = vec!["a.ndjson".to_string(), "b.ndjson".to_string()];
+        assert_eq!(line_ranges(&[rec(0, 4)], &names), "a.ndjson:4");
+        assert_eq!(
+            line_ranges(&[rec(0, 1), rec(0, 2), rec(0, 1203)], &names),
+            "a.ndjson:1-1203"
+        );
+        assert_eq!(
+            line_ranges(&[rec(0, 900), rec(0, 1000), rec(1, 1), rec(1, 42)], &names),
+            "a.ndjson:900-1000, b.ndjson:1-42"
+        );
     }
 }

@@ -28,6 +28,8 @@ pub struct Reader {
     pub sources: Vec<PathBuf>,
     pub names: Vec<String>,
     pub defaults: Defaults,
+    /// This run's id (see `prepare::derived_message_id`).
+    pub run: uuid::Uuid,
     pub resume: Option<Resume>,
     pub stats: Arc<Stats>,
     pub ledger: Arc<Ledger>,
@@ -41,6 +43,7 @@ impl Reader {
         let names = Arc::new(self.names);
         let pipeline = Pipeline::start(
             self.defaults,
+            self.run,
             Outlets {
                 names: Arc::clone(&names),
                 stats: Arc::clone(&self.stats),

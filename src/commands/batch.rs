@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Map};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
 use crate::batch::rejects::Rejects;
+use crate::batch::signals;
 use crate::batch::source::Reader;
 
 /// Chunks of calls between the reader and the packer.
@@ -50,38 +51,35 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     for path in sources.iter().filter(|p| !input::is_stdin(p)) {
         input::open(path)?;
     }
-    let client = if args.dry_run {
+    let mut client = if args.dry_run {
         None
     } else {
         Some(Client::new(&ctx.settings, ctx.report)?)
     };
 
-    let ledger = Arc::new(Ledger::new(names.clone(), args.checkpoint.clone()));
-    let resume = ledger.resume_point()?;
+    let ledger = Arc::new(Ledger::new(
+        names.clone(),
+        args.checkpoint.clone(),
+        !args.dry_run,
+    ));
+    let (run, resume) = ledger.start()?;
     let rejects = Arc::new(Rejects::open(args.rejects.as_deref(), resume.is_some())?);
     let stats = Arc::new(Stats::default());
     let stop = Arc::new(AtomicBool::new(false));
     let total_bytes = known_size(&sources);
+    let names = Arc::new(names);
 
     let reader = Reader {
         sources,
-        names: names.clone(),
+        names: names.to_vec(),
         defaults,
+        run,
         resume,
         stats: Arc::clone(&stats),
         ledger: Arc::clone(&ledger),
         rejects: Arc::clone(&rejects),
         stop: Arc::clone(&stop),
     };
-    let deliverer = Arc::new(Deliverer::new(
-        client,
-        options,
-        Arc::clone(&stats),
-        Arc::clone(&ledger),
-        Arc::clone(&rejects),
-        names,
-        Arc::clone(&stop),
-    ));
 
     let started = Instant::now();
     let progress = progress_bar(ctx, total_bytes);
@@ -94,8 +92,27 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
     let end = runtime.block_on(async {
+        let signals = signals::listen();
+        let (halt, halted) = watch::channel(false);
+        if let Some(client) = client.as_mut() {
+            client.halt_on(halted);
+        }
+        let bar = progress.clone();
+        let say = Box::new(move |line: &str| bar.suspend(|| eprintln!("cio: {line}")));
+        let deliverer = Arc::new(Deliverer::new(
+            client,
+            options,
+            Arc::clone(&stats),
+            Arc::clone(&ledger),
+            Arc::clone(&rejects),
+            Arc::clone(&names),
+            Arc::clone(&stop),
+            signals,
+            halt,
+            say,
+        ));
         let ticker = tokio::spawn(tick_progress(progress.clone(), Arc::clone(&stats)));
-        let end = Arc::clone(&deliverer).run(rx).await;
+        let end = deliverer.run(rx).await;
         ticker.abort();
         end
     });
@@ -109,17 +126,28 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         _ => Ok(()),
     };
     let finished = rejects.flush().and_then(|_| ledger.save());
-    let fatal = deliverer.fatal.lock().ok().and_then(|mut f| f.take());
     let elapsed = started.elapsed();
-    drop(runtime);
+    // Requests aborted by a second interrupt may leave blocking work behind: don't wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(100));
 
+    let interrupted = matches!(end, DeliverEnd::Interrupted);
+    let fatal = match end {
+        DeliverEnd::Fatal(e) => Some(e),
+        _ => None,
+    };
     // Input errors (a file unreadable halfway) and fatal send errors are reported after the summary.
     let error = match (read_end, fatal, finished) {
         (Err(e), _, _) | (_, Some(e), _) | (_, _, Err(e)) => Some(e),
         _ => None,
     };
-    let interrupted = matches!(end, DeliverEnd::Interrupted);
     let code = exit_code(&stats, error.as_ref(), interrupted);
+    let hidden = rejects.hidden();
+    if hidden > 0 {
+        ctx.report.warn(format!(
+            "{hidden} more rejected line{} not shown; add --rejects FILE to keep every one",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
     report(
         ctx,
         &stats,
@@ -128,6 +156,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         code,
         error.as_ref(),
         &ledger,
+        &names,
     );
     if let Some(e) = error {
         ctx.report.error(&e);
@@ -238,6 +267,7 @@ fn exit_code(stats: &Stats, error: Option<&Error>, interrupted: bool) -> ExitCod
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn report(
     ctx: &Context,
     stats: &Stats,
@@ -246,13 +276,23 @@ fn report(
     code: ExitCode,
     error: Option<&Error>,
     ledger: &Ledger,
+    names: &[String],
 ) {
     let g = Stats::get;
     let secs = elapsed.as_secs_f64();
     let delivered = g(&stats.delivered);
     let per_sec = delivered as f64 / secs.max(1e-9);
-    // Read but neither delivered nor rejected: stopped early (interrupt, fatal error).
-    let not_sent = g(&stats.read).saturating_sub(delivered + stats.rejected());
+    // Calls read and not settled: undeliverable, in flight at a stop, or never sent.
+    let (owed, _) = ledger.owed();
+    let stopped = code == ExitCode::Interrupted || error.is_some();
+    // Where a rerun starts: everything before it is done for good.
+    let resume_from = (owed > 0 || stopped)
+        .then(|| ledger.watermark())
+        .and_then(|at| {
+            names
+                .get(at.source)
+                .map(|name| format!("{name}:{}", at.line + 1))
+        });
     if ctx.report.json {
         let summary = json!({
             "dry_run": dry_run,
@@ -262,7 +302,9 @@ fn report(
             "invalid": g(&stats.invalid),
             "refused": g(&stats.refused),
             "undeliverable": g(&stats.undeliverable),
-            "not_sent": not_sent,
+            "owed": owed,
+            "resume_from": resume_from,
+            "complete": resume_from.is_none(),
             "blank": g(&stats.blank),
             "resumed_past": g(&stats.resumed),
             "resumed_inputs": g(&stats.resumed_inputs),
@@ -311,21 +353,27 @@ fn report(
         };
         line += &format!(", {lines} lines{whole} skipped as done by the checkpoint");
     }
-    if not_sent > 0 {
-        line += &format!(", {not_sent} read but not sent");
+    if owed > 0 {
+        line += &format!(", {owed} owed");
     }
     ctx.report.info(line);
-    if code == ExitCode::Interrupted || error.is_some() {
-        let at = ledger.watermark();
-        let how = if ledger.has_checkpoint() {
-            "run the same command again to resume"
-        } else {
-            "add --checkpoint FILE to be able to resume"
-        };
-        ctx.report.info(format!(
-            "stopped; everything up to input {} line {} is done ({how})",
-            at.source + 1,
-            at.line
-        ));
+    match resume_from {
+        Some(at) => {
+            let how = if !ledger.has_checkpoint() {
+                "add --checkpoint FILE to be able to resume"
+            } else if dry_run {
+                "a dry run leaves the checkpoint as it was"
+            } else {
+                "run the same command again to resume"
+            };
+            let stop = if stopped { "stopped; " } else { "" };
+            ctx.report.info(format!(
+                "{stop}everything from {at} on is not yet delivered ({how})"
+            ));
+        }
+        None if g(&stats.read) == 0 && lines + inputs > 0 => ctx
+            .report
+            .info("nothing left to send: the checkpoint says every line is done"),
+        None => {}
     }
 }

@@ -1,10 +1,13 @@
 //! The six single calls (track, identify, page, screen, group, alias): build
 //! the envelope from `--file` and flags, check it, then print it (dry run) or send it.
 
+use std::io::IsTerminal;
+use std::time::Duration;
+
 use serde_json::{json, Map, Value};
 
 use crate::cli::{CallArgs, ExtrasArgs};
-use crate::client::Client;
+use crate::client::{Client, RetryNotice};
 use crate::envelope::{self, CallType, Fill, SENT_AT_BYTES};
 use crate::error::{Error, Result};
 use crate::input;
@@ -60,7 +63,8 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     let client = Client::new(&ctx.settings, ctx.report)?;
     let path = format!("/{}", spec.call_type);
     let make_body = |sent_at: &str| with_sent_at(&json, sent_at);
-    let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &|_| {}))?;
+    let on_retry = |notice: RetryNotice| announce_retry(ctx, notice);
+    let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &on_retry))?;
     let delivered = delivered.map_err(|e| e.into_error())?;
 
     if ctx.report.json {
@@ -226,6 +230,21 @@ pub fn check_integration_items(items: &[Item]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A wait of more than a second is not left silent on a terminal (`-v` already says it).
+fn announce_retry(ctx: &Context, notice: RetryNotice) {
+    let quiet = ctx.report.quiet || ctx.report.verbose > 0;
+    if quiet || notice.wait <= Duration::from_secs(1) || !std::io::stderr().is_terminal() {
+        return;
+    }
+    let why = notice
+        .status
+        .map_or_else(|| "no answer".to_string(), |s| s.to_string());
+    eprintln!(
+        "cio: retrying in {} s ({why})",
+        notice.wait.as_secs_f64().round()
+    );
 }
 
 #[cfg(test)]
