@@ -88,7 +88,7 @@ impl SendError {
             }
             SendError::Unauthorized { message } => format!("unauthorized (401): {message}"),
             SendError::Forbidden { message } => format!("forbidden (403): {message}"),
-            SendError::Undelivered { reason, .. } => format!("not delivered: {reason}"),
+            SendError::Undelivered { reason, .. } => reason.clone(),
             SendError::Interrupted => "interrupted".into(),
         }
     }

@@ -149,10 +149,10 @@ impl Deliverer {
 
         // Wait for the requests in flight; the first interrupt (now or while
         // waiting) starts no new attempt, the second stops waiting.
+        if interrupted {
+            self.finish_in_flight(&tasks);
+        }
         loop {
-            if interrupted {
-                let _ = self.halt.send(true);
-            }
             if interrupted && self.interrupt_count() >= 2 {
                 tasks.abort_all();
                 break;
@@ -162,11 +162,7 @@ impl Deliverer {
                 _ = interrupts(&self.signals, if interrupted { 2 } else { 1 }) => {
                     if !interrupted {
                         interrupted = true;
-                        (self.say)(&format!(
-                            "finishing {} request{} in flight; Ctrl-C again to stop now",
-                            tasks.len(),
-                            if tasks.len() == 1 { "" } else { "s" }
-                        ));
+                        self.finish_in_flight(&tasks);
                     }
                 }
             }
@@ -177,6 +173,18 @@ impl Deliverer {
         match self.fatal.lock().unwrap_or_else(|e| e.into_inner()).take() {
             Some(e) => DeliverEnd::Fatal(e),
             None => DeliverEnd::InputDone,
+        }
+    }
+
+    /// The first interrupt: no new attempt starts, and the user is told how to stop now.
+    fn finish_in_flight(&self, tasks: &JoinSet<()>) {
+        let _ = self.halt.send(true);
+        if !tasks.is_empty() {
+            (self.say)(&format!(
+                "finishing {} request{} in flight; Ctrl-C again to stop now",
+                tasks.len(),
+                if tasks.len() == 1 { "" } else { "s" }
+            ));
         }
     }
 

@@ -1,0 +1,547 @@
+//! Nothing silently lost in a replay: after an outage, a wrong key, a 403, a
+//! wrong endpoint or a 429 storm, running the same command again delivers
+//! every call exactly once by messageId; the rejects file says which records
+//! are still owed and replays them with their first messageIds; messageIds
+//! mean "the same event"; two Ctrl-Cs (or SIGTERMs) stop a replay at once.
+
+mod support;
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::*;
+
+const PER_BATCH: usize = 100;
+
+fn untimed_line(n: usize) -> String {
+    json!({"type": "track", "event": "deploy", "userId": format!("u{n}"), "properties": {"n": n}})
+        .to_string()
+}
+
+fn timed_line(n: usize) -> String {
+    json!({"type": "track", "event": "deploy", "userId": format!("u{n}"),
+           "timestamp": format!("2026-01-01T00:00:{:02}Z", n % 60), "properties": {"n": n}})
+    .to_string()
+}
+
+fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for line in lines {
+        writeln!(out, "{line}").unwrap();
+    }
+}
+
+fn summary(out: &Output) -> Value {
+    serde_json::from_str(stdout_of(out).trim())
+        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
+}
+
+fn records(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A server that checks the key and the path like the API, and otherwise
+/// answers as the test sets it: `None` for 200, or a scripted failure.
+struct Api {
+    server: TestServer,
+    failure: Arc<Mutex<Option<Reply>>>,
+}
+
+impl Api {
+    fn start() -> Api {
+        let failure: Arc<Mutex<Option<Reply>>> = Arc::new(Mutex::new(None));
+        let now = Arc::clone(&failure);
+        let server = TestServer::with_handler(move |r| {
+            if r.basic_auth_user().as_deref() != Some(TEST_KEY) {
+                return Reply::status(401, r#"{"message":"invalid write key"}"#);
+            }
+            if r.path != "/v1/batch" {
+                return Reply::status(404, "unknown path");
+            }
+            now.lock().unwrap().clone().unwrap_or_else(Reply::ok)
+        });
+        Api { server, failure }
+    }
+
+    fn fail_with(&self, reply: Option<Reply>) {
+        *self.failure.lock().unwrap() = reply;
+    }
+}
+
+/// A replay of `lines` lines through `cio batch` with a checkpoint and a rejects file.
+struct Replay {
+    env: CioEnv,
+    api: Api,
+    input: PathBuf,
+    lines: usize,
+}
+
+impl Replay {
+    fn new(lines: usize, line: fn(usize) -> String) -> Replay {
+        let env = CioEnv::new();
+        let input = env.path().join("in.ndjson");
+        write_lines(&input, (0..lines).map(line));
+        Replay {
+            env,
+            api: Api::start(),
+            input,
+            lines,
+        }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.env.path().join(name)
+    }
+
+    fn args(&self) -> Vec<String> {
+        let path = |p: &Path| p.display().to_string();
+        vec![
+            "batch".into(),
+            "--json".into(),
+            path(&self.input),
+            "--checkpoint".into(),
+            path(&self.file("ck")),
+            "--rejects".into(),
+            path(&self.file("rejects.ndjson")),
+            "--concurrency".into(),
+            "2".into(),
+            "--max-batch-calls".into(),
+            PER_BATCH.to_string(),
+        ]
+    }
+
+    /// The command, pointed at the server with the right key and no retries.
+    fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = self.env.cmd_for(&self.api.server);
+        cmd.env("CIO_RETRIES", "0").args(self.args());
+        cmd
+    }
+
+    /// Runs the same command again against a healthy server and checks that
+    /// every call arrived exactly once over both runs, but for `resent_at_most`.
+    fn rerun_delivers_everything(&self, resent_at_most: usize) -> Value {
+        self.api.fail_with(None);
+        let out = self.cmd().output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let s = summary(&out);
+        assert_eq!(s["owed"], 0, "{s}");
+        assert_eq!(s["complete"], true, "{s}");
+        let ids = self.api.server.message_ids();
+        let unique: HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), self.lines, "every call delivered");
+        assert!(
+            ids.len() - self.lines <= resent_at_most,
+            "{} calls delivered twice",
+            ids.len() - self.lines
+        );
+        // A third run has nothing left to send, and says so.
+        let again = self.cmd().arg("-q").output().unwrap();
+        assert_eq!(again.status.code(), Some(0));
+        assert_eq!(summary(&again)["read"], 0);
+        assert_eq!(self.api.server.message_ids().len(), ids.len());
+        s
+    }
+}
+
+#[test]
+fn a_line_without_timestamp_is_a_new_event_in_every_run() {
+    let env = CioEnv::new();
+    let api = Api::start();
+    let deploy = r#"{"type":"track","event":"deploy","userId":"ci"}"#;
+    for _ in 0..2 {
+        let mut cmd = env.cmd_for(&api.server);
+        cmd.args(["batch", "-q", "-"])
+            .write_stdin(format!("{deploy}\n"));
+        assert_eq!(cmd.output().unwrap().status.code(), Some(0));
+    }
+    let ids = api.server.message_ids();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1], "two deploys are two events");
+}
+
+#[test]
+fn a_timestamped_archive_gets_the_same_ids_under_any_name() {
+    let env = CioEnv::new();
+    let api = Api::start();
+    let archive = env.path().join("x.ndjson");
+    write_lines(&archive, (0..50).map(timed_line));
+    let copy = env.path().join("renamed.ndjson");
+    std::fs::copy(&archive, &copy).unwrap();
+    let mut sets = Vec::new();
+    let spellings: [&dyn Fn(&mut assert_cmd::Command); 5] = [
+        &|c| {
+            c.current_dir(env.path()).arg("x.ndjson");
+        },
+        &|c| {
+            c.current_dir(env.path()).arg("./x.ndjson");
+        },
+        &|c| {
+            c.arg(&archive);
+        },
+        &|c| {
+            c.arg(&copy);
+        },
+        &|c| {
+            c.arg("-").write_stdin(std::fs::read(&archive).unwrap());
+        },
+    ];
+    for spell in spellings {
+        let before = api.server.message_ids().len();
+        let mut cmd = env.cmd_for(&api.server);
+        cmd.args(["batch", "-q"]);
+        spell(&mut cmd);
+        assert_eq!(cmd.output().unwrap().status.code(), Some(0));
+        let ids: Vec<String> = api.server.message_ids()[before..].to_vec();
+        assert_eq!(ids.len(), 50);
+        sets.push(ids.into_iter().collect::<HashSet<_>>());
+    }
+    assert_eq!(sets[0].len(), 50, "different lines, different ids");
+    for set in &sets[1..] {
+        assert_eq!(set, &sets[0], "the same archive, the same ids");
+    }
+}
+
+#[test]
+fn after_an_outage_the_same_command_delivers_what_is_owed() {
+    let replay = Replay::new(3_000, untimed_line);
+    replay
+        .api
+        .fail_with(Some(Reply::status(500, "internal error")));
+    let out = replay.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    let s = summary(&out);
+    assert_eq!(s["delivered"], 0);
+    assert_eq!(s["complete"], false);
+    assert_eq!(s["owed"], s["read"], "{s}");
+    assert!(s["resume_from"].as_str().unwrap().ends_with("in.ndjson:1"));
+    // Three batches in a row failed (the run then stops): each is one stderr line.
+    let stderr = stderr_of(&out);
+    assert!(stderr.lines().count() <= 6, "{stderr}");
+    assert!(
+        stderr.contains("in.ndjson:1-100: 100 calls not delivered: 500 internal error"),
+        "{stderr}"
+    );
+    // The untried lines are owed, not rejects.
+    let rejects = records(&replay.file("rejects.ndjson"));
+    assert_eq!(rejects.len() as u64, s["undeliverable"].as_u64().unwrap());
+    assert!(rejects.len() < 3_000 && !rejects.is_empty());
+    assert!(rejects.iter().all(|r| r["kind"] == "undeliverable"));
+    replay.rerun_delivers_everything(0);
+}
+
+#[test]
+fn an_outage_halfway_re_sends_only_what_is_owed() {
+    // The server takes the first ten batches, then goes down.
+    let replay = Replay::new(3_000, untimed_line);
+    let failure = Arc::clone(&replay.api.failure);
+    let handler_failure = Arc::clone(&failure);
+    let served = Arc::new(Mutex::new(0usize));
+    let api = Api {
+        server: TestServer::with_handler(move |_| {
+            let mut n = served.lock().unwrap();
+            *n += 1;
+            if *n == 11 {
+                *handler_failure.lock().unwrap() = Some(Reply::status(503, "down"));
+            }
+            handler_failure
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or_else(Reply::ok)
+        }),
+        failure,
+    };
+    let replay = Replay { api, ..replay };
+    let out = replay.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    let s = summary(&out);
+    assert_eq!(s["delivered"], 1_000, "{s}");
+    assert!(s["owed"].as_u64().unwrap() > 0);
+    // The rerun never re-sends what was delivered: nothing was in flight at a crash.
+    let s = replay.rerun_delivers_everything(0);
+    assert_eq!(s["delivered"].as_u64().unwrap() + 1_000, 3_000);
+}
+
+#[test]
+fn after_a_wrong_key_the_right_key_delivers_everything() {
+    let replay = Replay::new(1_000, untimed_line);
+    let out = replay
+        .cmd()
+        .env("CIO_WRITE_KEY", "wk_wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert_eq!(summary(&out)["complete"], false);
+    replay.rerun_delivers_everything(0);
+}
+
+#[test]
+fn after_a_403_the_rerun_delivers_everything() {
+    let replay = Replay::new(1_000, untimed_line);
+    replay
+        .api
+        .fail_with(Some(Reply::status(403, "source disabled")));
+    let out = replay.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
+    replay.rerun_delivers_everything(0);
+}
+
+#[test]
+fn after_a_wrong_endpoint_the_right_one_delivers_everything() {
+    let replay = Replay::new(5_000, untimed_line);
+    let out = replay
+        .cmd()
+        .env("CIO_ENDPOINT", replay.api.server.url("/wrong"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    // Every batch is refused alike: a handful of lines, not one per call.
+    let stderr = stderr_of(&out);
+    assert!(stderr.lines().count() <= 4, "{stderr}");
+    assert!(
+        stderr.contains("calls not delivered: server refused (404): unknown path"),
+        "{stderr}"
+    );
+    replay.rerun_delivers_everything(0);
+}
+
+#[test]
+fn after_a_429_storm_longer_than_the_retries_the_rerun_delivers_everything() {
+    let replay = Replay::new(1_000, untimed_line);
+    replay.api.fail_with(Some(Reply::status_with_headers(
+        429,
+        &[("Retry-After", "0")],
+        "slow down",
+    )));
+    let out = replay.cmd().env("CIO_RETRIES", "2").output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    replay.rerun_delivers_everything(0);
+}
+
+#[test]
+fn the_rejects_file_replays_undeliverable_calls_with_their_first_ids() {
+    let env = CioEnv::new();
+    let api = Api::start();
+    let input = env.path().join("in.ndjson");
+    // 250 lines without messageId or timestamp: their ids are the run's own.
+    let mut lines: Vec<String> = (0..250).map(untimed_line).collect();
+    lines.insert(10, r#"{"type":"track","userId":"u"}"#.into());
+    write_lines(&input, lines);
+    let rejects = env.path().join("rejects.ndjson");
+    api.fail_with(Some(Reply::status(500, "down")));
+    let out = env
+        .cmd_for(&api.server)
+        .env("CIO_RETRIES", "0")
+        .args([
+            "batch",
+            "--json",
+            "--max-batch-calls",
+            "100",
+            "--concurrency",
+            "1",
+        ])
+        .arg(&input)
+        .arg("--rejects")
+        .arg(&rejects)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    let first_ids: HashSet<String> = api
+        .server
+        .requests()
+        .iter()
+        .flat_map(|r| r.message_ids())
+        .collect();
+    assert_eq!(first_ids.len(), 250);
+
+    let kept = records(&rejects);
+    assert_eq!(kept.len(), 251);
+    let invalid: Vec<&Value> = kept.iter().filter(|r| r["kind"] == "invalid").collect();
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(invalid[0]["line"], 11);
+    assert_eq!(invalid[0]["field"], "event");
+    let undeliverable: Vec<&Value> = kept
+        .iter()
+        .filter(|r| r["kind"] == "undeliverable")
+        .collect();
+    assert_eq!(undeliverable.len(), 250);
+    assert!(undeliverable
+        .iter()
+        .all(|r| r["call"]["messageId"].is_string() && r["reason"] == "500 down"));
+
+    // Replayed as it is: the calls go with the ids and timestamps they were first sent with.
+    api.fail_with(None);
+    let sent_before = api.server.requests().len();
+    let out = env
+        .cmd_for(&api.server)
+        .args(["batch", "--json"])
+        .arg(&rejects)
+        .output()
+        .unwrap();
+    let s = summary(&out);
+    assert_eq!(s["delivered"], 250, "{s}");
+    assert_eq!(s["invalid"], 1, "the invalid line is still invalid");
+    let replayed: Vec<Value> = api.server.requests()[sent_before..]
+        .iter()
+        .flat_map(|r| r.calls())
+        .collect();
+    let replayed_ids: HashSet<String> = replayed
+        .iter()
+        .map(|c| c["messageId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(replayed_ids, first_ids);
+    for call in &replayed {
+        let record = undeliverable
+            .iter()
+            .find(|r| r["call"]["messageId"] == call["messageId"])
+            .unwrap();
+        assert_eq!(call["timestamp"], record["call"]["timestamp"]);
+        assert!(call.get("kind").is_none() && call.get("original").is_none());
+    }
+}
+
+#[test]
+fn many_invalid_lines_without_a_rejects_file_are_counted_not_listed() {
+    let env = CioEnv::new();
+    let api = Api::start();
+    let input = env.path().join("in.ndjson");
+    let bad = r#"{"type":"track","userId":"u"}"#.to_string();
+    write_lines(
+        &input,
+        std::iter::repeat_n(bad, 50).chain([untimed_line(1)]),
+    );
+    let out = env
+        .cmd_for(&api.server)
+        .args(["batch"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = stderr_of(&out);
+    let listed = stderr
+        .lines()
+        .filter(|l| l.contains("'event' is required"))
+        .count();
+    assert_eq!(listed, 20, "{stderr}");
+    assert!(
+        stderr.contains(
+            "cio: warning: 30 more rejected lines not shown; add --rejects FILE to keep every one"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(api.server.message_ids().len(), 1);
+}
+
+/// Two interrupts 300 ms apart while every request hangs for 10 s.
+fn interrupted_twice(signal: &str) {
+    let replay = Replay::new(2_000, untimed_line);
+    replay
+        .api
+        .fail_with(Some(Reply::delay(Duration::from_secs(10), Reply::ok())));
+    let mut cmd = replay.env.std_cmd_for(&replay.api.server);
+    cmd.env("CIO_RETRIES", "0")
+        .args(replay.args())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    assert!(replay
+        .api
+        .server
+        .wait_for_requests(2, Duration::from_secs(20)));
+    let kill = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    kill(signal);
+    let requests_at_first = replay.api.server.request_count();
+    std::thread::sleep(Duration::from_millis(300));
+    kill(signal);
+    let second = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = second.elapsed();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    // The server answers after 10 s: exiting well before that means it did not wait.
+    assert!(
+        took < Duration::from_secs(2),
+        "exited {took:?} after the second"
+    );
+    assert_eq!(
+        replay.api.server.request_count(),
+        requests_at_first,
+        "no request started after the first interrupt"
+    );
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("cio: finishing 2 requests in flight; Ctrl-C again to stop now"),
+        "{stderr}"
+    );
+    let s = summary(&out);
+    assert_eq!(s["delivered"], 0);
+    assert_eq!(s["owed"], s["read"], "{s}");
+    let checkpoint: Value =
+        serde_json::from_str(&std::fs::read_to_string(replay.file("ck")).unwrap()).unwrap();
+    assert_eq!(checkpoint["done"]["line"], 0, "{checkpoint}");
+    // The requests cut off were taken by the server after all: at most those are sent twice.
+    replay.rerun_delivers_everything(2 * PER_BATCH);
+}
+
+#[test]
+fn two_ctrl_cs_stop_at_once_and_the_rerun_delivers_everything() {
+    interrupted_twice("-INT");
+}
+
+#[test]
+fn two_sigterms_stop_at_once_and_the_rerun_delivers_everything() {
+    interrupted_twice("-TERM");
+}
+
+#[test]
+fn one_ctrl_c_finishes_what_is_in_flight_and_starts_nothing_new() {
+    let replay = Replay::new(2_000, untimed_line);
+    replay.api.fail_with(Some(Reply::delay(
+        Duration::from_millis(1_500),
+        Reply::ok(),
+    )));
+    let mut cmd = replay.env.std_cmd_for(&replay.api.server);
+    cmd.args(replay.args())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    assert!(replay
+        .api
+        .server
+        .wait_for_requests(2, Duration::from_secs(20)));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let requests_at_first = replay.api.server.request_count();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    assert_eq!(replay.api.server.request_count(), requests_at_first);
+    let s = summary(&out);
+    // The answers in flight were waited for: what they carried is delivered and in the checkpoint.
+    assert_eq!(
+        s["delivered"].as_u64().unwrap() as usize,
+        requests_at_first * PER_BATCH
+    );
+    let checkpoint: Value =
+        serde_json::from_str(&std::fs::read_to_string(replay.file("ck")).unwrap()).unwrap();
+    assert_eq!(
+        checkpoint["done"]["line"].as_u64().unwrap() as usize,
+        requests_at_first * PER_BATCH
+    );
+    replay.rerun_delivers_everything(0);
+}
