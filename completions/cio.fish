@@ -194,8 +194,8 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -l user-id -d 'The person
 complete -c cio -n "__fish_cio_using_subcommand batch" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
-complete -c cio -n "__fish_cio_using_subcommand batch" -l rejects -d 'Write every rejected or undeliverable line here as NDJSON' -r -F
-complete -c cio -n "__fish_cio_using_subcommand batch" -l checkpoint -d 'Record acknowledged progress here, and resume from it' -r -F
+complete -c cio -n "__fish_cio_using_subcommand batch" -l rejects -d 'Write every call not delivered here as NDJSON, with its kind (replayable)' -r -F
+complete -c cio -n "__fish_cio_using_subcommand batch" -l checkpoint -d 'Record what is done here; the same command again sends what is owed' -r -F
 complete -c cio -n "__fish_cio_using_subcommand batch" -l concurrency -d 'Requests in flight at once' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l rate -d 'At most this many calls per second' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l flush-interval -d 'Send a partial batch after this many milliseconds without a full one' -r

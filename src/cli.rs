@@ -234,9 +234,21 @@ pub struct ExtrasArgs {
 #[derive(Debug, Args, Clone)]
 #[command(after_long_help = "\
 Input: NDJSON, one call per line, each with its own \"type\" (or --type); also a JSON \
-array of calls or a {\"batch\": [...]} document. Files ending in .gz are decompressed. \
-A line without messageId gets one derived from its file name, line number and content, \
-so a replay of the same input is deduplicated by the server.")]
+array of calls or a {\"batch\": [...]} document. Files ending in .gz are decompressed.
+
+messageIds: a line's own messageId is kept. A line with its own timestamp gets an id \
+derived from its line number and content, the same whatever the file is called, so a \
+re-run is deduplicated by the server. A line without a timestamp is a new event each \
+time it is read and gets a new id in every run; only a resume (--checkpoint) sends it \
+again with the id it had.
+
+Done and owed: only acknowledged calls, invalid lines and calls the server refused on \
+their merits are done. Calls not delivered (network, 5xx, 429, 401, 403, 404, a stop) \
+are owed: with --checkpoint, running the same command again sends exactly those. The \
+rejects file says each record's kind (invalid, refused, undeliverable) and replays as it \
+is: cio batch rejects.ndjson.
+
+Ctrl-C or SIGTERM: finish the requests in flight and stop; a second one stops at once.")]
 pub struct BatchArgs {
     /// Input files (`-` for stdin; no file reads stdin when it is not a terminal)
     #[arg(value_name = "FILE")]
@@ -252,11 +264,11 @@ pub struct BatchArgs {
     #[command(flatten)]
     pub extras: ExtrasArgs,
 
-    /// Write every rejected or undeliverable line here as NDJSON
+    /// Write every call not delivered here as NDJSON, with its kind (replayable)
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
 
-    /// Record acknowledged progress here, and resume from it
+    /// Record what is done here; the same command again sends what is owed
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
 

@@ -545,3 +545,43 @@ fn one_ctrl_c_finishes_what_is_in_flight_and_starts_nothing_new() {
     );
     replay.rerun_delivers_everything(0);
 }
+
+#[test]
+fn a_single_call_says_when_it_waits_to_retry_on_a_terminal() {
+    let env = CioEnv::new();
+    let server = TestServer::with_replies(vec![Reply::status_with_headers(
+        503,
+        &[("Retry-After", "2")],
+        "busy",
+    )]);
+    // `script` gives cio a terminal, as a person at a shell has; it runs with
+    // the same private environment as the other tests.
+    let mut script = std::process::Command::new("script");
+    script.env_clear();
+    for (k, v) in env.std_cmd_for(&server).get_envs() {
+        if let Some(v) = v {
+            script.env(k, v);
+        }
+    }
+    let cio = env!("CARGO_BIN_EXE_cio");
+    let out = script
+        .args([
+            "-qec",
+            &format!("{cio} track deploy --user-id u1"),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    let screen = stdout_of(&out);
+    assert!(out.status.success(), "{screen}{}", stderr_of(&out));
+    assert!(screen.contains("cio: retrying in 2 s (503)"), "{screen}");
+    assert_eq!(server.message_ids().len(), 1);
+    // Piped (no terminal), it stays quiet.
+    let out = env
+        .cmd_for(&server)
+        .args(["track", "deploy", "--user-id", "u1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!stderr_of(&out).contains("retrying"));
+}
