@@ -259,7 +259,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--integration', '--integration', [CompletionResultType]::ParameterName, 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)')
             [CompletionResult]::new('--rejects', '--rejects', [CompletionResultType]::ParameterName, 'Write every call not delivered here as NDJSON, with its kind (replayable)')
             [CompletionResult]::new('--checkpoint', '--checkpoint', [CompletionResultType]::ParameterName, 'Record what is done here; the same command again sends what is owed')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once, fixed [default: adaptive, up to 64]')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many calls per second')
             [CompletionResult]::new('--flush-interval', '--flush-interval', [CompletionResultType]::ParameterName, 'Send a partial batch after this many milliseconds without a full one')
             [CompletionResult]::new('--max-batch-bytes', '--max-batch-bytes', [CompletionResultType]::ParameterName, 'Largest request body before compression, in bytes')

@@ -249,7 +249,7 @@ set edit:completion:arg-completer[cio] = {|@words|
             cand --integration 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)'
             cand --rejects 'Write every call not delivered here as NDJSON, with its kind (replayable)'
             cand --checkpoint 'Record what is done here; the same command again sends what is owed'
-            cand --concurrency 'Requests in flight at once'
+            cand --concurrency 'Requests in flight at once, fixed [default: adaptive, up to 64]'
             cand --rate 'At most this many calls per second'
             cand --flush-interval 'Send a partial batch after this many milliseconds without a full one'
             cand --max-batch-bytes 'Largest request body before compression, in bytes'

@@ -196,7 +196,7 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -s c -l context -d 'A con
 complete -c cio -n "__fish_cio_using_subcommand batch" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l rejects -d 'Write every call not delivered here as NDJSON, with its kind (replayable)' -r -F
 complete -c cio -n "__fish_cio_using_subcommand batch" -l checkpoint -d 'Record what is done here; the same command again sends what is owed' -r -F
-complete -c cio -n "__fish_cio_using_subcommand batch" -l concurrency -d 'Requests in flight at once' -r
+complete -c cio -n "__fish_cio_using_subcommand batch" -l concurrency -d 'Requests in flight at once, fixed [default: adaptive, up to 64]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l rate -d 'At most this many calls per second' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l flush-interval -d 'Send a partial batch after this many milliseconds without a full one' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l max-batch-bytes -d 'Largest request body before compression, in bytes' -r

@@ -18,6 +18,15 @@
 //! - `GET /stats`: `{"requests":N,"calls":N,"unique_message_ids":N,"bad_requests":N}`.
 //! - `POST /reset`: zeroes all of it.
 //!
+//! For network benchmarks it can play a distant, rate-limited API:
+//!
+//! - `--delay-ms N`: every POST is answered N ms after it arrived (a round trip).
+//! - `--slow-ms N --slow-after A --slow-until B`: requests A..B (in order of
+//!   arrival) take N ms instead, a server that slows down and recovers.
+//! - `--quota N`: at most N POSTs are taken per one-second window; the rest get
+//!   `429` with `Retry-After` (whole seconds to the next window), like the API.
+//!   Refusals are counted in `/stats` as `throttled`.
+//!
 //! Only the `messageId`s are picked out of the JSON (everything else is
 //! skipped without being built), so it keeps up with a few hundred thousand
 //! gzipped events per second on two cores.
@@ -57,44 +66,70 @@ struct Stats {
     requests: u64,
     calls: u64,
     bad_requests: u64,
+    throttled: u64,
+    /// POSTs seen, in order of arrival (for --slow-after).
+    arrivals: u64,
+    /// The current quota window (whole seconds since start) and the POSTs taken in it.
+    window: u64,
+    taken_in_window: u64,
     ids: HashSet<Box<str>>,
+}
+
+/// How the sink behaves, from its flags.
+#[derive(Default, Clone, Copy)]
+struct Behaviour {
+    delay_ms: u64,
+    slow_ms: u64,
+    slow_after: u64,
+    slow_until: u64,
+    quota: Option<u64>,
 }
 
 type Shared = Arc<Mutex<Stats>>;
 
 fn usage() -> ! {
-    eprintln!("usage: sink [--port PORT]   (binds 127.0.0.1; PORT 0 picks a free one)");
+    eprintln!(
+        "usage: sink [--port PORT] [--delay-ms N] [--quota N] [--slow-ms N --slow-after A --slow-until B]\n\
+         (binds 127.0.0.1; PORT 0 picks a free one)"
+    );
     std::process::exit(2);
 }
 
-fn parse_port() -> u16 {
+fn parse_args() -> (u16, Behaviour) {
     let mut port = 0u16;
+    let mut b = Behaviour::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = if arg == "--port" {
-            args.next()
-        } else if let Some(v) = arg.strip_prefix("--port=") {
-            Some(v.to_string())
-        } else {
-            usage()
+        let (name, value) = match arg.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (arg, args.next()),
         };
-        port = value
-            .and_then(|v| v.parse().ok())
+        let number = value
+            .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or_else(|| usage());
+        match name.as_str() {
+            "--port" => port = u16::try_from(number).unwrap_or_else(|_| usage()),
+            "--delay-ms" => b.delay_ms = number,
+            "--slow-ms" => b.slow_ms = number,
+            "--slow-after" => b.slow_after = number,
+            "--slow-until" => b.slow_until = number,
+            "--quota" => b.quota = Some(number),
+            _ => usage(),
+        }
     }
-    port
+    (port, b)
 }
 
 fn main() {
-    let port = parse_port();
+    let (port, behaviour) = parse_args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(serve(port));
+    runtime.block_on(serve(port, behaviour));
 }
 
-async fn serve(port: u16) {
+async fn serve(port: u16, behaviour: Behaviour) {
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -109,6 +144,7 @@ async fn serve(port: u16) {
         let _ = out.flush();
     }
     let shared: Shared = Arc::default();
+    let started = std::time::Instant::now();
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(conn) => conn,
@@ -122,7 +158,8 @@ async fn serve(port: u16) {
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, Arc::clone(&shared)));
+            let service =
+                service_fn(move |req| handle(req, Arc::clone(&shared), behaviour, started));
             let _ = http1::Builder::new()
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service)
@@ -139,20 +176,43 @@ fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
         .expect("response")
 }
 
+/// For a POST: how long to wait before answering, or a 429 with its Retry-After.
+fn admit(shared: &Shared, b: Behaviour, started: std::time::Instant) -> Result<u64, u64> {
+    let mut s = shared.lock().unwrap();
+    s.arrivals += 1;
+    if let Some(quota) = b.quota {
+        let elapsed = started.elapsed();
+        let window = elapsed.as_secs();
+        if window != s.window {
+            (s.window, s.taken_in_window) = (window, 0);
+        }
+        if s.taken_in_window >= quota {
+            s.throttled += 1;
+            return Err(1);
+        }
+        s.taken_in_window += 1;
+    }
+    let slow = b.slow_ms > 0 && (b.slow_after..b.slow_until).contains(&s.arrivals);
+    Ok(if slow { b.slow_ms } else { b.delay_ms })
+}
+
 async fn handle(
     req: Request<Incoming>,
     shared: Shared,
+    behaviour: Behaviour,
+    started: std::time::Instant,
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().clone();
     match (method, req.uri().path()) {
         (Method::GET, "/stats") => {
             let s = shared.lock().unwrap();
             let body = format!(
-                "{{\"requests\":{},\"calls\":{},\"unique_message_ids\":{},\"bad_requests\":{}}}",
+                "{{\"requests\":{},\"calls\":{},\"unique_message_ids\":{},\"bad_requests\":{},\"throttled\":{}}}",
                 s.requests,
                 s.calls,
                 s.ids.len(),
-                s.bad_requests
+                s.bad_requests,
+                s.throttled
             );
             Ok(reply(StatusCode::OK, body))
         }
@@ -168,6 +228,20 @@ async fn handle(
                 .get("content-encoding")
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
             let raw = req.into_body().collect().await?.to_bytes();
+            let wait = match admit(&shared, behaviour, started) {
+                Ok(wait) => wait,
+                Err(retry_after) => {
+                    let mut response =
+                        reply(StatusCode::TOO_MANY_REQUESTS, "{\"error\":\"quota\"}");
+                    response
+                        .headers_mut()
+                        .insert("retry-after", retry_after.into());
+                    return Ok(response);
+                }
+            };
+            if wait > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
             // Decompress and parse outside the lock; take it only to count.
             let result = if gzip {
                 let mut plain = Vec::with_capacity(raw.len().saturating_mul(8));

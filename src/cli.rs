@@ -272,9 +272,9 @@ pub struct BatchArgs {
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
 
-    /// Requests in flight at once
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub concurrency: u32,
+    /// Requests in flight at once, fixed [default: adaptive, up to 64]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: Option<u32>,
 
     /// At most this many calls per second
     #[arg(long, value_name = "N")]

@@ -178,13 +178,16 @@ impl Client {
                 return Err(SendError::Interrupted);
             }
             attempt += 1;
-            let body = make_body(&timestamp::now());
             let mut request = self.http.post(&url);
-            let body = if gzip {
-                request = request.header(header::CONTENT_ENCODING, "gzip");
-                compress(&body)
-            } else {
-                body
+            // The uncompressed body is dropped here, not held for the request's round trip.
+            let body = {
+                let plain = make_body(&timestamp::now());
+                if gzip {
+                    request = request.header(header::CONTENT_ENCODING, "gzip");
+                    compress(&plain)
+                } else {
+                    plain
+                }
             };
             let started = Instant::now();
             let answer = request.body(body).send().await;

@@ -1,5 +1,5 @@
-//! The sending side of `batch`: packs calls into requests, keeps up to
-//! `concurrency` in flight, paces to `--rate`, pauses everyone on 429, splits a
+//! The sending side of `batch`: packs calls into requests, keeps as many in
+//! flight as the limiter allows, paces to `--rate`, pauses everyone on 429, splits a
 //! batch the server refuses until only the refused calls are left, and records
 //! every outcome: acknowledged and refused calls are done in the ledger;
 //! undeliverable ones go to the rejects output and stay owed.
@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::ledger::Ledger;
+use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX, MAX_BYTES_IN_FLIGHT};
 use super::packer::{self, Packer, Record};
 use super::rejects::{Entry, Kind, Rejects};
 use super::signals::interrupts;
@@ -37,6 +38,8 @@ pub struct Deliverer {
     pub halt: watch::Sender<bool>,
     /// Prints a line for people without tearing the progress bar.
     pub say: Box<dyn Fn(&str) + Send + Sync>,
+    /// How many requests may be in flight: adaptive, or fixed by --concurrency.
+    limiter: Arc<Limiter>,
     /// Set when the run must stop early (auth failure, the server gone).
     fatal: Mutex<Option<Error>>,
     /// No request starts before this instant (set by 429 answers).
@@ -68,7 +71,12 @@ impl Deliverer {
         halt: watch::Sender<bool>,
         say: Box<dyn Fn(&str) + Send + Sync>,
     ) -> Self {
+        let control = match options.concurrency {
+            Some(n) => Control::fixed(n),
+            None => Control::adaptive(ADAPTIVE_MAX),
+        };
         Deliverer {
+            limiter: Limiter::new(control, MAX_BYTES_IN_FLIGHT),
             client,
             options,
             stats,
@@ -88,7 +96,6 @@ impl Deliverer {
     /// Takes calls from the reader until it is done, the user interrupts, or a fatal error.
     pub async fn run(self: Arc<Self>, mut rx: mpsc::Receiver<Vec<Record>>) -> DeliverEnd {
         let mut packer = Packer::new(self.options.max_batch_bytes, self.options.max_batch_calls);
-        let in_flight = Arc::new(Semaphore::new(self.options.concurrency));
         let mut tasks = JoinSet::new();
         let mut deadline: Option<Instant> = None;
         let mut next_slot = Instant::now();
@@ -126,10 +133,7 @@ impl Deliverer {
                 }
             };
             for batch in full.into_iter().filter(|b| !b.is_empty()) {
-                if !self
-                    .dispatch(batch, &mut next_slot, &in_flight, &mut tasks)
-                    .await
-                {
+                if !self.dispatch(batch, &mut next_slot, &mut tasks).await {
                     break;
                 }
             }
@@ -207,29 +211,28 @@ impl Deliverer {
         self: &Arc<Self>,
         batch: Vec<Record>,
         next_slot: &mut Instant,
-        in_flight: &Arc<Semaphore>,
         tasks: &mut JoinSet<()>,
     ) -> bool {
+        let bytes = batch.iter().map(|r| r.json.len() + r.original.len()).sum();
         let permit = tokio::select! {
             biased;
             _ = interrupts(&self.signals, 1) => return false,
             permit = async {
                 self.pace(next_slot, batch.len()).await;
-                in_flight.clone().acquire_owned().await
+                self.limiter.acquire(bytes).await
             } => permit,
-        };
-        let Ok(permit) = permit else {
-            return false;
         };
         if self.is_fatal() {
             return false;
         }
         let this = Arc::clone(self);
-        tasks.spawn(async move {
-            this.deliver(batch).await;
-            drop(permit);
-        });
+        tasks.spawn(async move { this.deliver(batch, permit).await });
         true
+    }
+
+    /// The limit now, the highest it reached, and the smoothed round trip.
+    pub fn concurrency(&self) -> (usize, usize, Option<Duration>) {
+        self.limiter.snapshot()
     }
 
     /// Holds back a batch so that calls per second stay under `--rate`.
@@ -245,7 +248,7 @@ impl Deliverer {
     }
 
     /// Sends one batch, splitting it on a refusal until the refused calls stand alone.
-    async fn deliver(&self, batch: Vec<Record>) {
+    async fn deliver(&self, batch: Vec<Record>, permit: Permit) {
         Stats::add(&self.stats.batches, 1);
         let mut work = vec![batch];
         while let Some(records) = work.pop() {
@@ -265,17 +268,25 @@ impl Deliverer {
             let on_retry = |notice: crate::client::RetryNotice| {
                 Stats::add(&self.stats.retries, 1);
                 Stats::add(&self.stats.requests, 1);
+                // A 503, a timeout or a network error says the server or the path is overloaded.
+                if matches!(notice.status, None | Some(429 | 503)) {
+                    self.limiter.on_backpressure();
+                }
                 if notice.status == Some(429) {
                     let until = Instant::now() + notice.wait;
                     let mut pause = self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
                     *pause = Some(pause.map_or(until, |p| p.max(until)));
                 }
             };
+            let started = Instant::now();
             let result = client
                 .send("/batch", &make_body, self.options.gzip, &on_retry)
                 .await;
             match result {
-                Ok(_) => {
+                Ok(delivered) => {
+                    if delivered.attempts == 1 {
+                        self.limiter.on_success(started.elapsed(), permit.busy);
+                    }
                     Stats::add(&self.stats.requests, 1);
                     self.failures_in_a_row.store(0, Ordering::Relaxed);
                     Stats::add(&self.stats.delivered, records.len() as u64);
@@ -312,6 +323,7 @@ impl Deliverer {
             }
             self.save_progress();
         }
+        drop(permit);
     }
 
     /// Any other 4xx (404: a wrong endpoint), 401 and 403 would refuse every
@@ -320,8 +332,9 @@ impl Deliverer {
     fn note_failure(&self, e: SendError) {
         let fatal = match e {
             SendError::Undelivered { .. } => {
+                self.limiter.on_backpressure();
                 let in_a_row = self.failures_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
-                let limit = (self.options.concurrency as u32).max(3);
+                let limit = (self.limiter.snapshot().0 as u32).max(3);
                 (in_a_row >= limit).then(|| {
                     Error::Undelivered(format!(
                         "{in_a_row} batches in a row could not be delivered; stopping ({})",

@@ -8,6 +8,7 @@
 
 pub mod deliver;
 pub mod ledger;
+pub mod limiter;
 pub mod packer;
 pub mod pipeline;
 pub mod prepare;
@@ -24,7 +25,8 @@ pub use prepare::Defaults;
 /// How the replay runs, resolved from flags.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub concurrency: usize,
+    /// Requests in flight, fixed; None lets the limiter find it.
+    pub concurrency: Option<usize>,
     pub rate: Option<f64>,
     pub flush_interval: Duration,
     pub max_batch_bytes: usize,

@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let names: Vec<String> = sources.iter().map(|p| input::display_name(p)).collect();
     let defaults = defaults(args)?;
     let options = Options {
-        concurrency: args.concurrency as usize,
+        concurrency: args.concurrency.map(|n| n as usize),
         rate: match args.rate {
             Some(r) if !(r.is_finite() && r > 0.0) => {
                 return Err(Error::usage(format!(
@@ -91,7 +91,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     // A few chunks queued keep the packer fed; more would only hold memory.
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
-    let end = runtime.block_on(async {
+    let (end, (_, peak, latency)) = runtime.block_on(async {
         let signals = signals::listen();
         let (halt, halted) = watch::channel(false);
         if let Some(client) = client.as_mut() {
@@ -111,10 +111,16 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
             halt,
             say,
         ));
-        let ticker = tokio::spawn(tick_progress(progress.clone(), Arc::clone(&stats)));
-        let end = deliverer.run(rx).await;
+        let ticker = tokio::spawn(tick_progress(
+            progress.clone(),
+            Arc::clone(&stats),
+            Arc::clone(&deliverer),
+            ctx.report.verbose > 0 && !ctx.report.quiet,
+            total_bytes,
+        ));
+        let end = Arc::clone(&deliverer).run(rx).await;
         ticker.abort();
-        end
+        (end, deliverer.concurrency())
     });
     progress.finish_and_clear();
 
@@ -148,11 +154,16 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
             if hidden == 1 { "" } else { "s" }
         ));
     }
+    let pace = Pace {
+        elapsed,
+        concurrency_peak: peak,
+        latency,
+    };
     report(
         ctx,
         &stats,
         args.dry_run,
-        elapsed,
+        &pace,
         code,
         error.as_ref(),
         &ledger,
@@ -207,42 +218,75 @@ fn known_size(sources: &[PathBuf]) -> Option<u64> {
     })
 }
 
-fn progress_bar(ctx: &Context, total: Option<u64>) -> ProgressBar {
+fn progress_bar(ctx: &Context, total_bytes: Option<u64>) -> ProgressBar {
     if ctx.report.quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    match total {
-        Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
-            .with_style(
-                ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg} ETA {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            ),
-        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template("{spinner} {bytes} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        ),
-    }
+    // The position is calls delivered; the length, when the input's size is
+    // known, the calls it holds as estimated from what was read so far. So the
+    // bar and its ETA follow delivery, not reading.
+    let template = if total_bytes.is_some() {
+        "{bar:30} {pos}/~{len} delivered {msg} ETA {eta}"
+    } else {
+        "{spinner} {pos} delivered {msg}"
+    };
+    ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    )
 }
 
-async fn tick_progress(bar: ProgressBar, stats: Arc<Stats>) {
+async fn tick_progress(
+    bar: ProgressBar,
+    stats: Arc<Stats>,
+    deliverer: Arc<Deliverer>,
+    verbose: bool,
+    total_bytes: Option<u64>,
+) {
     let mut tick = tokio::time::interval(Duration::from_millis(150));
     let (mut then, mut delivered_then, mut rate) = (Instant::now(), 0u64, None::<f64>);
+    let mut last_said = Instant::now();
     loop {
         tick.tick().await;
         let delivered = Stats::get(&stats.delivered);
+        let read = Stats::get(&stats.read);
+        let read_bytes = Stats::get(&stats.input_bytes);
         let now = Instant::now();
         let pace = (delivered - delivered_then) as f64 / (now - then).as_secs_f64().max(0.001);
         // Smoothed over about a second: the pace now, not the run's average,
         // which would hide a stalled pipe or a server slowing down.
         let smoothed = rate.map_or(pace, |r| r + 0.2 * (pace - r));
         (then, delivered_then, rate) = (now, delivered, Some(smoothed));
-        bar.set_position(Stats::get(&stats.input_bytes));
+        if let (Some(total), true) = (total_bytes, read_bytes > 0) {
+            let estimate = (read as f64 * total as f64 / read_bytes as f64).round() as u64;
+            bar.set_length(estimate.max(read));
+        }
+        bar.set_position(delivered);
+        let (limit, _, latency) = deliverer.concurrency();
         bar.set_message(format!(
-            "{} read, {delivered} delivered, {} rejected, {smoothed:.0} events/s",
-            Stats::get(&stats.read),
-            stats.rejected()
+            "({} MB read, {} rejected, {smoothed:.0} events/s, {limit} in flight)",
+            read_bytes / 1_000_000,
+            stats.rejected(),
         ));
+        if verbose && now - last_said >= Duration::from_secs(2) {
+            last_said = now;
+            let latency =
+                latency.map_or("-".into(), |l| format!("{:.0} ms", l.as_secs_f64() * 1e3));
+            bar.suspend(|| {
+                eprintln!(
+                    "cio: {delivered} delivered, {smoothed:.0} events/s, up to {limit} requests in flight, latency {latency}"
+                )
+            });
+        }
     }
+}
+
+/// How the run went on the wire, for the summary.
+struct Pace {
+    elapsed: Duration,
+    /// The most requests in flight the limit allowed.
+    concurrency_peak: usize,
+    /// The smoothed round trip of requests answered at the first attempt.
+    latency: Option<Duration>,
 }
 
 fn exit_code(stats: &Stats, error: Option<&Error>, interrupted: bool) -> ExitCode {
@@ -272,14 +316,15 @@ fn report(
     ctx: &Context,
     stats: &Stats,
     dry_run: bool,
-    elapsed: Duration,
+    pace: &Pace,
     code: ExitCode,
     error: Option<&Error>,
     ledger: &Ledger,
     names: &[String],
 ) {
     let g = Stats::get;
-    let secs = elapsed.as_secs_f64();
+    let secs = pace.elapsed.as_secs_f64();
+    let latency_ms = pace.latency.map(|l| (l.as_secs_f64() * 1e4).round() / 10.0);
     let delivered = g(&stats.delivered);
     let per_sec = delivered as f64 / secs.max(1e-9);
     // Calls read and not settled: undeliverable, in flight at a stop, or never sent.
@@ -313,6 +358,8 @@ fn report(
             "batches": g(&stats.batches),
             "bytes": g(&stats.bytes),
             "elapsed_s": (secs * 1000.0).round() / 1000.0,
+            "concurrency_peak": pace.concurrency_peak,
+            "latency_ms": latency_ms,
             "events_per_s": per_sec.round(),
             "exit_code": code.code(),
             "error": error.map(|e| e.to_string()),
@@ -343,6 +390,12 @@ fn report(
             g(&stats.retries),
             g(&stats.requests)
         );
+        if let Some(ms) = latency_ms {
+            line += &format!(
+                ", up to {} in flight, latency {ms} ms",
+                pace.concurrency_peak
+            );
+        }
     }
     let (lines, inputs) = (g(&stats.resumed), g(&stats.resumed_inputs));
     if lines + inputs > 0 {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# cio batch against a distant, rate-limited API played by the local sink:
+# latency 0-200 ms, a 100 requests/s quota, 2 and 4 processes sharing it, and
+# a server that slows down mid-run. See network.py for what each row means.
+#
+#   bash bench/network.sh                          # 200,000 events
+#   EVENTS=50000 SCENARIOS=latency bash bench/network.sh
+#   SDK_EVENTS=20000 bash bench/network.sh         # adds the Python SDK at 100 ms
+#
+# Run bench/setup.sh once first. Everything goes to 127.0.0.1.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_setup
+
+EVENTS=${EVENTS:-200000}
+SDK_EVENTS=${SDK_EVENTS:-0}
+SEED=${SEED:-42}
+mkdir -p "$BENCH_DIR/out"
+corpus() {
+    local n=$1 path=$BENCH_DIR/out/corpus-$1-$SEED.ndjson
+    if [[ ! -s $path || $BENCH_DIR/corpus.py -nt $path ]]; then
+        python3 "$BENCH_DIR/corpus.py" --events "$n" --seed "$SEED" --out "$path.partial" >&2
+        mv "$path.partial" "$path"
+    fi
+    echo "$path"
+}
+args=(--corpus "$(corpus "$EVENTS")" --scenarios "${SCENARIOS:-latency,quota,shared,slowdown}")
+if ((SDK_EVENTS > 0)); then
+    args+=(--sdk-corpus "$(corpus "$SDK_EVENTS")")
+fi
+python3 "$BENCH_DIR/network.py" "${args[@]}"
