@@ -264,6 +264,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--flush-interval', '--flush-interval', [CompletionResultType]::ParameterName, 'Send a partial batch after this many milliseconds without a full one')
             [CompletionResult]::new('--max-batch-bytes', '--max-batch-bytes', [CompletionResultType]::ParameterName, 'Largest request body before compression, in bytes')
             [CompletionResult]::new('--max-batch-calls', '--max-batch-calls', [CompletionResultType]::ParameterName, 'Most calls in one request')
+            [CompletionResult]::new('--max-bytes-in-flight', '--max-bytes-in-flight', [CompletionResultType]::ParameterName, 'Bytes of calls in requests in flight: the bound on memory, whatever the concurrency')
             [CompletionResult]::new('--write-key', '--write-key', [CompletionResultType]::ParameterName, 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of the workspace [env: CIO_REGION] [default: us]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]')

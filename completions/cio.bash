@@ -273,7 +273,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__batch)
-            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --max-bytes-in-flight --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,6 +328,10 @@ _cio() {
                     return 0
                     ;;
                 --max-batch-calls)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes-in-flight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

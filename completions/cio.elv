@@ -254,6 +254,7 @@ set edit:completion:arg-completer[cio] = {|@words|
             cand --flush-interval 'Send a partial batch after this many milliseconds without a full one'
             cand --max-batch-bytes 'Largest request body before compression, in bytes'
             cand --max-batch-calls 'Most calls in one request'
+            cand --max-bytes-in-flight 'Bytes of calls in requests in flight: the bound on memory, whatever the concurrency'
             cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
             cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
             cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'

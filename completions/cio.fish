@@ -201,6 +201,7 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -l rate -d 'At most this 
 complete -c cio -n "__fish_cio_using_subcommand batch" -l flush-interval -d 'Send a partial batch after this many milliseconds without a full one' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l max-batch-bytes -d 'Largest request body before compression, in bytes' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l max-batch-calls -d 'Most calls in one request' -r
+complete -c cio -n "__fish_cio_using_subcommand batch" -l max-bytes-in-flight -d 'Bytes of calls in requests in flight: the bound on memory, whatever the concurrency' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"

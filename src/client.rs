@@ -35,6 +35,9 @@ pub struct Client {
 pub struct Delivered {
     pub status: u16,
     pub attempts: u32,
+    /// From sending the last attempt to its answer: the network and the
+    /// server, without the time spent building and compressing the body.
+    pub round_trip: Duration,
 }
 
 /// A request that was not delivered, and why.
@@ -205,6 +208,7 @@ impl Client {
                         return Ok(Delivered {
                             status: status.as_u16(),
                             attempts: attempt,
+                            round_trip: elapsed,
                         });
                     }
                     let retry_after = parse_retry_after(response.headers());

@@ -13,9 +13,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::ledger::Ledger;
-use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX, MAX_BYTES_IN_FLIGHT};
+use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX};
 use super::packer::{self, Packer, Record};
-use super::rejects::{Entry, Kind, Rejects};
+use super::rejects::{Entry, Held, Kind, Rejects};
 use super::signals::interrupts;
 use super::{Options, Stats};
 use crate::client::{Client, SendError};
@@ -76,7 +76,7 @@ impl Deliverer {
             None => Control::adaptive(ADAPTIVE_MAX),
         };
         Deliverer {
-            limiter: Limiter::new(control, MAX_BYTES_IN_FLIGHT),
+            limiter: Limiter::new(control, options.max_bytes_in_flight),
             client,
             options,
             stats,
@@ -213,7 +213,7 @@ impl Deliverer {
         next_slot: &mut Instant,
         tasks: &mut JoinSet<()>,
     ) -> bool {
-        let bytes = batch.iter().map(|r| r.json.len() + r.original.len()).sum();
+        let bytes = batch.iter().map(|r| r.json.len()).sum();
         let permit = tokio::select! {
             biased;
             _ = interrupts(&self.signals, 1) => return false,
@@ -278,14 +278,13 @@ impl Deliverer {
                     *pause = Some(pause.map_or(until, |p| p.max(until)));
                 }
             };
-            let started = Instant::now();
             let result = client
                 .send("/batch", &make_body, self.options.gzip, &on_retry)
                 .await;
             match result {
                 Ok(delivered) => {
                     if delivered.attempts == 1 {
-                        self.limiter.on_success(started.elapsed(), permit.busy);
+                        self.limiter.on_success(delivered.round_trip, permit.busy);
                     }
                     Stats::add(&self.stats.requests, 1);
                     self.failures_in_a_row.store(0, Ordering::Relaxed);
@@ -358,9 +357,7 @@ impl Deliverer {
                 line: r.line,
                 reason,
                 field: None,
-                original: &r.original,
-                full_len: r.original.len(),
-                call: Some(&r.json),
+                held: Held::Call(&r.json),
             });
         }
         Stats::add(&self.stats.refused, records.len() as u64);

@@ -12,7 +12,7 @@
 //! flows do. `--concurrency N` fixes the limit instead.
 //!
 //! Memory is bounded by bytes, not by requests: a request waits while the
-//! calls already in flight hold `max_bytes`, whatever the limit.
+//! calls already in flight hold `--max-bytes-in-flight`, whatever the limit.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,10 +22,10 @@ use tokio::time::Instant;
 
 /// The most requests in flight the adaptive limit reaches.
 pub const ADAPTIVE_MAX: usize = 64;
+/// How long a slower round trip must last to become the new floor.
+const FLOOR_DRIFT_SECS: f64 = 30.0;
 /// Where the adaptive limit starts.
 const START: f64 = 2.0;
-/// Bytes of calls (serialized and original) in flight at once.
-pub const MAX_BYTES_IN_FLIGHT: usize = 24 * 1024 * 1024;
 
 /// The control law, apart from any waiting: fed with outcomes, it says the limit.
 #[derive(Debug)]
@@ -34,9 +34,10 @@ pub struct Control {
     max: f64,
     adaptive: bool,
     slow_start: bool,
-    /// The lowest round trip seen lately (it drifts up slowly, so that a
-    /// network that became slower for good is taken as the new normal).
+    /// The lowest round trip seen lately (it drifts up over tens of seconds,
+    /// so that a network that became slower for good is taken as the new normal).
     floor: Option<f64>,
+    floor_updated: Option<Instant>,
     /// Smoothed round trip, in seconds.
     average: Option<f64>,
     last_decrease: Option<Instant>,
@@ -50,6 +51,7 @@ impl Control {
             adaptive: true,
             slow_start: true,
             floor: None,
+            floor_updated: None,
             average: None,
             last_decrease: None,
         }
@@ -77,12 +79,16 @@ impl Control {
     /// when every slot was in use (only then does a larger limit help).
     pub fn on_success(&mut self, rtt: Duration, busy: bool, now: Instant) {
         let rtt = rtt.as_secs_f64();
+        let since = self
+            .floor_updated
+            .map_or(0.0, |t| now.duration_since(t).as_secs_f64());
         let floor = match self.floor {
             Some(f) if rtt < f => rtt,
-            Some(f) => f + 0.01 * (rtt - f),
+            Some(f) => f + (rtt - f) * (since / FLOOR_DRIFT_SECS).min(1.0),
             None => rtt,
         };
         self.floor = Some(floor);
+        self.floor_updated = Some(now);
         let average = self.average.map_or(rtt, |a| a + 0.25 * (rtt - a));
         self.average = Some(average);
         if !self.adaptive {

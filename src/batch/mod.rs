@@ -31,6 +31,8 @@ pub struct Options {
     pub flush_interval: Duration,
     pub max_batch_bytes: usize,
     pub max_batch_calls: usize,
+    /// Bytes of calls in requests in flight (see `limiter`).
+    pub max_bytes_in_flight: usize,
     pub gzip: bool,
 }
 

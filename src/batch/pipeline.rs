@@ -19,7 +19,7 @@ use tokio::sync::mpsc as async_mpsc;
 use super::ledger::{Ledger, Position};
 use super::packer::Record;
 use super::prepare::{self, Defaults, LineError, LineId};
-use super::rejects::{Entry, Kind, Rejects};
+use super::rejects::{Entry, Held, Kind, Rejects};
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{Error, Result};
@@ -30,6 +30,9 @@ use crate::timestamp;
 pub const LINE_LIMIT: usize = 1024 * 1024;
 /// Calls per hand-over to the senders, and lines per run handed to a worker.
 pub const CHUNK: usize = 256;
+/// A chunk is handed over early once its calls hold this many bytes, so that
+/// the chunks queued for the senders stay small however large the calls are.
+const CHUNK_BYTES: usize = 1024 * 1024;
 /// A run is handed over early once its lines hold this many bytes.
 const RUN_BYTES: usize = 1024 * 1024;
 /// Workers beyond this gain nothing: the senders and the sequencer are single streams.
@@ -132,6 +135,7 @@ impl Pipeline {
                 outlets,
                 seq: 0,
                 chunk: Vec::with_capacity(CHUNK),
+                chunk_bytes: 0,
             }
             .run(order)
         });
@@ -236,6 +240,8 @@ struct Sequencer {
     seq: u64,
     /// Calls not yet handed on: sent in chunks, to wake the senders once per chunk.
     chunk: Vec<Record>,
+    /// Bytes of the calls in `chunk`.
+    chunk_bytes: usize,
 }
 
 impl Sequencer {
@@ -294,14 +300,14 @@ impl Sequencer {
                 Stats::add(&out.stats.read, 1);
                 self.seq += 1;
                 out.ledger.pending(self.seq, at);
+                self.chunk_bytes += json.len();
                 self.chunk.push(Record {
                     seq: self.seq,
                     source,
                     line: line.number,
                     json,
-                    original: line.bytes.into_boxed_slice(),
                 });
-                if self.chunk.len() >= CHUNK {
+                if self.chunk.len() >= CHUNK || self.chunk_bytes >= CHUNK_BYTES {
                     return self.flush();
                 }
             }
@@ -314,9 +320,7 @@ impl Sequencer {
                     line: line.number,
                     reason: &e.reason,
                     field: e.field.as_deref(),
-                    original: &line.bytes,
-                    full_len: line.full_len,
-                    call: None,
+                    held: Held::Line(&line.bytes, line.full_len),
                 });
                 // Settled for good: a resume passes over it, wherever it is.
                 self.seq += 1;
@@ -328,6 +332,7 @@ impl Sequencer {
 
     /// Hands the chunk on; `false` when the senders have stopped.
     fn flush(&mut self) -> bool {
+        self.chunk_bytes = 0;
         self.chunk.is_empty()
             || self
                 .outlets

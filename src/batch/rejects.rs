@@ -3,8 +3,9 @@
 //!
 //! Each record says its kind, so a user can tell "fix your data" (`invalid`,
 //! `refused`) from "try again" (`undeliverable`), and holds the call as it was
-//! sent, so the file can be replayed as it is: `cio batch rejects.ndjson`
-//! recognises its own records (see [`replayable`]).
+//! sent (or, for an invalid line, the line as read), so the file can be
+//! replayed as it is: `cio batch rejects.ndjson` recognises its own records
+//! (see [`replayable`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -52,12 +53,16 @@ pub struct Entry<'a> {
     pub line: u64,
     pub reason: &'a str,
     pub field: Option<&'a str>,
-    /// The input line (cut at the line limit).
-    pub original: &'a [u8],
-    /// The input line's length before any cut.
-    pub full_len: usize,
-    /// The call as it was sent, when it got that far.
-    pub call: Option<&'a str>,
+    pub held: Held<'a>,
+}
+
+/// What a record keeps of the line, to be fixed or replayed.
+pub enum Held<'a> {
+    /// The input line as read (cut at the line limit), and its full length:
+    /// a line that never became a call.
+    Line(&'a [u8], usize),
+    /// The call as it was sent, with its messageId and timestamp.
+    Call(&'a str),
 }
 
 pub struct Rejects {
@@ -123,9 +128,7 @@ impl Rejects {
                     line: r.line,
                     reason,
                     field: None,
-                    original: &r.original,
-                    full_len: r.original.len(),
-                    call: Some(&r.json),
+                    held: Held::Call(&r.json),
                 });
             }
         }
@@ -148,16 +151,17 @@ impl Rejects {
             "line": entry.line,
             "reason": entry.reason,
             "field": entry.field,
-            "original": String::from_utf8_lossy(entry.original),
         });
-        if entry.full_len > entry.original.len() {
-            record["original_truncated_from_bytes"] = json!(entry.full_len);
-        }
-        if let Some(call) = entry
-            .call
-            .and_then(|c| serde_json::from_str::<Value>(c).ok())
-        {
-            record["call"] = call;
+        match entry.held {
+            Held::Line(bytes, full_len) => {
+                record["original"] = json!(String::from_utf8_lossy(bytes));
+                if full_len > bytes.len() {
+                    record["original_truncated_from_bytes"] = json!(full_len);
+                }
+            }
+            Held::Call(call) => {
+                record["call"] = serde_json::from_str::<Value>(call).unwrap_or(Value::Null);
+            }
         }
         let mut out = file.lock().unwrap_or_else(|e| e.into_inner());
         // A full disk here is reported by the flush that precedes each checkpoint.
@@ -200,7 +204,8 @@ fn line_ranges(records: &[Record], names: &[String]) -> String {
 
 /// The call held by a record of cio's own rejects file, when `fields` (a
 /// line's top-level fields) are such a record: its `call` as it was sent
-/// (with its messageId and timestamp), or else its `original` line.
+/// (with its messageId and timestamp), or its `original` line (an invalid
+/// line, perhaps fixed by hand since).
 pub fn replayable(fields: &[(String, &RawValue)]) -> std::result::Result<Option<String>, String> {
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
     let is_record = get("type").is_none()
@@ -209,7 +214,7 @@ pub fn replayable(fields: &[(String, &RawValue)]) -> std::result::Result<Option<
                 .iter()
                 .any(|kind| k.get() == format!("\"{}\"", kind.as_str()))
         })
-        && get("original").is_some();
+        && (get("call").is_some() || get("original").is_some());
     if !is_record {
         return Ok(None);
     }
@@ -218,7 +223,9 @@ pub fn replayable(fields: &[(String, &RawValue)]) -> std::result::Result<Option<
     }
     match get("original").map(|o| serde_json::from_str::<String>(o.get())) {
         Some(Ok(original)) => Ok(Some(original)),
-        _ => Err("a cio rejects record whose 'original' is not a string".into()),
+        _ => {
+            Err("a cio rejects record with neither a 'call' object nor an 'original' string".into())
+        }
     }
 }
 
@@ -232,7 +239,6 @@ mod tests {
             source,
             line,
             json: "{}".into(),
-            original: Box::new([]),
         }
     }
 

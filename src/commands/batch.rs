@@ -18,7 +18,7 @@ use crate::batch::signals;
 use crate::batch::source::Reader;
 
 /// Chunks of calls between the reader and the packer.
-const QUEUED_CHUNKS: usize = 8;
+const QUEUED_CHUNKS: usize = 4;
 use crate::batch::{Defaults, Options, Stats};
 use crate::cli::BatchArgs;
 use crate::client::Client;
@@ -45,6 +45,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         flush_interval: Duration::from_millis(args.flush_interval.max(1)),
         max_batch_bytes: args.max_batch_bytes as usize,
         max_batch_calls: args.max_batch_calls as usize,
+        max_bytes_in_flight: args.max_bytes_in_flight as usize,
         gzip: !args.no_gzip,
     };
     // Open every input before sending anything: a typo fails fast, with nothing half done.

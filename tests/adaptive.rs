@@ -1,0 +1,252 @@
+//! The replay finds the API's pace by itself: more requests in flight under a
+//! fast server, fewer on 429s and when the server slows down, and memory
+//! bounded by bytes whatever the concurrency. The server side counts how many
+//! requests were in flight when each one arrived.
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::*;
+
+fn write_calls(path: &Path, n: usize, padding: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let pad = "x".repeat(padding);
+    for i in 0..n {
+        let line = json!({"type": "track", "event": "e", "userId": format!("u{i}"),
+                          "messageId": format!("m-{i}"), "properties": {"pad": pad}});
+        writeln!(out, "{line}").unwrap();
+    }
+}
+
+/// A server whose answer to the i-th request (in order of arrival) comes from
+/// `answer(i, in_flight)`, and which records how many requests were in flight
+/// at each arrival (by the time it scheduled each answer).
+struct Paced {
+    server: TestServer,
+    /// Per request: requests in flight when it arrived (itself included).
+    in_flight_at_arrival: Arc<Mutex<Vec<usize>>>,
+}
+
+impl Paced {
+    fn start(answer: impl Fn(usize, usize) -> Reply + Send + Sync + 'static) -> Paced {
+        let ends: Arc<Mutex<Vec<Instant>>> = Arc::default();
+        let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+        let record = Arc::clone(&seen);
+        let server = TestServer::with_handler(move |_| {
+            let now = Instant::now();
+            let mut ends = ends.lock().unwrap();
+            ends.retain(|end| *end > now);
+            let mut seen = record.lock().unwrap();
+            let index = seen.len();
+            let reply = answer(index, ends.len() + 1);
+            seen.push(ends.len() + 1);
+            if reply.accepts() {
+                ends.push(now + reply.pause());
+            }
+            reply
+        });
+        Paced {
+            server,
+            in_flight_at_arrival: seen,
+        }
+    }
+
+    fn in_flight(&self) -> Vec<usize> {
+        self.in_flight_at_arrival.lock().unwrap().clone()
+    }
+}
+
+/// One replay at a time: round trips measured while another test's replay
+/// loads the same two cores would be about the machine, not the server.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn unique_ids(server: &TestServer) -> usize {
+    server
+        .message_ids()
+        .into_iter()
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+fn summary(out: &std::process::Output) -> Value {
+    serde_json::from_str(stdout_of(out).trim())
+        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
+}
+
+#[test]
+fn more_requests_go_in_flight_under_a_fast_server() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    let input = env.path().join("in.ndjson");
+    write_calls(&input, 20_000, 10);
+    let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(200), Reply::ok()));
+    let out = env
+        .cmd_for(&paced.server)
+        .args(["batch", "--json", "--max-batch-calls", "100"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let s = summary(&out);
+    assert_eq!(s["delivered"], 20_000);
+    let peak = *paced.in_flight().iter().max().unwrap();
+    assert!(
+        peak >= 8,
+        "at most {peak} requests in flight against a 200 ms server"
+    );
+    assert!(s["concurrency_peak"].as_u64().unwrap() >= 8, "{s}");
+    let latency = s["latency_ms"].as_f64().unwrap();
+    assert!(latency >= 200.0, "{s}");
+    // A fixed setting is kept as it is.
+    let fixed = Paced::start(|_, _| Reply::delay(Duration::from_millis(20), Reply::ok()));
+    let out = env
+        .cmd_for(&fixed.server)
+        .args([
+            "batch",
+            "-q",
+            "--max-batch-calls",
+            "100",
+            "--concurrency",
+            "3",
+        ])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(*fixed.in_flight().iter().max().unwrap(), 3);
+}
+
+#[test]
+fn fewer_requests_go_when_the_server_answers_429() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    let input = env.path().join("in.ndjson");
+    write_calls(&input, 20_000, 10);
+    // The server takes four requests at a time and refuses the fifth.
+    let paced = Paced::start(|_, in_flight| {
+        if in_flight > 4 {
+            Reply::status_with_headers(429, &[("Retry-After", "0")], "slow down")
+        } else {
+            Reply::delay(Duration::from_millis(50), Reply::ok())
+        }
+    });
+    let out = env
+        .cmd_for(&paced.server)
+        .args(["batch", "--json", "--max-batch-calls", "100"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(unique_ids(&paced.server), 20_000);
+    let requests = paced.server.requests();
+    let refused = requests.iter().filter(|r| r.status == Some(429)).count();
+    assert!(
+        refused * 3 < requests.len(),
+        "{refused} of {} requests refused: it kept pushing",
+        requests.len()
+    );
+}
+
+#[test]
+fn fewer_requests_go_when_the_server_slows_down() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    let input = env.path().join("in.ndjson");
+    write_calls(&input, 20_000, 10);
+    // 40 ms for the first 60 requests, 400 ms for the next 40, then 40 ms again.
+    let paced = Paced::start(|i, _| {
+        let ms = if (60..100).contains(&i) { 400 } else { 40 };
+        Reply::delay(Duration::from_millis(ms), Reply::ok())
+    });
+    let out = env
+        .cmd_for(&paced.server)
+        .args(["batch", "--json", "--max-batch-calls", "100"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(summary(&out)["retried"], 0, "no timeouts cascade");
+    let in_flight = paced.in_flight();
+    let fast_peak = *in_flight[..60].iter().max().unwrap();
+    let late_slow = &in_flight[85..100];
+    let late_slow_average = late_slow.iter().sum::<usize>() as f64 / late_slow.len() as f64;
+    assert!(
+        late_slow_average < fast_peak as f64 * 0.75,
+        "{late_slow_average:.1} in flight late in the slow stretch, {fast_peak} before it: {in_flight:?}"
+    );
+}
+
+/// Samples the peak resident memory of `pid` (VmHWM) until the process ends.
+fn peak_rss_kb(child: &mut std::process::Child) -> u64 {
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
+            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+                let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+                peak = peak.max(kb);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    peak
+}
+
+#[test]
+fn requests_in_flight_are_bounded_by_bytes_whatever_the_concurrency() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    let input = env.path().join("in.ndjson");
+    // 1,000 calls of 20 KB, in batches of about 475 KB: two requests fit in
+    // 1 MB of calls in flight, a third does not.
+    write_calls(&input, 1_000, 20_000);
+    let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(500), Reply::ok()));
+    let out = env
+        .cmd_for(&paced.server)
+        .args([
+            "batch",
+            "-q",
+            "--concurrency",
+            "64",
+            "--max-bytes-in-flight",
+            "1000000",
+        ])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(unique_ids(&paced.server), 1_000);
+    let peak = *paced.in_flight().iter().max().unwrap();
+    assert_eq!(peak, 2, "requests in flight with room for 1 MB of calls");
+}
+
+#[test]
+fn memory_stays_under_64_mb_with_64_requests_allowed() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    let input = env.path().join("in.ndjson");
+    // 2,000 calls of 20 KB: 40 MB in batches of about 475 KB, against a slow server.
+    write_calls(&input, 2_000, 20_000);
+    let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(1_000), Reply::ok()));
+    let mut child = env
+        .std_cmd_for(&paced.server)
+        .args(["batch", "-q", "--concurrency", "64"])
+        .arg(&input)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let peak_kb = peak_rss_kb(&mut child);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(unique_ids(&paced.server), 2_000);
+    assert!(peak_kb < 64 * 1024, "peak RSS {peak_kb} KB");
+}
