@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod files;
 pub mod input;
 pub mod items;
 pub mod output;

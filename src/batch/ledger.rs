@@ -48,6 +48,8 @@ pub struct Ledger {
     sources: Vec<String>,
     /// One writer at a time: senders finish concurrently and share the temp file name.
     writing: Mutex<()>,
+    /// The checkpoint's lock, held from `resume_point` on: one run per checkpoint.
+    held: Mutex<Option<crate::files::Lock>>,
 }
 
 struct State {
@@ -75,6 +77,7 @@ impl Ledger {
             checkpoint,
             sources,
             writing: Mutex::new(()),
+            held: Mutex::new(None),
         }
     }
 
@@ -87,6 +90,7 @@ impl Ledger {
         let Some(path) = &self.checkpoint else {
             return Ok(None);
         };
+        self.hold(path)?;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -119,6 +123,29 @@ impl Ledger {
         state.carried = resume.also_done.clone();
         state.saved = Some(resume.clone());
         Ok(Some(resume))
+    }
+
+    /// Takes the checkpoint's lock (`FILE.lock` beside it) for the rest of the run,
+    /// or refuses with the pid of the run that has it. The operating system drops
+    /// the lock when its holder dies, so a killed run never blocks the next one.
+    fn hold(&self, path: &Path) -> Result<()> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.is_some() {
+            return Ok(());
+        }
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        match crate::files::Lock::try_acquire(Path::new(&name))? {
+            Ok(lock) => *held = Some(lock),
+            Err(pid) => {
+                let who = pid.map_or("another process".into(), |p| format!("process {p}"));
+                return Err(Error::usage(format!(
+                    "{}: checkpoint in use by {who} (another cio batch with the same --checkpoint); wait for it to finish",
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -222,9 +249,7 @@ impl State {
 
 /// Temp file + rename: a crash leaves the old checkpoint or the new one, never half.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
+    crate::files::write_atomic(path, bytes)
         .map_err(|e| Error::io(format!("cannot write checkpoint {}", path.display()), &e))
 }
 
@@ -304,8 +329,14 @@ mod tests {
         assert_eq!(ledger.resume_point().unwrap(), None);
         ledger.pending(1, at(1, 7));
         ledger.save().unwrap();
+        // One run per checkpoint: a second one is refused while the first holds it.
+        let held = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()));
+        let err = held.resume_point().unwrap_err().to_string();
+        assert!(err.contains("checkpoint in use by process"), "{err}");
+        drop(ledger);
         let again = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()));
         assert_eq!(again.resume_point().unwrap().unwrap().done, at(1, 6));
+        drop(again);
         let other = Ledger::new(vec!["c".into()], Some(path));
         assert!(other
             .resume_point()
