@@ -50,6 +50,13 @@ pub struct Profile {
     pub timeout: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
+    /// Keep single calls that cannot be delivered in the spool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spool: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spool_dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spool_max_bytes: Option<u64>,
 }
 
 // Written by hand so that `{:?}` of a profile can never show the key.
@@ -63,12 +70,15 @@ impl std::fmt::Debug for Profile {
             .field("anonymous_id", &self.anonymous_id)
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
+            .field("spool", &self.spool)
+            .field("spool_dir", &self.spool_dir)
+            .field("spool_max_bytes", &self.spool_max_bytes)
             .finish()
     }
 }
 
 /// The keys `cio config set/get/unset` accept, in the order `list` shows them.
-pub const PROFILE_KEYS: [&str; 7] = [
+pub const PROFILE_KEYS: [&str; 10] = [
     "write_key",
     "region",
     "endpoint",
@@ -76,6 +86,9 @@ pub const PROFILE_KEYS: [&str; 7] = [
     "anonymous_id",
     "timeout",
     "retries",
+    "spool",
+    "spool_dir",
+    "spool_max_bytes",
 ];
 
 impl Profile {
@@ -89,6 +102,9 @@ impl Profile {
             "anonymous_id" => self.anonymous_id.clone(),
             "timeout" => self.timeout.map(|t| t.to_string()),
             "retries" => self.retries.map(|r| r.to_string()),
+            "spool" => self.spool.map(|s| s.to_string()),
+            "spool_dir" => self.spool_dir.clone(),
+            "spool_max_bytes" => self.spool_max_bytes.map(|b| b.to_string()),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -116,6 +132,17 @@ impl Profile {
                     .map(|v| v.parse().map_err(|_| bad("a whole number")))
                     .transpose()?
             }
+            "spool" => {
+                self.spool = value
+                    .map(|v| parse_bool(v).ok_or_else(|| bad("true or false")))
+                    .transpose()?
+            }
+            "spool_dir" => self.spool_dir = value.map(str::to_string),
+            "spool_max_bytes" => {
+                self.spool_max_bytes = value
+                    .map(|v| v.trim().parse().map_err(|_| bad("a number of bytes")))
+                    .transpose()?
+            }
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -140,6 +167,15 @@ pub fn parse_region(text: &str) -> Option<Region> {
     match text.trim().to_ascii_lowercase().as_str() {
         "us" => Some(Region::Us),
         "eu" => Some(Region::Eu),
+        _ => None,
+    }
+}
+
+/// `true`/`false` as people write them in settings: also 1/0, yes/no, on/off.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" | "" => Some(false),
         _ => None,
     }
 }

@@ -14,6 +14,7 @@ pub mod items;
 pub mod output;
 pub mod secret;
 pub mod settings;
+pub mod spool;
 pub mod timestamp;
 
 use std::ffi::OsString;
