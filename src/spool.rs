@@ -39,6 +39,7 @@ const NAMESPACE: Uuid = Uuid::from_u128(0x3b0c_58d1_7e2a_4c6f_a1d4_0f9e_8b7c_6d5
 
 pub struct Spool {
     dir: PathBuf,
+    endpoint: String,
     max_bytes: u64,
 }
 
@@ -72,19 +73,10 @@ impl Spool {
             &NAMESPACE,
             format!("{endpoint}\n{}", key.expose()).as_bytes(),
         );
-        let mut dir = root.join(&id.simple().to_string()[..16]);
-        // The endpoint beside the calls, for people looking at the directory.
-        if !dir.join("destination").exists() {
-            if let Err(e) = files::write_atomic(&dir.join("destination"), endpoint.as_bytes()) {
-                return Err(Error::io(
-                    format!("cannot create spool {}", dir.display()),
-                    &e,
-                ));
-            }
-        }
-        dir = fs::canonicalize(&dir).unwrap_or(dir);
+        let dir = root.join(&id.simple().to_string()[..16]);
         Ok(Spool {
-            dir,
+            dir: std::path::absolute(&dir).unwrap_or(dir),
+            endpoint,
             max_bytes: settings.spool_max_bytes,
         })
     }
@@ -105,6 +97,16 @@ impl Spool {
     /// returns, unless the spool would pass its size limit.
     pub fn append(&self, call: &[u8]) -> std::result::Result<(), AppendError> {
         let _lock = self.spool_lock().map_err(AppendError::Failed)?;
+        // The endpoint beside the calls, for people looking at the directory.
+        let destination = self.dir.join("destination");
+        if !destination.exists() {
+            files::write_atomic(&destination, self.endpoint.as_bytes()).map_err(|e| {
+                AppendError::Failed(Error::io(
+                    format!("cannot write {}", destination.display()),
+                    &e,
+                ))
+            })?;
+        }
         let used = self.used_bytes().map_err(AppendError::Failed)?;
         let needed = call.len() as u64 + 2;
         if used + needed > self.max_bytes {

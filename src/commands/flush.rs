@@ -36,10 +36,20 @@ struct Tally {
 
 pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
     let spool = Spool::for_settings(&ctx.settings)?;
-    let _flushing = spool.flush_lock(&ctx.report)?;
+    // Nothing was ever spooled for this destination: nothing to lock or claim.
+    let flushing = if spool.dir().is_dir() {
+        Some(spool.flush_lock(&ctx.report)?)
+    } else {
+        None
+    };
+    let files = if flushing.is_some() {
+        spool.claim()?
+    } else {
+        Vec::new()
+    };
     let mut tally = Tally::default();
     let mut stopped = None;
-    for file in spool.claim()? {
+    for file in files {
         match flush_file(ctx, args, &spool, &file, &mut tally) {
             Ok(()) => {}
             Err(e) => {
@@ -191,10 +201,13 @@ fn all_done(file: &Path, checkpoint: &Path, lines: u64) -> Result<bool> {
     }
 }
 
+/// Whole lines, without their newline.
+type Lines = Vec<Vec<u8>>;
+
 /// The flush's rejects, split into calls to keep in the spool (not delivered:
 /// the server unreachable, 5xx, 429, a wrong endpoint or key) and records of
 /// calls refused on their merits (400, 413, or invalid).
-fn sort_rejects(path: &Path) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+fn sort_rejects(path: &Path) -> Result<(Lines, Lines)> {
     let text = match std::fs::read(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
