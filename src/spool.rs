@@ -226,7 +226,35 @@ impl Spool {
                     .map_err(|e| Error::io(format!("cannot claim {}", active.display()), &e))?;
             }
         }
+        self.remove_leftovers();
         self.claimed_files()
+    }
+
+    /// A flush killed while removing a finished file can leave its checkpoint
+    /// or rejects behind without it; they hold nothing still to send.
+    fn remove_leftovers(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(stem) = name
+                .strip_prefix(CLAIMED_PREFIX)
+                .and_then(|n| n.split('.').next())
+            else {
+                continue;
+            };
+            if !name.ends_with(".ndjson")
+                && !self
+                    .dir
+                    .join(format!("{CLAIMED_PREFIX}{stem}.ndjson"))
+                    .exists()
+            {
+                let _ = fs::remove_file(&path);
+            }
+        }
     }
 
     /// Appends records of refused calls to `rejected.ndjson`, synced.

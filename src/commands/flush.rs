@@ -86,11 +86,13 @@ pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
         line += &format!("; {waiting} calls waiting in {}", spool.dir().display());
         ctx.report.info(line);
     }
-    match (stopped, code) {
-        (Some(Error::Reported(_)) | None, ExitCode::Ok) => Ok(()),
-        (Some(Error::Reported(code)), _) => Err(Error::Reported(code)),
-        (Some(e), _) => Err(e),
-        (None, code) => Err(Error::Reported(code)),
+    // An error the batch run did not report is shown here, once, after the summary.
+    if let Some(e) = stopped.filter(|e| !matches!(e, Error::Reported(_))) {
+        ctx.report.error(&e);
+    }
+    match code {
+        ExitCode::Ok => Ok(()),
+        code => Err(Error::Reported(code)),
     }
 }
 
