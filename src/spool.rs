@@ -321,3 +321,52 @@ fn last_byte(file: &File, len: u64) -> Option<u8> {
 fn last_byte(_file: &File, _len: u64) -> Option<u8> {
     Some(b'\n')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spool(dir: &Path, max_bytes: u64) -> Spool {
+        Spool {
+            dir: dir.join("dest"),
+            endpoint: "http://127.0.0.1:9/v1".into(),
+            max_bytes,
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_stays_one_bad_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = spool(tmp.path(), 1 << 20);
+        spool.append(br#"{"a":1}"#).unwrap();
+        // A writer killed halfway through its line.
+        let mut f = files::open_private(&spool.dir.join(ACTIVE), true).unwrap();
+        f.write_all(br#"{"b":"#).unwrap();
+        spool.append(br#"{"c":3}"#).unwrap();
+        let text = fs::read_to_string(spool.dir.join(ACTIVE)).unwrap();
+        assert_eq!(text, "{\"a\":1}\n{\"b\":\n{\"c\":3}\n");
+    }
+
+    #[test]
+    fn the_limit_counts_claimed_files_and_writers_go_on_after_a_claim() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = spool(tmp.path(), 40);
+        spool.append(br#"{"timestamp":"T1"}"#).unwrap();
+        let claimed = spool.claim().unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(!spool.dir.join(ACTIVE).exists());
+        spool.append(br#"{"n":2}"#).unwrap();
+        // 19 + 8 bytes waiting: another 19 would pass 40.
+        match spool.append(br#"{"timestamp":"T3"}"#) {
+            Err(AppendError::Full { used: 27, max: 40 }) => {}
+            other => panic!("{other:?}"),
+        }
+        let status = spool.status().unwrap();
+        assert_eq!(status.calls, 2);
+        assert_eq!(status.bytes, 27);
+        assert_eq!(status.oldest.as_deref(), Some("T1"));
+        // Putting back ignores the limit: those calls were counted already.
+        spool.put_back(&[br#"{"n":4}"#.to_vec()]).unwrap();
+        assert_eq!(spool.status().unwrap().calls, 3);
+    }
+}
