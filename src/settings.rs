@@ -300,6 +300,43 @@ mod tests {
     }
 
     #[test]
+    fn spool_settings_follow_the_same_precedence() {
+        let profile =
+            "[profiles.default]\nspool = true\nspool_dir = \"/p\"\nspool_max_bytes = 10\n";
+        let s = resolve(&GlobalArgs::default(), &[], "").unwrap();
+        assert!(!s.spool);
+        assert_eq!(s.spool_max_bytes, DEFAULT_SPOOL_MAX_BYTES);
+        let s = resolve(&GlobalArgs::default(), &[], profile).unwrap();
+        assert!(s.spool);
+        assert_eq!(s.spool_dir, Some(PathBuf::from("/p")));
+        assert_eq!(s.spool_max_bytes, 10);
+        let env = [
+            ("CIO_SPOOL", "0"),
+            ("CIO_SPOOL_DIR", "/e"),
+            ("CIO_SPOOL_MAX_BYTES", "20"),
+        ];
+        let s = resolve(&GlobalArgs::default(), &env, profile).unwrap();
+        assert!(!s.spool);
+        assert_eq!(s.spool_dir, Some(PathBuf::from("/e")));
+        assert_eq!(s.spool_max_bytes, 20);
+        let flags = GlobalArgs {
+            spool: true,
+            spool_dir: Some("/f".into()),
+            spool_max_bytes: Some(30),
+            ..GlobalArgs::default()
+        };
+        let s = resolve(&flags, &env, profile).unwrap();
+        assert!(s.spool);
+        assert_eq!(s.spool_dir, Some(PathBuf::from("/f")));
+        assert_eq!(s.spool_max_bytes, 30);
+        let err = resolve(&GlobalArgs::default(), &[("CIO_SPOOL", "maybe")], "").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CIO_SPOOL: expected true or false, found 'maybe'"
+        );
+    }
+
+    #[test]
     fn debug_of_settings_hides_the_key() {
         let s = resolve(
             &GlobalArgs::default(),
