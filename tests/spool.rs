@@ -149,6 +149,22 @@ fn two_hundred_concurrent_spooled_calls_are_delivered_exactly_once_by_flush() {
     );
     let spooled = spooled_lines(&env, &server);
     assert_eq!(spooled.keys().collect::<HashSet<_>>(), ids.iter().collect());
+    // Under the state directory, owner-only, and the key in none of its files.
+    let dir = std::path::PathBuf::from(waiting["spool"].as_str().unwrap());
+    assert!(
+        dir.starts_with(env.path().join(".local/state/cio/spool")),
+        "{dir:?}"
+    );
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert_no_key(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{path:?}");
+        }
+    }
 
     down.store(false, Ordering::SeqCst);
     let out = env.cmd_for(&server).arg("flush").output().unwrap();
