@@ -468,3 +468,42 @@ fn a_flush_keeps_refused_calls_apart_and_exits_6() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(server.request_count(), before);
 }
+
+#[test]
+fn a_flush_refused_the_key_exits_3_and_keeps_every_call() {
+    let env = CioEnv::new();
+    // 0: down, 1: the key refused, 2: up.
+    let mode = Arc::new(std::sync::atomic::AtomicU8::new(0));
+    let now = Arc::clone(&mode);
+    let server = TestServer::with_handler(move |_| match now.load(Ordering::SeqCst) {
+        0 => Reply::drop_connection(),
+        1 => Reply::status(401, r#"{"message":"bad key"}"#),
+        _ => Reply::ok(),
+    });
+    let ids = spool_calls(&env, &server, 0..30, 30);
+    mode.store(1, Ordering::SeqCst);
+    let out = env
+        .cmd_for(&server)
+        .args(["flush", "--max-batch-calls", "10", "--concurrency", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("cio: error: the server refused the write key (401): bad key"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_no_key(&stderr_of(&out));
+    assert_eq!(status(&env, &server)["calls"], 30);
+
+    mode.store(2, Ordering::SeqCst);
+    let out = env.cmd_for(&server).arg("flush").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let delivered = server.message_ids();
+    assert_eq!(delivered.len(), 30);
+    assert_eq!(
+        delivered.iter().collect::<HashSet<_>>(),
+        ids.iter().collect()
+    );
+    assert_eq!(status(&env, &server)["calls"], 0);
+}

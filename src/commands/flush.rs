@@ -24,8 +24,11 @@ use crate::output::{stdout_line, Reporter};
 use crate::spool::{self, Spool};
 use crate::{input, Context};
 
+/// Passes over the spool in one flush (see `flush`).
+const MAX_PASSES: usize = 3;
+
 /// What a flush did with the calls it took.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Tally {
     delivered: u64,
     /// Not delivered this time: back in the spool.
@@ -42,20 +45,25 @@ pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
     } else {
         None
     };
-    let files = if flushing.is_some() {
-        spool.claim()?
-    } else {
-        Vec::new()
-    };
     let mut tally = Tally::default();
     let mut stopped = None;
-    for file in files {
-        match flush_file(ctx, args, &spool, &file, &mut tally) {
-            Ok(()) => {}
-            Err(e) => {
+    // Calls a resumed file had kept (the server was away then) go back into the
+    // spool; when the server takes calls now, one more pass delivers them too.
+    for _pass in 0..MAX_PASSES {
+        if flushing.is_none() {
+            break;
+        }
+        let before = Tally { kept: 0, ..tally };
+        tally.kept = 0;
+        for file in spool.claim()? {
+            if let Err(e) = flush_file(ctx, args, &spool, &file, &mut tally) {
                 stopped = Some(e);
                 break;
             }
+        }
+        let delivered_now = tally.delivered > before.delivered;
+        if stopped.is_some() || tally.kept == 0 || !delivered_now {
+            break;
         }
     }
     let code = match &stopped {
@@ -152,8 +160,9 @@ fn flush_file(
             "{} is kept with its checkpoint: the next `cio flush` resumes it",
             file.display()
         ));
+        // Stopped by the network (the server gone): the calls are still spooled, as exit 7 says.
         return Err(Error::Reported(match code {
-            ExitCode::Ok | ExitCode::Partial => ExitCode::Undelivered,
+            ExitCode::Ok | ExitCode::Partial | ExitCode::Undelivered => ExitCode::Spooled,
             code => code,
         }));
     }
@@ -175,7 +184,14 @@ fn flush_file(
         }
     }
     crate::files::sync_dir(spool.dir())
-        .map_err(|e| Error::io(format!("cannot sync {}", spool.dir().display()), &e))
+        .map_err(|e| Error::io(format!("cannot sync {}", spool.dir().display()), &e))?;
+    // A wrong key or endpoint stops the flush, with the calls back in the spool.
+    match code {
+        ExitCode::Auth | ExitCode::Forbidden | ExitCode::Usage | ExitCode::Failure => {
+            Err(Error::Reported(code))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn beside(file: &Path, extension: &str) -> PathBuf {
