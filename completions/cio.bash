@@ -28,6 +28,9 @@ _cio() {
             cio,config)
                 cmd="cio__subcmd__config"
                 ;;
+            cio,flush)
+                cmd="cio__subcmd__flush"
+                ;;
             cio,group)
                 cmd="cio__subcmd__group"
                 ;;
@@ -45,6 +48,9 @@ _cio() {
                 ;;
             cio,screen)
                 cmd="cio__subcmd__screen"
+                ;;
+            cio,spool)
+                cmd="cio__subcmd__spool"
                 ;;
             cio,track)
                 cmd="cio__subcmd__track"
@@ -103,6 +109,9 @@ _cio() {
             cio__subcmd__help,config)
                 cmd="cio__subcmd__help__subcmd__config"
                 ;;
+            cio__subcmd__help,flush)
+                cmd="cio__subcmd__help__subcmd__flush"
+                ;;
             cio__subcmd__help,group)
                 cmd="cio__subcmd__help__subcmd__group"
                 ;;
@@ -120,6 +129,9 @@ _cio() {
                 ;;
             cio__subcmd__help,screen)
                 cmd="cio__subcmd__help__subcmd__screen"
+                ;;
+            cio__subcmd__help,spool)
+                cmd="cio__subcmd__help__subcmd__spool"
                 ;;
             cio__subcmd__help,track)
                 cmd="cio__subcmd__help__subcmd__track"
@@ -142,6 +154,21 @@ _cio() {
             cio__subcmd__help__subcmd__config,unset)
                 cmd="cio__subcmd__help__subcmd__config__subcmd__unset"
                 ;;
+            cio__subcmd__help__subcmd__spool,status)
+                cmd="cio__subcmd__help__subcmd__spool__subcmd__status"
+                ;;
+            cio__subcmd__spool,help)
+                cmd="cio__subcmd__spool__subcmd__help"
+                ;;
+            cio__subcmd__spool,status)
+                cmd="cio__subcmd__spool__subcmd__status"
+                ;;
+            cio__subcmd__spool__subcmd__help,help)
+                cmd="cio__subcmd__spool__subcmd__help__subcmd__help"
+                ;;
+            cio__subcmd__spool__subcmd__help,status)
+                cmd="cio__subcmd__spool__subcmd__help__subcmd__status"
+                ;;
             *)
                 ;;
         esac
@@ -149,7 +176,7 @@ _cio() {
 
     case "${cmd}" in
         cio)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version track identify page screen group alias batch config completions man help"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version track identify page screen group alias batch flush spool config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,6 +210,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -191,7 +226,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__alias)
-            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +300,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -273,7 +316,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__batch)
-            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --max-bytes-in-flight --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --max-bytes-in-flight --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,6 +406,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -371,7 +422,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__completions)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,6 +453,14 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -413,7 +472,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version init set get unset list path help"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version init set get unset list path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -447,6 +506,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -455,7 +522,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__get)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,6 +553,14 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -609,7 +684,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__init)
-            opts="-q -v -h -V --force --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --force --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,6 +715,14 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -651,7 +734,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__list)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -682,6 +765,14 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -693,7 +784,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -724,6 +815,14 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -735,7 +834,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -766,6 +865,14 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -777,7 +884,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,6 +918,72 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__flush)
+            opts="-q -v -h -V --concurrency --max-batch-calls --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-batch-calls)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -W "us eu" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -819,7 +992,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__group)
-            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,6 +1074,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -909,7 +1090,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__help)
-            opts="track identify page screen group alias batch config completions man help"
+            opts="track identify page screen group alias batch flush spool config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1062,6 +1243,20 @@ _cio() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cio__subcmd__help__subcmd__flush)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cio__subcmd__help__subcmd__group)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1146,6 +1341,34 @@ _cio() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cio__subcmd__help__subcmd__spool)
+            opts="status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__help__subcmd__spool__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cio__subcmd__help__subcmd__track)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1161,7 +1384,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__identify)
-            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1239,6 +1462,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1247,7 +1478,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__man)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1281,6 +1512,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1289,7 +1528,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__page)
-            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1371,6 +1610,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1379,7 +1626,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__screen)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1454,6 +1701,156 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__spool)
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --write-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -W "us eu" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__spool__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__spool__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__spool__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__spool__subcmd__status)
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --write-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -W "us eu" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1465,7 +1862,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__track)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --spool --spool-dir --spool-max-bytes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1540,6 +1937,14 @@ _cio() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

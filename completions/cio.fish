@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cio_global_optspecs
-    string join \n write-key= region= endpoint= allow-insecure-http profile= config= timeout= retries= q/quiet v/verbose json h/help V/version
+    string join \n write-key= region= endpoint= allow-insecure-http profile= config= timeout= retries= q/quiet v/verbose json spool spool-dir= spool-max-bytes= h/help V/version
 end
 
 function __fish_cio_needs_command
@@ -32,10 +32,13 @@ complete -c cio -n "__fish_cio_needs_command" -l profile -d 'Profile of the conf
 complete -c cio -n "__fish_cio_needs_command" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_needs_command" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_needs_command" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_needs_command" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_needs_command" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_needs_command" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_needs_command" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_needs_command" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_needs_command" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_needs_command" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_needs_command" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_needs_command" -f -a "track" -d 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
@@ -45,6 +48,8 @@ complete -c cio -n "__fish_cio_needs_command" -f -a "screen" -d 'Record a mobile
 complete -c cio -n "__fish_cio_needs_command" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_needs_command" -f -a "flush" -d 'Deliver the calls kept in the spool (by --spool) through the batch API'
+complete -c cio -n "__fish_cio_needs_command" -f -a "spool" -d 'Look at the spool: `cio spool status [--json]`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "config" -d 'Create, read and change the config file'
 complete -c cio -n "__fish_cio_needs_command" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
@@ -65,11 +70,14 @@ complete -c cio -n "__fish_cio_using_subcommand track" -l profile -d 'Profile of
 complete -c cio -n "__fish_cio_using_subcommand track" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand track" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand track" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand track" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand track" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand track" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand track" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand track" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand track" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand track" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand track" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s t -l trait -d 'A trait of the person (repeatable)' -r
@@ -88,11 +96,14 @@ complete -c cio -n "__fish_cio_using_subcommand identify" -l profile -d 'Profile
 complete -c cio -n "__fish_cio_using_subcommand identify" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand identify" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand identify" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand identify" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand identify" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand identify" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand identify" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand page" -l category -d 'Category of the page' -r
@@ -112,11 +123,14 @@ complete -c cio -n "__fish_cio_using_subcommand page" -l profile -d 'Profile of 
 complete -c cio -n "__fish_cio_using_subcommand page" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand page" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand page" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand page" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand page" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand page" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand page" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand page" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand page" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand page" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand page" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s p -l prop -d 'A property of the screen (repeatable)' -r
@@ -135,11 +149,14 @@ complete -c cio -n "__fish_cio_using_subcommand screen" -l profile -d 'Profile o
 complete -c cio -n "__fish_cio_using_subcommand screen" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand screen" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand screen" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand screen" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand screen" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand screen" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand screen" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand group" -l group-id -d 'Id of the group' -r
@@ -159,11 +176,14 @@ complete -c cio -n "__fish_cio_using_subcommand group" -l profile -d 'Profile of
 complete -c cio -n "__fish_cio_using_subcommand group" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand group" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand group" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand group" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand group" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand group" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand group" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand group" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand group" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand group" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand group" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand alias" -l previous-id -d 'The identity being merged away' -r
@@ -182,11 +202,14 @@ complete -c cio -n "__fish_cio_using_subcommand alias" -l profile -d 'Profile of
 complete -c cio -n "__fish_cio_using_subcommand alias" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand alias" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand alias" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand alias" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand alias" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand alias" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand alias" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand batch" -l type -d 'Type of the lines that have no "type" of their own' -r
@@ -210,14 +233,74 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -l profile -d 'Profile of
 complete -c cio -n "__fish_cio_using_subcommand batch" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand batch" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand batch" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand batch" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l no-gzip -d 'Send request bodies uncompressed'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s n -l dry-run -d 'Validate everything, report what would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand batch" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand batch" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand batch" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s V -l version -d 'Print version'
+complete -c cio -n "__fish_cio_using_subcommand flush" -l concurrency -d 'Requests in flight at once, fixed [default: adaptive, up to 64]' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l max-batch-calls -d 'Most calls in one request' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
+eu\t''"
+complete -c cio -n "__fish_cio_using_subcommand flush" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand flush" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand flush" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
+complete -c cio -n "__fish_cio_using_subcommand flush" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+complete -c cio -n "__fish_cio_using_subcommand flush" -s q -l quiet -d 'Print nothing but errors'
+complete -c cio -n "__fish_cio_using_subcommand flush" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
+complete -c cio -n "__fish_cio_using_subcommand flush" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand flush" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
+complete -c cio -n "__fish_cio_using_subcommand flush" -s h -l help -d 'Print help'
+complete -c cio -n "__fish_cio_using_subcommand flush" -s V -l version -d 'Print version'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
+eu\t''"
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -s q -l quiet -d 'Print nothing but errors'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -s V -l version -d 'Print version'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'How many calls wait in the spool, their bytes, and the oldest'
+complete -c cio -n "__fish_cio_using_subcommand spool; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
+eu\t''"
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but errors'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from help" -f -a "status" -d 'How many calls wait in the spool, their bytes, and the oldest'
+complete -c cio -n "__fish_cio_using_subcommand spool; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
@@ -226,10 +309,13 @@ complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subc
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -f -a "init" -d 'Create the config file with a profile (asks for the write key on a terminal)'
@@ -247,11 +333,14 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing profile of the same name'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
@@ -262,10 +351,13 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
@@ -276,10 +368,13 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
@@ -290,10 +385,13 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
@@ -304,10 +402,13 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
@@ -318,10 +419,13 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the config file with a profile (asks for the write key on a terminal)'
@@ -339,10 +443,13 @@ complete -c cio -n "__fish_cio_using_subcommand completions" -l profile -d 'Prof
 complete -c cio -n "__fish_cio_using_subcommand completions" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand completions" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand completions" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand completions" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand completions" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand completions" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand completions" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand completions" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand completions" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand man" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
@@ -353,23 +460,29 @@ complete -c cio -n "__fish_cio_using_subcommand man" -l profile -d 'Profile of t
 complete -c cio -n "__fish_cio_using_subcommand man" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand man" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand man" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand man" -l spool-dir -d 'Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand man" -l spool-max-bytes -d 'Most bytes the spool may hold; a call that would pass it exits 8 [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]' -r
 complete -c cio -n "__fish_cio_using_subcommand man" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand man" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand man" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand man" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand man" -l spool -d 'Keep a single call that cannot be delivered (network, timeouts, 5xx, 429 after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]'
 complete -c cio -n "__fish_cio_using_subcommand man" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "track" -d 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "identify" -d 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "page" -d 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "config" -d 'Create, read and change the config file'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "track" -d 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "identify" -d 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "page" -d 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "flush" -d 'Deliver the calls kept in the spool (by --spool) through the batch API'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "spool" -d 'Look at the spool: `cio spool status [--json]`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "config" -d 'Create, read and change the config file'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch flush spool config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from spool" -f -a "status" -d 'How many calls wait in the spool, their bytes, and the oldest'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Create the config file with a profile (asks for the write key on a terminal)'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set a value of the profile; write_key is read from stdin or a hidden prompt'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print a value of the profile (write_key is masked)'

@@ -15,7 +15,9 @@ Exit codes:
   3    authentication: no write key configured, or 401
   4    forbidden (403)
   5    not delivered: network failure or retryable errors that outlasted the retries
-  6    partial: some calls delivered, others rejected (batch)
+  6    partial: some calls delivered, others rejected (batch, flush)
+  7    spooled: not delivered now, kept in the spool for `cio flush` (--spool)
+  8    spool full: not delivered, and not kept (--spool-max-bytes)
   130  interrupted";
 
 const ITEM_HELP: &str = "\
@@ -91,6 +93,20 @@ pub struct GlobalArgs {
     /// Print the result as one JSON object on stdout
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Keep a single call that cannot be delivered (network, timeouts, 5xx, 429
+    /// after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]
+    #[arg(long, global = true)]
+    pub spool: bool,
+
+    /// Where spooled calls are kept [env: CIO_SPOOL_DIR] [default: $XDG_STATE_HOME/cio/spool]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+
+    /// Most bytes the spool may hold; a call that would pass it exits 8
+    /// [env: CIO_SPOOL_MAX_BYTES] [default: 67108864]
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub spool_max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -169,6 +185,13 @@ pub enum Command {
     },
     /// Replay NDJSON calls (files, .gz, or stdin) through the batch API
     Batch(Box<crate::cli::BatchArgs>),
+    /// Deliver the calls kept in the spool (by --spool) through the batch API
+    Flush(FlushArgs),
+    /// Look at the spool: `cio spool status [--json]`
+    Spool {
+        #[command(subcommand)]
+        action: SpoolAction,
+    },
     /// Create, read and change the config file
     Config {
         #[command(subcommand)]
@@ -308,6 +331,24 @@ pub struct BatchArgs {
     pub dry_run: bool,
 }
 
+#[derive(Debug, Args, Clone)]
+pub struct FlushArgs {
+    /// Requests in flight at once, fixed [default: adaptive, up to 64]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: Option<u32>,
+
+    /// Most calls in one request
+    #[arg(long, value_name = "N", default_value_t = 2_500,
+          value_parser = clap::value_parser!(u64).range(1..=2_500))]
+    pub max_batch_calls: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpoolAction {
+    /// How many calls wait in the spool, their bytes, and the oldest
+    Status,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
     /// Create the config file with a profile (asks for the write key on a terminal)
@@ -318,7 +359,8 @@ pub enum ConfigAction {
     },
     /// Set a value of the profile; write_key is read from stdin or a hidden prompt
     Set {
-        /// write_key, region, endpoint, user_id, anonymous_id, timeout, retries, or default_profile
+        /// write_key, region, endpoint, user_id, anonymous_id, timeout, retries,
+        /// spool, spool_dir, spool_max_bytes, or default_profile
         key: String,
         /// The value (not for write_key, which must stay out of shell history)
         value: Option<String>,

@@ -7,17 +7,18 @@
 //! region = "eu"
 //! ```
 //! Reading never writes. Writing goes to a temporary file created 0600 in a
-//! 0700 directory, synced, then renamed over the old file.
+//! 0700 directory, synced, then renamed over the old file; changes are
+//! read-modify-write under a lock file, so concurrent writers all land.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Region;
 use crate::error::{describe_io, Error, Result};
+use crate::files;
 
 pub const DEFAULT_PROFILE: &str = "default";
 
@@ -49,6 +50,13 @@ pub struct Profile {
     pub timeout: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
+    /// Keep single calls that cannot be delivered in the spool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spool: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spool_dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spool_max_bytes: Option<u64>,
 }
 
 // Written by hand so that `{:?}` of a profile can never show the key.
@@ -62,12 +70,15 @@ impl std::fmt::Debug for Profile {
             .field("anonymous_id", &self.anonymous_id)
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
+            .field("spool", &self.spool)
+            .field("spool_dir", &self.spool_dir)
+            .field("spool_max_bytes", &self.spool_max_bytes)
             .finish()
     }
 }
 
 /// The keys `cio config set/get/unset` accept, in the order `list` shows them.
-pub const PROFILE_KEYS: [&str; 7] = [
+pub const PROFILE_KEYS: [&str; 10] = [
     "write_key",
     "region",
     "endpoint",
@@ -75,6 +86,9 @@ pub const PROFILE_KEYS: [&str; 7] = [
     "anonymous_id",
     "timeout",
     "retries",
+    "spool",
+    "spool_dir",
+    "spool_max_bytes",
 ];
 
 impl Profile {
@@ -88,6 +102,9 @@ impl Profile {
             "anonymous_id" => self.anonymous_id.clone(),
             "timeout" => self.timeout.map(|t| t.to_string()),
             "retries" => self.retries.map(|r| r.to_string()),
+            "spool" => self.spool.map(|s| s.to_string()),
+            "spool_dir" => self.spool_dir.clone(),
+            "spool_max_bytes" => self.spool_max_bytes.map(|b| b.to_string()),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -115,6 +132,17 @@ impl Profile {
                     .map(|v| v.parse().map_err(|_| bad("a whole number")))
                     .transpose()?
             }
+            "spool" => {
+                self.spool = value
+                    .map(|v| parse_bool(v).ok_or_else(|| bad("true or false")))
+                    .transpose()?
+            }
+            "spool_dir" => self.spool_dir = value.map(str::to_string),
+            "spool_max_bytes" => {
+                self.spool_max_bytes = value
+                    .map(|v| v.trim().parse().map_err(|_| bad("a number of bytes")))
+                    .transpose()?
+            }
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -139,6 +167,15 @@ pub fn parse_region(text: &str) -> Option<Region> {
     match text.trim().to_ascii_lowercase().as_str() {
         "us" => Some(Region::Us),
         "eu" => Some(Region::Eu),
+        _ => None,
+    }
+}
+
+/// `true`/`false` as people write them in settings: also 1/0, yes/no, on/off.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" | "" => Some(false),
         _ => None,
     }
 }
@@ -233,6 +270,7 @@ fn permission_warning(_path: &Path) -> Option<String> {
 }
 
 /// Writes the config atomically: 0700 directory, 0600 temporary file, fsync, rename.
+/// Callers that change a file they read go through [`update`] instead.
 pub fn save(path: &Path, file: &ConfigFile) -> Result<()> {
     let text = toml::to_string_pretty(file).map_err(|e| Error::Internal(e.to_string()))?;
     write_private(path, text.as_bytes())
@@ -240,86 +278,64 @@ pub fn save(path: &Path, file: &ConfigFile) -> Result<()> {
 
 /// Creates `path` (and its directory) readable by the owner only, atomically.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let dir = dir.unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
-    let name = path
+    files::write_atomic(path, contents)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), &e))
+}
+
+/// The lock beside the config file that serialises every change to it (and
+/// the creation of the generated anonymous id).
+fn lock_path(config_path: &Path) -> PathBuf {
+    let name = config_path
         .file_name()
         .and_then(|n| n.to_str())
-        .unwrap_or("config");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = open_private(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(format!("cannot write {}", path.display()), &e)
-    })
+        .unwrap_or("config.toml");
+    files::parent_dir(config_path).join(format!(".{name}.lock"))
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    if dir.is_dir() {
-        return Ok(());
-    }
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .and_then(|_| fs::set_permissions(dir, fs::Permissions::from_mode(0o700)))
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))
-}
-
-#[cfg(unix)]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    // The mode is given at creation, so the file is never readable by others,
-    // whatever the umask; the umask can only remove bits.
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+/// Read-modify-write under the config lock: `change` sees the file as it is
+/// on disk now (not as it was when this process started), so concurrent
+/// `cio config set` calls all land. Returns what `change` returned.
+pub fn update<T>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<T>) -> Result<T> {
+    let _lock = files::Lock::acquire(&lock_path(path))?;
+    let mut file = load(path)?.file;
+    let out = change(&mut file)?;
+    save(path, &file)?;
+    Ok(out)
 }
 
 /// The anonymous id single calls fall back on when no identity is configured:
 /// generated once and kept beside the config file, so calls from this machine
-/// stay one (anonymous) person.
+/// stay one (anonymous) person. Created under the config lock, so processes
+/// starting together on a fresh machine all get the one id.
 pub fn machine_anonymous_id(
     config_path: &Path,
     report: &crate::output::Reporter,
 ) -> Result<String> {
-    let path = config_path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("anonymous_id");
-    if let Ok(text) = fs::read_to_string(&path) {
+    let path = files::parent_dir(config_path).join("anonymous_id");
+    let read = || {
+        let text = fs::read_to_string(&path).ok()?;
         let id = text.trim();
-        if !id.is_empty() && id.len() <= 100 {
-            return Ok(id.to_string());
+        (!id.is_empty() && id.len() <= 100).then(|| id.to_string())
+    };
+    if let Some(id) = read() {
+        return Ok(id);
+    }
+    let lock = match files::Lock::acquire(&lock_path(config_path)) {
+        Ok(lock) => lock,
+        Err(e) => {
+            report.warn(format!("cannot keep the generated anonymous id: {e}"));
+            return Ok(uuid::Uuid::new_v4().to_string());
         }
+    };
+    // Another process may have created it while this one waited for the lock.
+    if let Some(id) = read() {
+        return Ok(id);
     }
     let id = uuid::Uuid::new_v4().to_string();
     if let Err(e) = write_private(&path, id.as_bytes()) {
         report.warn(format!("cannot keep the generated anonymous id: {e}"));
     }
+    drop(lock);
     Ok(id)
 }
 

@@ -17,8 +17,12 @@ pub enum ExitCode {
     Forbidden = 4,
     /// Network failure or retryable errors that outlasted the retries.
     Undelivered = 5,
-    /// Some calls were delivered, others were rejected or undeliverable (`batch`).
+    /// Some calls were delivered, others were rejected or undeliverable (`batch`, `flush`).
     Partial = 6,
+    /// Not delivered now, but kept in the spool for `cio flush` (`--spool`).
+    Spooled = 7,
+    /// Not delivered, and the spool had no room to keep it.
+    SpoolFull = 8,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }
@@ -40,6 +44,8 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     Undelivered(String),
+    #[error("{0}")]
+    SpoolFull(String),
     /// Already reported in full (a batch summary): only the exit code is left to give.
     #[error("")]
     Reported(ExitCode),
@@ -69,6 +75,7 @@ impl Error {
             Error::Auth(_) => ExitCode::Auth,
             Error::Forbidden(_) => ExitCode::Forbidden,
             Error::Undelivered(_) => ExitCode::Undelivered,
+            Error::SpoolFull(_) => ExitCode::SpoolFull,
             Error::Reported(code) => *code,
             Error::Interrupted => ExitCode::Interrupted,
             Error::NotSet(_) | Error::Io(_) | Error::Internal(_) => ExitCode::Failure,

@@ -8,11 +8,13 @@ pub mod commands;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod files;
 pub mod input;
 pub mod items;
 pub mod output;
 pub mod secret;
 pub mod settings;
+pub mod spool;
 pub mod timestamp;
 
 use std::ffi::OsString;

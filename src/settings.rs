@@ -15,6 +15,8 @@ pub const US_ENDPOINT: &str = "https://cdp.customer.io/v1";
 pub const EU_ENDPOINT: &str = "https://cdp-eu.customer.io/v1";
 const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
 const DEFAULT_RETRIES: u32 = 5;
+/// 64 MiB: thousands of the largest calls, about a hundred thousand typical ones.
+pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How settings read the environment: the process's in `main`, a map in tests.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -32,6 +34,12 @@ pub struct Settings {
     pub anonymous_id: Option<String>,
     pub profile_name: String,
     pub config_path: PathBuf,
+    /// Keep undeliverable single calls in the spool.
+    pub spool: bool,
+    /// The spool's root (one directory per destination below it); None when
+    /// the platform has no state directory and none was given.
+    pub spool_dir: Option<PathBuf>,
+    pub spool_max_bytes: u64,
 }
 
 /// Where the config file is, and whether the user named it (then it must exist).
@@ -131,6 +139,31 @@ impl Settings {
             },
         };
 
+        let spool = global.spool
+            || match env_var("CIO_SPOOL") {
+                Some(v) => config::parse_bool(&v).ok_or_else(|| {
+                    Error::usage(format!("CIO_SPOOL: expected true or false, found '{v}'"))
+                })?,
+                None => profile.spool.unwrap_or(false),
+            };
+        let spool_dir = global
+            .spool_dir
+            .clone()
+            .or_else(|| env_var("CIO_SPOOL_DIR").map(PathBuf::from))
+            .or_else(|| profile.spool_dir.as_deref().map(PathBuf::from))
+            .or_else(default_spool_dir);
+        let spool_max_bytes = match global.spool_max_bytes {
+            Some(b) => b,
+            None => match env_var("CIO_SPOOL_MAX_BYTES") {
+                Some(b) => b.trim().parse().map_err(|_| {
+                    Error::usage(format!(
+                        "CIO_SPOOL_MAX_BYTES: expected a number of bytes, found '{b}'"
+                    ))
+                })?,
+                None => profile.spool_max_bytes.unwrap_or(DEFAULT_SPOOL_MAX_BYTES),
+            },
+        };
+
         Ok(Settings {
             write_key,
             endpoint,
@@ -141,6 +174,9 @@ impl Settings {
             anonymous_id: env_var("CIO_ANONYMOUS_ID").or(profile.anonymous_id.clone()),
             profile_name,
             config_path,
+            spool,
+            spool_dir,
+            spool_max_bytes,
         })
     }
 
@@ -176,6 +212,14 @@ impl Settings {
         }
         Ok(url.as_str().trim_end_matches('/').to_string())
     }
+}
+
+/// `$XDG_STATE_HOME/cio/spool` (`~/.local/state/cio/spool`) on Linux; the
+/// local data directory where the platform has no state directory.
+fn default_spool_dir() -> Option<PathBuf> {
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .map(|d| d.join("cio").join("spool"))
 }
 
 fn region_endpoint(region: Region) -> String {
@@ -253,6 +297,43 @@ mod tests {
         assert!(s.write_key.is_none());
         assert_eq!(s.endpoint, US_ENDPOINT);
         assert_eq!(s.retries, DEFAULT_RETRIES);
+    }
+
+    #[test]
+    fn spool_settings_follow_the_same_precedence() {
+        let profile =
+            "[profiles.default]\nspool = true\nspool_dir = \"/p\"\nspool_max_bytes = 10\n";
+        let s = resolve(&GlobalArgs::default(), &[], "").unwrap();
+        assert!(!s.spool);
+        assert_eq!(s.spool_max_bytes, DEFAULT_SPOOL_MAX_BYTES);
+        let s = resolve(&GlobalArgs::default(), &[], profile).unwrap();
+        assert!(s.spool);
+        assert_eq!(s.spool_dir, Some(PathBuf::from("/p")));
+        assert_eq!(s.spool_max_bytes, 10);
+        let env = [
+            ("CIO_SPOOL", "0"),
+            ("CIO_SPOOL_DIR", "/e"),
+            ("CIO_SPOOL_MAX_BYTES", "20"),
+        ];
+        let s = resolve(&GlobalArgs::default(), &env, profile).unwrap();
+        assert!(!s.spool);
+        assert_eq!(s.spool_dir, Some(PathBuf::from("/e")));
+        assert_eq!(s.spool_max_bytes, 20);
+        let flags = GlobalArgs {
+            spool: true,
+            spool_dir: Some("/f".into()),
+            spool_max_bytes: Some(30),
+            ..GlobalArgs::default()
+        };
+        let s = resolve(&flags, &env, profile).unwrap();
+        assert!(s.spool);
+        assert_eq!(s.spool_dir, Some(PathBuf::from("/f")));
+        assert_eq!(s.spool_max_bytes, 30);
+        let err = resolve(&GlobalArgs::default(), &[("CIO_SPOOL", "maybe")], "").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CIO_SPOOL: expected true or false, found 'maybe'"
+        );
     }
 
     #[test]

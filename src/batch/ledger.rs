@@ -55,6 +55,24 @@ pub struct Resume {
     pub also_done: Vec<(Position, Position)>,
 }
 
+impl Resume {
+    /// Lines of input `source` that are done (blank lines included).
+    pub fn settled_lines(&self, source: usize) -> u64 {
+        let whole = match self.done.source.cmp(&source) {
+            std::cmp::Ordering::Greater => return u64::MAX,
+            std::cmp::Ordering::Equal => self.done.line,
+            std::cmp::Ordering::Less => 0,
+        };
+        whole
+            + self
+                .also_done
+                .iter()
+                .filter(|(first, last)| first.source == source && last.source == source)
+                .map(|(first, last)| last.line - first.line + 1)
+                .sum::<u64>()
+    }
+}
+
 pub struct Ledger {
     state: Mutex<State>,
     checkpoint: Option<PathBuf>,
@@ -63,6 +81,8 @@ pub struct Ledger {
     sources: Vec<String>,
     /// One writer at a time: senders finish concurrently and share the temp file name.
     writing: Mutex<()>,
+    /// The checkpoint's lock, held from `resume_point` on: one run per checkpoint.
+    held: Mutex<Option<crate::files::Lock>>,
 }
 
 struct State {
@@ -93,6 +113,7 @@ impl Ledger {
             writable,
             sources,
             writing: Mutex::new(()),
+            held: Mutex::new(None),
         }
     }
 
@@ -113,6 +134,7 @@ impl Ledger {
         let Some(path) = &self.checkpoint else {
             return Ok(None);
         };
+        self.hold(path)?;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -148,6 +170,29 @@ impl Ledger {
         state.carried = resume.also_done.clone();
         state.saved = Some(resume.clone());
         Ok(Some(resume))
+    }
+
+    /// Takes the checkpoint's lock (`FILE.lock` beside it) for the rest of the run,
+    /// or refuses with the pid of the run that has it. The operating system drops
+    /// the lock when its holder dies, so a killed run never blocks the next one.
+    fn hold(&self, path: &Path) -> Result<()> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.is_some() {
+            return Ok(());
+        }
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        match crate::files::Lock::try_acquire(Path::new(&name))? {
+            Ok(lock) => *held = Some(lock),
+            Err(pid) => {
+                let who = pid.map_or("another process".into(), |p| format!("process {p}"));
+                return Err(Error::usage(format!(
+                    "{}: checkpoint in use by {who} (another cio batch with the same --checkpoint); wait for it to finish",
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -282,9 +327,7 @@ impl State {
 
 /// Temp file + rename: a crash leaves the old checkpoint or the new one, never half.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
+    crate::files::write_atomic(path, bytes)
         .map_err(|e| Error::io(format!("cannot write checkpoint {}", path.display()), &e))
 }
 
@@ -369,9 +412,15 @@ mod tests {
         assert!(path.exists(), "written before anything is sent");
         ledger.pending(1, at(1, 7));
         ledger.save().unwrap();
+        // One run per checkpoint: a second one is refused while the first holds it.
+        let held = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()), true);
+        let err = held.start().unwrap_err().to_string();
+        assert!(err.contains("checkpoint in use by process"), "{err}");
+        drop(ledger);
         let again = Ledger::new(vec!["a".into(), "b".into()], Some(path.clone()), true);
         let (again_run, resume) = again.start().unwrap();
         assert_eq!((again_run, resume.unwrap().done), (run, at(1, 6)));
+        drop(again);
         let other = Ledger::new(vec!["c".into()], Some(path.clone()), true);
         assert!(other
             .start()

@@ -7,11 +7,12 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use crate::cli::{CallArgs, ExtrasArgs};
-use crate::client::{Client, RetryNotice};
+use crate::client::{Client, RetryNotice, SendError};
 use crate::envelope::{self, CallType, Fill, SENT_AT_BYTES};
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::items::Item;
+use crate::spool::{AppendError, Spool};
 use crate::timestamp;
 use crate::Context;
 
@@ -65,7 +66,14 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     let make_body = |sent_at: &str| with_sent_at(&json, sent_at);
     let on_retry = |notice: RetryNotice| announce_retry(ctx, notice);
     let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &on_retry))?;
-    let delivered = delivered.map_err(|e| e.into_error())?;
+    let delivered = match delivered {
+        Ok(delivered) => delivered,
+        // Worth another try later (network, timeouts, 5xx, 429): keep it, if asked to.
+        Err(e @ SendError::Undelivered { .. }) if ctx.settings.spool => {
+            return spool(ctx, spec.call_type, &json, &message_id, e.into_error())
+        }
+        Err(e) => return Err(e.into_error()),
+    };
 
     if ctx.report.json {
         let result = json!({
@@ -80,6 +88,49 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
         crate::output::stdout_line(&message_id);
     }
     Ok(())
+}
+
+/// Keeps an undelivered call in the spool, as it would have been sent
+/// (messageId and timestamp fixed), and says so: exit 7, or 8 when full.
+fn spool(
+    ctx: &Context,
+    call_type: CallType,
+    json: &str,
+    message_id: &str,
+    why: Error,
+) -> Result<()> {
+    let spool = Spool::for_settings(&ctx.settings)?;
+    match spool.append(json.as_bytes()) {
+        Ok(()) => {}
+        Err(AppendError::Full { used, max }) => {
+            return Err(Error::SpoolFull(format!(
+                "{why}; the spool is full ({used} of {max} bytes), so the call was not kept: run `cio flush`, or raise --spool-max-bytes"
+            )))
+        }
+        Err(AppendError::Failed(e)) => {
+            return Err(Error::Undelivered(format!(
+                "{why}; and it could not be spooled: {e}"
+            )))
+        }
+    }
+    ctx.report.warn(format!(
+        "{why}; kept in the spool {} (`cio flush` delivers it)",
+        spool.dir().display()
+    ));
+    if ctx.report.json {
+        let result = json!({
+            "ok": false,
+            "spooled": true,
+            "type": call_type.as_str(),
+            "messageId": message_id,
+            "error": why.to_string(),
+            "exit_code": ExitCode::Spooled.code(),
+        });
+        crate::output::stdout_line(&result);
+    } else if !ctx.report.quiet {
+        crate::output::stdout_line(message_id);
+    }
+    Err(Error::Reported(ExitCode::Spooled))
 }
 
 /// `{...}` + `sentAt` without parsing the call again.

@@ -25,15 +25,18 @@ pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
         ConfigAction::Path => stdout_line(ctx.path.display()),
         ConfigAction::Get { key } => get(&ctx, key)?,
         ConfigAction::List => list(&ctx),
-        ConfigAction::Init { force } => init(&mut ctx, *force)?,
+        ConfigAction::Init { force } => init(&ctx, *force)?,
         ConfigAction::Set { key, value } => set(&mut ctx, key, value.as_deref())?,
         ConfigAction::Unset { key } => {
-            if key == "default_profile" {
-                ctx.file.default_profile = None;
-            } else {
-                profile_mut(&mut ctx).set(key, None)?;
-            }
-            config::save(ctx.path, &ctx.file)?;
+            let profile = ctx.profile.clone();
+            config::update(ctx.path, |file| {
+                if key == "default_profile" {
+                    file.default_profile = None;
+                    Ok(())
+                } else {
+                    file.profiles.entry(profile).or_default().set(key, None)
+                }
+            })?;
             ctx.report.info(format!("unset {key} in {}", where_(&ctx)));
         }
     }
@@ -42,10 +45,6 @@ pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
 
 fn where_(ctx: &ConfigContext) -> String {
     format!("profile '{}' of {}", ctx.profile, ctx.path.display())
-}
-
-fn profile_mut<'a>(ctx: &'a mut ConfigContext) -> &'a mut Profile {
-    ctx.file.profiles.entry(ctx.profile.clone()).or_default()
 }
 
 fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
@@ -135,32 +134,40 @@ fn shown_values(profile: &Profile) -> Vec<(&'static str, String)> {
 }
 
 fn set(ctx: &mut ConfigContext, key: &str, value: Option<&str>) -> Result<()> {
-    match (key, value) {
+    // The key is read (perhaps at a prompt) before the file is locked.
+    let secret = match (key, value) {
         ("write_key", Some(_)) => {
             return Err(Error::usage(
                 "config set write_key takes no value argument (it would land in shell history): pipe it on stdin, or type it at the prompt",
             ))
         }
-        ("write_key", None) => {
-            let key = read_secret("Write key (input hidden): ")?
-                .ok_or_else(|| Error::usage("no write key given on stdin"))?;
-            profile_mut(ctx).write_key = Some(key.expose().to_string());
-        }
+        ("write_key", None) => Some(
+            read_secret("Write key (input hidden): ")?
+                .ok_or_else(|| Error::usage("no write key given on stdin"))?,
+        ),
         (_, None) => return Err(Error::usage(format!("config set {key} needs a value"))),
-        ("default_profile", Some(v)) => ctx.file.default_profile = Some(v.to_string()),
-        (key, Some(v)) => profile_mut(ctx).set(key, Some(v))?,
-    }
-    config::save(ctx.path, &ctx.file)?;
+        _ => None,
+    };
+    let profile = ctx.profile.clone();
+    config::update(ctx.path, |file| {
+        if let Some(secret) = &secret {
+            let profile = file.profiles.entry(profile).or_default();
+            profile.write_key = Some(secret.expose().to_string());
+            return Ok(());
+        }
+        match (key, value) {
+            ("default_profile", Some(v)) => file.default_profile = Some(v.to_string()),
+            (key, v) => file.profiles.entry(profile).or_default().set(key, v)?,
+        }
+        Ok(())
+    })?;
     ctx.report.info(format!("set {key} in {}", where_(ctx)));
     Ok(())
 }
 
-fn init(ctx: &mut ConfigContext, force: bool) -> Result<()> {
+fn init(ctx: &ConfigContext, force: bool) -> Result<()> {
     if ctx.file.profiles.contains_key(&ctx.profile) && !force {
-        return Err(Error::usage(format!(
-            "{} already exists (use --force to replace it, or `cio config set`)",
-            where_(ctx)
-        )));
+        return Err(already_exists(ctx));
     }
     let mut profile = Profile {
         region: ctx.global.region,
@@ -172,8 +179,14 @@ fn init(ctx: &mut ConfigContext, force: bool) -> Result<()> {
     profile.write_key =
         read_secret("Write key (input hidden, Enter to skip): ")?.map(|k| k.expose().to_string());
     let has_key = profile.write_key.is_some();
-    ctx.file.profiles.insert(ctx.profile.clone(), profile);
-    config::save(ctx.path, &ctx.file)?;
+    // Checked again under the lock: another process may have created it meanwhile.
+    config::update(ctx.path, |file| {
+        if file.profiles.contains_key(&ctx.profile) && !force {
+            return Err(already_exists(ctx));
+        }
+        file.profiles.insert(ctx.profile.clone(), profile);
+        Ok(())
+    })?;
     ctx.report.info(format!(
         "created {}{}",
         where_(ctx),
@@ -184,6 +197,13 @@ fn init(ctx: &mut ConfigContext, force: bool) -> Result<()> {
         }
     ));
     Ok(())
+}
+
+fn already_exists(ctx: &ConfigContext) -> Error {
+    Error::usage(format!(
+        "{} already exists (use --force to replace it, or `cio config set`)",
+        where_(ctx)
+    ))
 }
 
 /// The key from a hidden prompt on a terminal, or from stdin otherwise.

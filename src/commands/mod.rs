@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod call;
 pub mod config;
+pub mod flush;
 pub mod generate;
 
 use crate::cli::Command;
@@ -72,6 +73,10 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
             call::run(ctx, spec, call)
         }
         Command::Batch(args) => batch::run(ctx, args),
+        Command::Flush(args) => flush::flush(ctx, args),
+        Command::Spool {
+            action: crate::cli::SpoolAction::Status,
+        } => flush::status(ctx),
         // Handled before settings are resolved (they need no config).
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }

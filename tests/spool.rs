@@ -1,0 +1,509 @@
+//! The offline spool: `cio track --spool` keeps what it cannot deliver (exit
+//! 7), `cio flush` delivers it through the batch API exactly once by
+//! messageId, survives `kill -9` and concurrent writers and flushes, and a
+//! full spool refuses with exit 8. Calls refused on their merits never spool.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::*;
+
+/// A server that drops every connection while `down` is set.
+fn server_with_switch() -> (TestServer, Arc<AtomicBool>) {
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::drop_connection()
+        } else {
+            Reply::ok()
+        }
+    });
+    (server, down)
+}
+
+/// `cio track` with the spool on (by the environment, as a CI job would set it).
+fn spooled_track(env: &CioEnv, server: &TestServer, i: usize) -> std::process::Command {
+    let mut cmd = env.std_cmd_for(server);
+    cmd.env("CIO_SPOOL", "1").args([
+        "track",
+        "deploy",
+        "--user-id",
+        &format!("u{i}"),
+        "--prop",
+        &format!("n={i}"),
+        "--retries",
+        "0",
+    ]);
+    cmd
+}
+
+/// Runs `commands` all at once, at most `width` at a time.
+fn run_together(commands: Vec<std::process::Command>, width: usize) -> Vec<Output> {
+    let mut outputs = Vec::new();
+    let mut commands = commands.into_iter().peekable();
+    while commands.peek().is_some() {
+        let children: Vec<Child> = commands
+            .by_ref()
+            .take(width)
+            .map(|mut c| {
+                c.stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        outputs.extend(children.into_iter().map(|c| c.wait_with_output().unwrap()));
+    }
+    outputs
+}
+
+/// Spools `range` calls while the server is down; returns their messageIds.
+fn spool_calls(
+    env: &CioEnv,
+    server: &TestServer,
+    range: std::ops::Range<usize>,
+    width: usize,
+) -> Vec<String> {
+    let outputs = run_together(
+        range.map(|i| spooled_track(env, server, i)).collect(),
+        width,
+    );
+    outputs
+        .iter()
+        .map(|out| {
+            assert_eq!(out.status.code(), Some(7), "{}", stderr_of(out));
+            let stderr = stderr_of(out);
+            assert!(
+                stderr.starts_with("cio: warning: not delivered after 1 attempt: "),
+                "{stderr}"
+            );
+            assert!(stderr.contains("; kept in the spool "), "{stderr}");
+            assert!(stderr.ends_with(" (`cio flush` delivers it)\n"), "{stderr}");
+            assert_no_key(&stderr);
+            let id = stdout_of(out).trim().to_string();
+            assert_eq!(id.len(), 36, "{id}");
+            id
+        })
+        .collect()
+}
+
+fn status(env: &CioEnv, server: &TestServer) -> Value {
+    let out = env
+        .cmd_for(server)
+        .args(["spool", "status", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The lines waiting in the spool, by messageId.
+fn spooled_lines(env: &CioEnv, server: &TestServer) -> HashMap<String, Value> {
+    let dir = status(env, server)["spool"].as_str().unwrap().to_string();
+    let mut lines = HashMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ndjson") && !path.ends_with("rejected.ndjson") {
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let call: Value = serde_json::from_str(line).unwrap();
+                lines.insert(call["messageId"].as_str().unwrap().to_string(), call);
+            }
+        }
+    }
+    lines
+}
+
+fn counts(ids: &[String]) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for id in ids {
+        *counts.entry(id.clone()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[test]
+fn two_hundred_concurrent_spooled_calls_are_delivered_exactly_once_by_flush() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let ids = spool_calls(&env, &server, 0..200, 200);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 200);
+    assert_eq!(
+        server.message_ids().len(),
+        0,
+        "nothing delivered while down"
+    );
+
+    let waiting = status(&env, &server);
+    assert_eq!(waiting["calls"], 200, "{waiting}");
+    assert!(waiting["bytes"].as_u64().unwrap() > 200 * 100, "{waiting}");
+    assert!(
+        waiting["oldest"].as_str().unwrap().ends_with('Z'),
+        "{waiting}"
+    );
+    let spooled = spooled_lines(&env, &server);
+    assert_eq!(spooled.keys().collect::<HashSet<_>>(), ids.iter().collect());
+    // Under the state directory, owner-only, and the key in none of its files.
+    let dir = std::path::PathBuf::from(waiting["spool"].as_str().unwrap());
+    assert!(
+        dir.starts_with(env.path().join(".local/state/cio/spool")),
+        "{dir:?}"
+    );
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert_no_key(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{path:?}");
+        }
+    }
+
+    down.store(false, Ordering::SeqCst);
+    let out = env.cmd_for(&server).arg("flush").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.starts_with("flush: 200 delivered, 0 kept in the spool (not delivered), 0 refused by the server; 0 calls waiting in "),
+        "{stderr}"
+    );
+
+    // Exactly once each, through /batch, with the messageId and timestamp of the original call.
+    let delivered = server.message_ids();
+    assert_eq!(delivered.len(), 200);
+    assert_eq!(
+        delivered.iter().collect::<HashSet<_>>(),
+        ids.iter().collect()
+    );
+    for call in server.accepted_calls() {
+        let original = &spooled[call["messageId"].as_str().unwrap()];
+        assert_eq!(call["timestamp"], original["timestamp"]);
+        assert_eq!(call["properties"], original["properties"]);
+        assert_eq!(call["type"], "track");
+    }
+    assert!(server
+        .requests()
+        .iter()
+        .filter(|r| r.accepted)
+        .all(|r| r.path == "/v1/batch"));
+
+    assert_eq!(status(&env, &server)["calls"], 0);
+    // A second flush has nothing to send.
+    let before = server.request_count();
+    let out = env
+        .cmd_for(&server)
+        .args(["flush", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["delivered"], 0, "{summary}");
+    assert_eq!(server.request_count(), before);
+}
+
+#[test]
+fn a_flush_while_the_server_is_still_down_keeps_every_call() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let ids = spool_calls(&env, &server, 0..20, 20);
+    let out = env
+        .cmd_for(&server)
+        .args(["flush", "--retries", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    assert_eq!(status(&env, &server)["calls"], 20);
+
+    down.store(false, Ordering::SeqCst);
+    let out = env.cmd_for(&server).arg("flush").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let delivered = server.message_ids();
+    assert_eq!(
+        delivered.iter().collect::<HashSet<_>>(),
+        ids.iter().collect()
+    );
+    assert_eq!(delivered.len(), 20);
+}
+
+#[test]
+fn kill_9_during_a_flush_then_flush_again_loses_nothing() {
+    const CALLS: usize = 300;
+    const CONCURRENCY: usize = 2;
+    const PER_BATCH: usize = 10;
+    let env = CioEnv::new();
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    // Slow batches, so that the kill lands with requests in flight.
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::drop_connection()
+        } else {
+            Reply::delay(Duration::from_millis(60), Reply::ok())
+        }
+    });
+    let ids = spool_calls(&env, &server, 0..CALLS, 50);
+    down.store(false, Ordering::SeqCst);
+
+    let flush = |env: &CioEnv| {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.args([
+            "flush",
+            "--concurrency",
+            &CONCURRENCY.to_string(),
+            "--max-batch-calls",
+            &PER_BATCH.to_string(),
+        ]);
+        cmd
+    };
+    let mut child = flush(&env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let batches = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/batch"))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while batches() < 6 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before_resume = server.message_ids().len();
+    assert!(
+        (4 * PER_BATCH..CALLS).contains(&before_resume),
+        "the kill landed mid-flush: {before_resume}"
+    );
+
+    let out = flush(&env).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let delivered = server.message_ids();
+    let counts = counts(&delivered);
+    assert_eq!(
+        counts.keys().collect::<HashSet<_>>(),
+        ids.iter().collect(),
+        "nothing lost"
+    );
+    let resent = delivered.len() - CALLS;
+    assert!(
+        resent <= CONCURRENCY * PER_BATCH,
+        "re-sent {resent} calls, more than the {} in flight",
+        CONCURRENCY * PER_BATCH
+    );
+    assert_eq!(status(&env, &server)["calls"], 0);
+}
+
+#[test]
+fn flushes_while_writers_keep_spooling_lose_nothing() {
+    let env = CioEnv::new();
+    // Single calls (/track) cannot get through; the flush's batches (/batch) can.
+    let server = TestServer::with_handler(|request| {
+        if request.path.ends_with("/track") {
+            Reply::drop_connection()
+        } else {
+            Reply::ok()
+        }
+    });
+    let writing = Arc::new(AtomicBool::new(true));
+    let ids = std::thread::scope(|scope| {
+        let writers = scope.spawn(|| {
+            let ids = spool_calls(&env, &server, 0..150, 10);
+            writing.store(false, Ordering::SeqCst);
+            ids
+        });
+        // Two flushes at a time, over and over, while the writers spool.
+        let started = Instant::now();
+        while writing.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(120) {
+            let outputs = run_together(
+                (0..2)
+                    .map(|_| {
+                        let mut cmd = env.std_cmd_for(&server);
+                        cmd.arg("flush");
+                        cmd
+                    })
+                    .collect(),
+                2,
+            );
+            for out in outputs {
+                assert!(out.status.success(), "{}", stderr_of(&out));
+            }
+        }
+        writers.join().unwrap()
+    });
+    let out = env.cmd_for(&server).arg("flush").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let delivered = server.message_ids();
+    assert_eq!(
+        delivered.iter().collect::<HashSet<_>>(),
+        ids.iter().collect()
+    );
+    assert_eq!(delivered.len(), 150, "each exactly once");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/batch"))
+            .count()
+            >= 2
+    );
+}
+
+#[test]
+fn a_full_spool_refuses_with_exit_8_and_keeps_what_it_had() {
+    let env = CioEnv::new();
+    let (server, _down) = server_with_switch();
+    let mut kept = Vec::new();
+    let mut refused = None;
+    for i in 0..20 {
+        let out = spooled_track(&env, &server, i)
+            .args(["--spool-max-bytes", "2000"])
+            .output()
+            .unwrap();
+        match out.status.code() {
+            Some(7) => kept.push(stdout_of(&out).trim().to_string()),
+            Some(8) => {
+                refused = Some(out);
+                break;
+            }
+            other => panic!("exit {other:?}: {}", stderr_of(&out)),
+        }
+    }
+    let out = refused.expect("the spool filled up");
+    assert!(kept.len() >= 3, "{}", kept.len());
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.starts_with("cio: error: not delivered after 1 attempt: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" of 2000 bytes), so the call was not kept: run `cio flush`, or raise --spool-max-bytes\n"),
+        "{stderr}"
+    );
+    assert_eq!(stdout_of(&out), "");
+    let waiting = status(&env, &server);
+    assert_eq!(waiting["calls"], kept.len() as u64, "{waiting}");
+    assert!(waiting["bytes"].as_u64().unwrap() <= 2000, "{waiting}");
+    let spooled = spooled_lines(&env, &server);
+    assert_eq!(
+        spooled.keys().collect::<HashSet<_>>(),
+        kept.iter().collect()
+    );
+}
+
+#[test]
+fn calls_refused_on_their_merits_are_never_spooled() {
+    for (status_code, exit) in [(400, 2), (401, 3), (403, 4)] {
+        let env = CioEnv::new();
+        let server =
+            TestServer::with_handler(move |_| Reply::status(status_code, r#"{"message":"no"}"#));
+        let out = spooled_track(&env, &server, 1).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(exit),
+            "{status_code}: {}",
+            stderr_of(&out)
+        );
+        assert!(!stderr_of(&out).contains("spool"), "{}", stderr_of(&out));
+        assert_eq!(status(&env, &server)["calls"], 0, "{status_code}");
+    }
+}
+
+#[test]
+fn a_flush_keeps_refused_calls_apart_and_exits_6() {
+    let env = CioEnv::new();
+    // Down at first; then it refuses (400) any batch holding the call named here.
+    let refuse = Arc::new(std::sync::Mutex::new(None::<String>));
+    let rule = Arc::clone(&refuse);
+    let server = TestServer::with_handler(move |request| match &*rule.lock().unwrap() {
+        None => Reply::drop_connection(),
+        Some(id) if request.body_text().contains(id.as_str()) => {
+            Reply::status(400, r#"{"message":"bad call"}"#)
+        }
+        Some(_) => Reply::ok(),
+    });
+    let ids = spool_calls(&env, &server, 0..4, 4);
+    *refuse.lock().unwrap() = Some(ids[1].clone());
+
+    let out = env
+        .cmd_for(&server)
+        .args(["flush", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["delivered"], 3, "{summary}");
+    assert_eq!(summary["refused"], 1, "{summary}");
+    assert_eq!(summary["kept"], 0, "{summary}");
+    assert_eq!(summary["waiting"], 0, "{summary}");
+    let delivered: HashSet<String> = server.message_ids().into_iter().collect();
+    let expected: HashSet<String> = ids.iter().filter(|id| **id != ids[1]).cloned().collect();
+    assert_eq!(delivered, expected);
+
+    // The refused call is kept apart, with the server's reason, and not sent again.
+    let waiting = status(&env, &server);
+    assert_eq!(waiting["rejected"], 1, "{waiting}");
+    let dir = waiting["spool"].as_str().unwrap();
+    let record: Value = serde_json::from_str(
+        std::fs::read_to_string(format!("{dir}/rejected.ndjson"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    assert_eq!(record["reason"], "server refused (400): bad call");
+    assert_eq!(record["kind"], "refused");
+    assert_eq!(record["call"]["messageId"], ids[1].as_str());
+    let before = server.request_count();
+    let out = env.cmd_for(&server).arg("flush").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(server.request_count(), before);
+}
+
+#[test]
+fn a_flush_refused_the_key_exits_3_and_keeps_every_call() {
+    let env = CioEnv::new();
+    // 0: down, 1: the key refused, 2: up.
+    let mode = Arc::new(std::sync::atomic::AtomicU8::new(0));
+    let now = Arc::clone(&mode);
+    let server = TestServer::with_handler(move |_| match now.load(Ordering::SeqCst) {
+        0 => Reply::drop_connection(),
+        1 => Reply::status(401, r#"{"message":"bad key"}"#),
+        _ => Reply::ok(),
+    });
+    let ids = spool_calls(&env, &server, 0..30, 30);
+    mode.store(1, Ordering::SeqCst);
+    let out = env
+        .cmd_for(&server)
+        .args(["flush", "--max-batch-calls", "10", "--concurrency", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("cio: error: the server refused the write key (401): bad key"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_no_key(&stderr_of(&out));
+    assert_eq!(status(&env, &server)["calls"], 30);
+
+    mode.store(2, Ordering::SeqCst);
+    let out = env.cmd_for(&server).arg("flush").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let delivered = server.message_ids();
+    assert_eq!(delivered.len(), 30);
+    assert_eq!(
+        delivered.iter().collect::<HashSet<_>>(),
+        ids.iter().collect()
+    );
+    assert_eq!(status(&env, &server)["calls"], 0);
+}
