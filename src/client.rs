@@ -175,6 +175,9 @@ impl Client {
                         });
                     }
                     let retry_after = parse_retry_after(response.headers());
+                    let redirect = status
+                        .is_redirection()
+                        .then(|| self.refused_redirect(status, &response, path));
                     let message = self.server_message(response).await;
                     match classify(status) {
                         Class::Retry => (
@@ -192,10 +195,9 @@ impl Client {
                         Class::Forbidden => return Err(SendError::Forbidden { message }),
                         Class::GiveUp => {
                             return Err(SendError::Undelivered {
-                                reason: format!(
-                                    "the server answered {}: {message}",
-                                    status.as_u16()
-                                ),
+                                reason: redirect.unwrap_or_else(|| {
+                                    format!("the server answered {}: {message}", status.as_u16())
+                                }),
                                 attempts: attempt,
                             })
                         }
@@ -222,6 +224,34 @@ impl Client {
             on_retry(RetryNotice { status, wait });
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// A redirect is never followed (it could take the key elsewhere): say so,
+    /// and where it pointed, which is often the endpoint the user meant.
+    fn refused_redirect(
+        &self,
+        status: StatusCode,
+        response: &reqwest::Response,
+        path: &str,
+    ) -> String {
+        let code = status.as_u16();
+        let Some(location) = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+        else {
+            return format!(
+                "the server answered {code} (a redirect, not followed) without a Location"
+            );
+        };
+        let location = sanitize(&self.key.redact(location), 300);
+        let fix = match location.strip_suffix(path) {
+            Some(base) if base.starts_with("https://") || base.starts_with("http://") => {
+                format!("; if that is the right place, use --endpoint {base}")
+            }
+            _ => String::new(),
+        };
+        format!("the server answered {code} with a redirect to {location}, which cio does not follow (the write key never follows a redirect){fix}")
     }
 
     /// The server's error text, sanitised and without the key.

@@ -19,6 +19,8 @@ pub enum ExitCode {
     Undelivered = 5,
     /// Some calls were delivered, others were rejected or undeliverable (`batch`).
     Partial = 6,
+    /// `cio config get` of a key that is not set: not a failure, an answer.
+    NotSet = 7,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }
@@ -71,7 +73,8 @@ impl Error {
             Error::Undelivered(_) => ExitCode::Undelivered,
             Error::Reported(code) => *code,
             Error::Interrupted => ExitCode::Interrupted,
-            Error::NotSet(_) | Error::Io(_) | Error::Internal(_) => ExitCode::Failure,
+            Error::NotSet(_) => ExitCode::NotSet,
+            Error::Io(_) | Error::Internal(_) => ExitCode::Failure,
         }
     }
 }

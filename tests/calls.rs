@@ -306,10 +306,6 @@ fn bad_input_is_one_line_exit_2_and_nothing_is_sent() {
     let dup = dup_file.to_str().unwrap().to_string();
     let long_id = "x".repeat(101);
     let cases: Vec<(Vec<&str>, String)> = vec![
-        (vec!["track", "e", "--user-id", "u", "--prop", "tags:=[1,"],
-         "cio: error: invalid value 'tags:=[1,' for '--prop <ITEM>': item 'tags:=[1,': invalid JSON".into()),
-        (vec!["track", "e", "--user-id", "u", "--prop", "platform"],
-         "cio: error: invalid value 'platform' for '--prop <ITEM>': item 'platform': has no '='".into()),
         (vec!["track", "--user-id", "u"], "cio: error: cannot send this track call: 'event' is required for a track call\n".into()),
         (vec!["group", "--user-id", "u"], "cio: error: cannot send this group call: 'groupId' is required for a group call\n".into()),
         (vec!["alias", "--user-id", "u"], "cio: error: cannot send this alias call: 'previousId' is required for a alias call\n".into()),

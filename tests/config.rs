@@ -106,7 +106,11 @@ fn set_get_unset_and_profiles() {
         .args(["config", "get", "endpoint"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "config get of an unset key has its own exit code"
+    );
     assert_eq!(
         stderr_of(&out),
         format!(

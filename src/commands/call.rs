@@ -61,7 +61,8 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     let path = format!("/{}", spec.call_type);
     let make_body = |sent_at: &str| with_sent_at(&json, sent_at);
     let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &|_| {}))?;
-    let delivered = delivered.map_err(|e| e.into_error())?;
+    let delivered =
+        delivered.map_err(|e| crate::explain::send_error(e, &client.url(&path), &ctx.settings))?;
 
     if ctx.report.json {
         let result = json!({
@@ -145,8 +146,14 @@ fn build(ctx: &Context, spec: &CallSpec, args: &CallArgs) -> Result<Map<String, 
 
     if let Some(ts) = &args.timestamp {
         let ts = timestamp::normalize(ts.trim()).ok_or_else(|| {
+            let hint = match timestamp::seconds_from_millis(ts.trim()) {
+                Some(secs) => format!(
+                    "; {ts} looks like milliseconds: give Unix seconds, --timestamp {secs}"
+                ),
+                None => String::new(),
+            };
             Error::usage(format!(
-                "--timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found '{ts}'"
+                "--timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found '{ts}'{hint}"
             ))
         })?;
         call.insert("timestamp".into(), Value::String(ts));
@@ -200,10 +207,8 @@ pub fn insert_items(call: &mut Map<String, Value>, field: &str, items: &[Item]) 
             input::json_kind(target)
         )));
     };
-    for item in items {
-        item.insert_into(target).map_err(Error::usage)?;
-    }
-    Ok(())
+    let items: Vec<&Item> = items.iter().collect();
+    crate::items::insert_all(&items, target).map_err(Error::usage)
 }
 
 /// `--context` and `--integration` items, shared with `batch`.

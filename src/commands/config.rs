@@ -34,7 +34,8 @@ pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
                 profile_mut(&mut ctx).set(key, None)?;
             }
             config::save(ctx.path, &ctx.file)?;
-            ctx.report.info(format!("unset {key} in {}", where_(&ctx)));
+            ctx.report
+                .info(format!("unset {key} in {}", where_key(&ctx, key)));
         }
     }
     Ok(())
@@ -42,6 +43,15 @@ pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
 
 fn where_(ctx: &ConfigContext) -> String {
     format!("profile '{}' of {}", ctx.profile, ctx.path.display())
+}
+
+/// Where `key` lives: `default_profile` is a top-level key, the others are a profile's.
+fn where_key(ctx: &ConfigContext, key: &str) -> String {
+    if key == "default_profile" {
+        ctx.path.display().to_string()
+    } else {
+        where_(ctx)
+    }
 }
 
 fn profile_mut<'a>(ctx: &'a mut ConfigContext) -> &'a mut Profile {
@@ -72,7 +82,7 @@ fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
         }
         None => Err(Error::NotSet(format!(
             "{key} is not set in {}",
-            where_(ctx)
+            where_key(ctx, key)
         ))),
     }
 }
@@ -151,7 +161,8 @@ fn set(ctx: &mut ConfigContext, key: &str, value: Option<&str>) -> Result<()> {
         (key, Some(v)) => profile_mut(ctx).set(key, Some(v))?,
     }
     config::save(ctx.path, &ctx.file)?;
-    ctx.report.info(format!("set {key} in {}", where_(ctx)));
+    ctx.report
+        .info(format!("set {key} in {}", where_key(ctx, key)));
     Ok(())
 }
 
