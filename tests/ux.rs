@@ -1,0 +1,284 @@
+//! The first five minutes: every message names what went wrong, where, and the
+//! fix. The real binary against a real server on 127.0.0.1; whole stderr asserted.
+
+mod support;
+
+use support::*;
+
+fn run(env: &CioEnv, server: &TestServer, args: &[&str]) -> std::process::Output {
+    env.cmd_for(server).args(args).output().unwrap()
+}
+
+fn write_config(env: &CioEnv, text: &str) -> String {
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let path = env.config_dir().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path.display().to_string()
+}
+
+#[test]
+fn usage_errors_keep_clap_guidance_in_cios_style() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let cases: Vec<(&[&str], &str)> = vec![
+        (
+            &["trak", "e"],
+            "cio: error: unrecognized subcommand 'trak'\n  tip: a similar subcommand exists: 'track'\n  usage: cio [OPTIONS] <COMMAND>\n  see 'cio --help'\n",
+        ),
+        (
+            &["track", "e", "--propp", "a=1"],
+            "cio: error: unexpected argument '--propp' found\n  tip: a similar argument exists: '--prop'\n  usage: cio track --prop <ITEM> <EVENT>\n  see 'cio track --help'\n",
+        ),
+        (
+            &["track", "e", "--user_id", "u"],
+            "cio: error: unexpected argument '--user_id' found\n  tip: a similar argument exists: '--user-id'\n  usage: cio track --user-id <ID> <EVENT>\n  see 'cio track --help'\n",
+        ),
+        (
+            &["--region", "mars", "track", "e"],
+            "cio: error: invalid value 'mars' for '--region <REGION>'\n  [possible values: us, eu]\n  see 'cio track --help'\n",
+        ),
+        (
+            &["track", "Product", "Added", "--user-id", "u"],
+            "cio: error: unexpected argument 'Added' found\n  tip: an event name with spaces must be quoted: cio track \"Product Added\"\n  usage: cio track [OPTIONS] [EVENT]\n  see 'cio track --help'\n",
+        ),
+        (
+            &["page", "--user-id", "u", "Home", "Page", "Two"],
+            "cio: error: unexpected argument 'Page' found\n  tip: a name with spaces must be quoted: cio page \"Home Page Two\"\n  usage: cio page [OPTIONS] [NAME]\n  see 'cio page --help'\n",
+        ),
+        (
+            &["track", "e", "--prop", "a=1", "b=2"],
+            "cio: error: unexpected argument 'b=2' found\n  tip: each item needs its own flag: --prop b=2 (or --trait, --context)\n  usage: cio track [OPTIONS] [EVENT]\n  see 'cio track --help'\n",
+        ),
+        (
+            &["track", "e", "--prop", "platform"],
+            "cio: error: invalid value 'platform' for '--prop <ITEM>': item 'platform': has no '=': write key=value, or key:=JSON for raw JSON\n  see 'cio track --help'\n",
+        ),
+        (
+            &["config", "get"],
+            "cio: error: the following required arguments were not provided: <KEY>\n  usage: cio config get <KEY>\n  see 'cio config get --help'\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(&env, &server, args);
+        assert_eq!(stderr_of(&out), expected, "{args:?}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stdout_of(&out), "");
+    }
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn a_404_at_an_endpoint_without_v1_suggests_it() {
+    let env = CioEnv::new();
+    let server = TestServer::with_replies(vec![Reply::status(404, "unknown path")]);
+    let base = server.url("");
+    let out = env
+        .cmd()
+        .env("CIO_WRITE_KEY", TEST_KEY)
+        .args(["--endpoint", &base, "track", "e", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: the server at {base}/track refused the call (404): unknown path; the endpoint {base} (from --endpoint) has no /v1: try --endpoint {base}/v1\n")
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    // With /v1 already there, the hint points at the setting without guessing.
+    let server = TestServer::with_replies(vec![Reply::status(404, "")]);
+    let out = run(&env, &server, &["track", "e", "--user-id", "u"]);
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: error: the server at {}/track refused the call (404): Not Found; check the endpoint (from CIO_ENDPOINT)\n",
+            server.endpoint()
+        )
+    );
+}
+
+#[test]
+fn connection_errors_name_host_and_port() {
+    let env = CioEnv::new();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = env
+        .cmd()
+        .env("CIO_WRITE_KEY", TEST_KEY)
+        .env("CIO_ENDPOINT", format!("http://127.0.0.1:{port}/v1"))
+        .args(["track", "e", "--user-id", "u", "--retries", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: not delivered to http://127.0.0.1:{port}/v1/track after 1 attempt: cannot connect to 127.0.0.1:{port}: connection refused; check the endpoint (from CIO_ENDPOINT) and that the server is up\n")
+    );
+    assert_eq!(out.status.code(), Some(5));
+}
+
+#[test]
+fn a_refused_redirect_says_where_it_pointed() {
+    let env = CioEnv::new();
+    let other = TestServer::start();
+    let location = format!("{}/track", other.endpoint());
+    let server = TestServer::with_replies(vec![Reply::status_with_headers(
+        302,
+        &[("Location", location.as_str())],
+        "",
+    )]);
+    let out = run(&env, &server, &["track", "e", "--user-id", "u"]);
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: error: not delivered to {}/track after 1 attempt: the server answered 302 with a redirect to {location}, which cio does not follow (the write key never follows a redirect); if that is the right place, use --endpoint {}\n",
+            server.endpoint(),
+            other.endpoint()
+        )
+    );
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(other.request_count(), 0);
+}
+
+#[test]
+fn refused_keys_say_where_the_key_came_from_never_the_key() {
+    let env = CioEnv::new();
+    let server = TestServer::with_replies(vec![
+        Reply::status(401, r#"{"message":"bad key"}"#),
+        Reply::status(401, r#"{"message":"bad key"}"#),
+        Reply::status(403, "nope"),
+    ]);
+    let path = write_config(
+        &env,
+        &format!(
+            "default_profile = \"prod\"\n[profiles.prod]\nwrite_key = \"{TEST_KEY}\"\nendpoint = \"{}\"\n",
+            server.endpoint()
+        ),
+    );
+    let url = format!("{}/track", server.endpoint());
+    let out = env
+        .cmd()
+        .args(["track", "e", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: the write key from profile 'prod' in {path} was refused (401) by {url}: bad key; check that it is the write key of a Data Pipelines source in the endpoint's region (us or eu)\n")
+    );
+    assert_eq!(out.status.code(), Some(3));
+
+    let out = env
+        .cmd()
+        .env("CIO_WRITE_KEY", TEST_KEY)
+        .args(["track", "e", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: the write key from CIO_WRITE_KEY was refused (401) by {url}: bad key; check that it is the write key of a Data Pipelines source in the endpoint's region (us or eu)\n")
+    );
+
+    let out = env
+        .cmd()
+        .args(["track", "e", "--user-id", "u", "--write-key", TEST_KEY])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(
+        stderr,
+        format!("cio: error: the write key from --write-key may not send to {url} (403 forbidden): nope; check that the source is enabled and that this is its write key\n")
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert_no_key(&stderr);
+}
+
+#[test]
+fn bad_endpoint_and_millisecond_timestamps_point_at_the_fix() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let out = run(
+        &env,
+        &server,
+        &["--endpoint", "notaurl", "track", "e", "--user-id", "u"],
+    );
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: endpoint 'notaurl' (from --endpoint) is not a URL (relative URL without a base): give the whole base URL, like https://cdp.customer.io/v1\n"
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    for (ts, fix) in [
+        ("1683250025000", "1683250025"),
+        ("1683250025123", "1683250025.123"),
+    ] {
+        let out = run(
+            &env,
+            &server,
+            &["track", "e", "--user-id", "u", "--timestamp", ts],
+        );
+        assert_eq!(
+            stderr_of(&out),
+            format!("cio: error: --timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found '{ts}'; {ts} looks like milliseconds: give Unix seconds, --timestamp {fix}\n")
+        );
+        assert_eq!(out.status.code(), Some(2));
+    }
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn clashing_items_are_refused_in_either_order() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--prop", "a.b=1", "--prop", "a=2"],
+            "cio: error: item 'a=2' conflicts with the earlier item 'a.b=1': 'a' would replace what the earlier item set inside it\n",
+        ),
+        (
+            &["--prop", "a=2", "--prop", "a.b=1"],
+            "cio: error: item 'a.b=1' conflicts with the earlier item 'a=2': 'a' is a number, not an object\n",
+        ),
+    ];
+    for (items, expected) in cases {
+        let mut args = vec!["track", "e", "--user-id", "u"];
+        args.extend_from_slice(items);
+        let out = run(&env, &server, &args);
+        assert_eq!(stderr_of(&out), expected, "{items:?}");
+        assert_eq!(out.status.code(), Some(2));
+    }
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn config_messages_say_where_a_key_lives() {
+    let env = CioEnv::new();
+    let path = env.config_dir().join("config.toml");
+    let out = env
+        .cmd()
+        .args(["config", "set", "default_profile", "prod"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!("set default_profile in {}\n", path.display())
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = env
+        .cmd()
+        .args(["config", "get", "region"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: error: region is not set in profile 'prod' of {}\n",
+            path.display()
+        )
+    );
+    assert_eq!(out.status.code(), Some(7));
+}
