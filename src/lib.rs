@@ -20,8 +20,6 @@ use std::ffi::OsString;
 use std::future::Future;
 use std::io::IsTerminal;
 
-use clap::Parser;
-
 use cli::{Cli, Command};
 use error::{Error, ExitCode, Result};
 use output::Reporter;
@@ -53,7 +51,11 @@ impl Context {
 /// The whole program, from arguments and environment to an exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
-    let cli = match Cli::try_parse_from(&args) {
+    use clap::FromArgMatches;
+    let parsed = cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, &args),
     };
@@ -163,8 +165,7 @@ fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
 /// "cio config get" for `cio -q config get --profile p`: the subcommands named
 /// in the arguments, for the pointer to the right --help.
 fn command_path(args: &[OsString]) -> String {
-    use clap::CommandFactory;
-    let mut command = Cli::command();
+    let mut command = cli::command();
     let mut path = vec!["cio".to_string()];
     for arg in args.iter().skip(1) {
         let arg = arg.to_string_lossy();

@@ -136,7 +136,10 @@ fn set_get_unset_and_profiles() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).starts_with("cio: error: unknown config key 'colour'"));
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: invalid value 'colour' for '<KEY>'\n  [possible values: write_key, region, endpoint, user_id, anonymous_id, timeout, retries, default_profile]\n  usage: cio config set [OPTIONS] <KEY> [VALUE]\n  see 'cio config set --help'\n"
+    );
     assert_eq!(
         ok(&["config", "path"]),
         format!("{}\n", env.config_dir().join("config.toml").display())

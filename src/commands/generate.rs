@@ -2,10 +2,8 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
 use crate::error::{Error, Result};
 
 pub fn completions(shell: Shell) -> Result<()> {
@@ -16,12 +14,12 @@ pub fn completions(shell: Shell) -> Result<()> {
 
 /// The completion script for `shell`, as `completions/` holds it.
 pub fn write_completions(shell: Shell, out: &mut Vec<u8>) {
-    clap_complete::generate(shell, &mut Cli::command(), "cio", out);
+    clap_complete::generate(shell, &mut crate::cli::command(), "cio", out);
 }
 
 pub fn man() -> Result<()> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(crate::cli::command())
         .render(&mut out)
         .map_err(|e| Error::Internal(e.to_string()))?;
     write_stdout(&out)

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod call;
 pub mod config;
 pub mod generate;
+pub mod ping;
 
 use crate::cli::Command;
 use crate::envelope::CallType;
@@ -72,6 +73,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
             call::run(ctx, spec, call)
         }
         Command::Batch(args) => batch::run(ctx, args),
+        Command::Ping { send_event } => ping::run(ctx, *send_event),
         // Handled before settings are resolved (they need no config).
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }
