@@ -71,7 +71,7 @@ fn network_reason(reason: &str, url: &str, settings: &Settings) -> String {
 }
 
 /// `Connection refused (os error 111)` → `connection refused`.
-fn plain(text: &str) -> String {
+pub fn plain(text: &str) -> String {
     let text = match text.find(" (os error") {
         Some(i) => &text[..i],
         None => text,

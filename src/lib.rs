@@ -136,13 +136,22 @@ fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
     // provided:\n  <KEY>"), clap's tips and possible values, the usage line.
     let mut paragraphs = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty());
     let first = paragraphs.next().unwrap_or("invalid arguments");
-    let first: Vec<&str> = first.lines().map(str::trim).collect();
-    let first = first.join(" ");
+    let mut first_lines = first.lines().map(str::trim);
+    let mut first = first_lines.next().unwrap_or_default().to_string();
+    let mut rest: Vec<&str> = first_lines.collect();
+    if first.ends_with(':') {
+        // A list that completes the sentence goes on the same line.
+        first = format!("{first} {}", rest.join(" "));
+        rest.clear();
+    }
     let first = first.trim_start_matches("error: ");
     let mut out = format!("cio: error: {}\n", output::one_line(first));
     let command = command_path(args);
     let mut usage = None;
-    for line in paragraphs.flat_map(str::lines).map(str::trim) {
+    for line in rest
+        .into_iter()
+        .chain(paragraphs.flat_map(str::lines).map(str::trim))
+    {
         if line.is_empty() || line.starts_with("For more information") {
             continue;
         }

@@ -282,3 +282,129 @@ fn config_messages_say_where_a_key_lives() {
     );
     assert_eq!(out.status.code(), Some(7));
 }
+
+#[test]
+fn ping_shows_the_setup_and_proves_the_key_with_an_empty_batch() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let out = run(&env, &server, &["ping"]);
+    assert_eq!(stderr_of(&out), "");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = stdout_of(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let config = env.config_dir().join("config.toml");
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "profile   default in {} (not created yet)",
+            config.display()
+        )
+    );
+    assert_eq!(
+        lines[1],
+        format!("endpoint  {} (from CIO_ENDPOINT)", server.endpoint())
+    );
+    assert_eq!(lines[2], "key       ****CRET (from CIO_WRITE_KEY)");
+    assert!(
+        lines[3].starts_with("resolve   127.0.0.1 -> 127.0.0.1 ("),
+        "{stdout}"
+    );
+    assert!(
+        lines[4].starts_with(&format!("connect   {} (", server.addr())),
+        "{stdout}"
+    );
+    assert!(
+        lines[5].starts_with(&format!(
+            "answer    accepted: POST {}/batch {{\"batch\":[]}} answered 200 (",
+            server.endpoint()
+        )) && lines[5].ends_with("); nothing was recorded"),
+        "{stdout}"
+    );
+    assert_no_key(&stdout);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "one request, and no call in it");
+    assert_eq!(requests[0].path, "/v1/batch");
+    assert_eq!(requests[0].body_text(), r#"{"batch":[]}"#);
+    assert_eq!(requests[0].basic_auth_user().as_deref(), Some(TEST_KEY));
+    assert_eq!(requests[0].header("x-strict-mode"), Some("1"));
+
+    // --json: one object; --send-event: one real track call too.
+    let out = run(&env, &server, &["ping", "--json", "--send-event"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["checks"]["key"], "****CRET (from CIO_WRITE_KEY)");
+    assert!(report["checks"]["event"]
+        .as_str()
+        .unwrap()
+        .starts_with("delivered: track 'cio ping' (anonymousId cio-ping, messageId "));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[2].path, "/v1/track");
+    let call = requests[2].json();
+    assert_eq!(call["event"], "cio ping");
+    assert_eq!(call["anonymousId"], "cio-ping");
+}
+
+#[test]
+fn ping_fails_with_the_usual_exit_codes_and_says_why() {
+    let env = CioEnv::new();
+    let server = TestServer::with_replies(vec![Reply::status(401, "bad key")]);
+    let out = run(&env, &server, &["ping"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: the write key from CIO_WRITE_KEY was refused (401) by {}/batch: bad key; check that it is the write key of a Data Pipelines source in the endpoint's region (us or eu)\n", server.endpoint())
+    );
+
+    // An empty batch refused as invalid: the endpoint answers, the key is unproven.
+    let server = TestServer::with_replies(vec![Reply::status(400, r#"{"message":"empty"}"#)]);
+    let out = run(&env, &server, &["ping", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout_of(&out), "");
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: the server at {}/batch answered 400 to an empty batch: empty; it answers, but the key is not proven: `cio ping --send-event` proves it with one track call (that records an event)\n", server.endpoint())
+    );
+
+    // Nothing listening: the connect step fails, naming the address.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = env
+        .cmd()
+        .env("CIO_WRITE_KEY", TEST_KEY)
+        .args([
+            "ping",
+            "-q",
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}/v1"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: cannot connect to 127.0.0.1:{port}: connection refused; check the endpoint (from --endpoint) and that the server is up\n")
+    );
+
+    // No key: the setup is shown, then the usual exit 3.
+    let out = env
+        .cmd()
+        .env("CIO_ENDPOINT", server.endpoint())
+        .args(["ping"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stdout_of(&out).contains("key       none\n"),
+        "{}",
+        stdout_of(&out)
+    );
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: no write key: set CIO_WRITE_KEY, or run `cio config set write_key` (reads it from stdin)\n"
+    );
+}

@@ -99,7 +99,7 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     let addrs = addrs.map_err(|e| {
         Error::Undelivered(format!(
             "cannot resolve {host}: {}; check the endpoint (from {})",
-            crate::error::describe_io(&e),
+            crate::explain::plain(&e.to_string()),
             settings.endpoint_source
         ))
     })?;
@@ -118,7 +118,7 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     connected.map_err(|e| {
         Error::Undelivered(format!(
             "cannot connect to {first}: {}; check the endpoint (from {}) and that the server is up",
-            crate::error::describe_io(&e),
+            crate::explain::plain(&e.to_string()),
             settings.endpoint_source
         ))
     })?;
