@@ -102,7 +102,8 @@ pub struct GlobalArgs {
     pub allow_insecure_http: bool,
 
     /// Profile of the config file to use [env: CIO_PROFILE]
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME",
+          add = clap_complete::ArgValueCandidates::new(crate::config::profile_candidates))]
     pub profile: Option<String>,
 
     /// Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]

@@ -29,10 +29,83 @@ fn committed_completions_match_the_binary() {
             "completions/{file} differs from `cio completions {shell}`; regenerate it: cio completions {shell} > completions/{file}"
         );
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("batch"),
-            "{shell} completes subcommands"
+            String::from_utf8_lossy(&out.stdout).contains("COMPLETE"),
+            "{shell}: the script asks cio itself"
         );
     }
+}
+
+/// What `cio` offers at the end of `line`, as the fish script asks for it.
+fn offered(line: &[&str], config: &Path) -> Vec<String> {
+    let out = assert_cmd::Command::cargo_bin("cio")
+        .unwrap()
+        .env_clear()
+        .env("COMPLETE", "fish")
+        .env("CIO_CONFIG", config)
+        .arg("--")
+        .args(line)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{line:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn completions_offer_values_where_they_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[profiles.prod]\nregion = \"eu\"\n[profiles.staging]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        offered(&["cio", "--profile", ""], &config),
+        ["prod", "staging"]
+    );
+    assert_eq!(
+        offered(&["cio", "track", "e", "--profile", "st"], &config),
+        ["staging"]
+    );
+    assert_eq!(
+        offered(&["cio", "batch", "--type", ""], &config),
+        ["track", "identify", "page", "screen", "group", "alias"]
+    );
+    assert_eq!(offered(&["cio", "--region", ""], &config), ["us", "eu"]);
+    let keys = offered(&["cio", "config", "set", ""], &config);
+    assert_eq!(
+        &keys[..8],
+        [
+            "write_key",
+            "region",
+            "endpoint",
+            "user_id",
+            "anonymous_id",
+            "timeout",
+            "retries",
+            "default_profile"
+        ]
+    );
+    // Ids are not file names.
+    assert_eq!(
+        offered(&["cio", "track", "e", "--user-id", ""], &config),
+        Vec::<String>::new()
+    );
+    // Files where files are meant, after a first file too.
+    let batch_files = offered(&["cio", "batch", "Cargo.toml", ""], &config);
+    assert!(
+        batch_files.contains(&"Cargo.toml".to_string()),
+        "{batch_files:?}"
+    );
+    // Options that do nothing for a command are not offered there.
+    assert_eq!(
+        offered(&["cio", "completions", "bash", "--"], &config),
+        ["--help", "--version"]
+    );
 }
 
 #[test]
