@@ -58,6 +58,13 @@ macro_rules! call_long_help {
     };
 }
 
+/// The item syntax, for the man page.
+pub const ITEM_HELP: &str = item_help!();
+/// The exit codes, for the man page.
+pub const EXIT_CODES: &str = exit_codes!();
+/// The top-level examples, for the man page.
+pub const EXAMPLES: &str = top_examples!();
+
 #[derive(Debug, Parser)]
 #[command(
     name = "cio",

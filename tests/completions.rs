@@ -114,7 +114,7 @@ fn clap_definition_is_consistent() {
 }
 
 #[test]
-fn man_page_renders() {
+fn man_page_is_one_self_contained_page() {
     let out = assert_cmd::Command::cargo_bin("cio")
         .unwrap()
         .arg("man")
@@ -123,8 +123,73 @@ fn man_page_renders() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with(".ie") || text.contains(".TH cio"),
+        text.starts_with(".TH CIO 1 "),
         "{}",
         &text[..200.min(text.len())]
     );
+    let sections: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(".SH "))
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "COMMANDS",
+            "GLOBAL OPTIONS",
+            "ITEM SYNTAX",
+            "ENVIRONMENT",
+            "FILES",
+            "EXIT STATUS",
+            "EXAMPLES"
+        ]
+    );
+    // Every command is described here, not in pages that do not exist.
+    assert!(
+        !text.contains("cio-track(1)") && !text.contains(".SH EXTRA"),
+        "{text}"
+    );
+    for command in [
+        "cio track",
+        "cio identify",
+        "cio page",
+        "cio screen",
+        "cio group",
+        "cio alias",
+        "cio batch",
+        "cio config set",
+        "cio config get",
+        "cio ping",
+        "cio completions",
+        "cio man",
+    ] {
+        assert!(
+            text.contains(&format!(".SS \"{command}")),
+            "{command} has its section"
+        );
+    }
+    for needle in [
+        "\\-\\-prop",
+        "CIO_WRITE_KEY",
+        "config.toml",
+        ".B 130",
+        "key:=JSON",
+        "cio track \"Product Added\"",
+    ] {
+        assert!(text.contains(needle), "man page lacks {needle}");
+    }
+    // roff: a line starting with '.' or '\'' is one of the macros the page uses,
+    // never text that happened to start that way.
+    let macros = [
+        ".TH", ".SH", ".SS", ".PP", ".TP", ".B", ".I", ".br", ".nf", ".fi", ".RS", ".RE",
+    ];
+    for line in text.lines() {
+        let word = line.split(' ').next().unwrap_or_default();
+        assert!(
+            !line.starts_with('\'') && (!line.starts_with('.') || macros.contains(&word)),
+            "stray control line: {line}"
+        );
+    }
 }
