@@ -408,3 +408,93 @@ fn ping_fails_with_the_usual_exit_codes_and_says_why() {
         "cio: error: no write key: set CIO_WRITE_KEY, or run `cio config set write_key` (reads it from stdin)\n"
     );
 }
+
+fn help(args: &[&str]) -> String {
+    let env = CioEnv::new();
+    let out = env.cmd().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+    stdout_of(&out)
+}
+
+#[test]
+fn help_shows_own_options_first_then_global_ones_then_examples() {
+    for command in [
+        "track", "identify", "page", "screen", "group", "alias", "batch", "ping",
+    ] {
+        for flag in ["-h", "--help"] {
+            let text = help(&[command, flag]);
+            let own = text
+                .find("\nOptions:\n")
+                .unwrap_or_else(|| panic!("{command}: {text}"));
+            let global = text
+                .find("\nGlobal options:\n")
+                .unwrap_or_else(|| panic!("{command}: {text}"));
+            let examples = text
+                .find("\nExamples:\n  cio ")
+                .unwrap_or_else(|| panic!("{command} {flag}: {text}"));
+            assert!(
+                own < global && global < examples,
+                "{command} {flag}:\n{text}"
+            );
+            // The global options are under their heading only.
+            assert!(text[global..].contains("--write-key <KEY>"), "{command}");
+            assert!(!text[own..global].contains("--write-key"), "{command}");
+            // No placeholder is just the option's name in capitals.
+            for lazy in ["<CONCURRENCY>", "<RATE>", "<PREVIOUS_ID>", "<GROUP_ID>"] {
+                assert!(!text.contains(lazy), "{command}: {lazy}");
+            }
+        }
+    }
+    // Every call with items explains them in --help, alias included.
+    for command in ["track", "identify", "page", "screen", "group", "alias"] {
+        let text = help(&[command, "--help"]);
+        assert!(
+            text.contains("Items (--prop, --trait, --context, --integration):"),
+            "{command}"
+        );
+    }
+    assert!(help(&["batch", "--help"]).contains("--concurrency <N>"));
+}
+
+#[test]
+fn help_shows_only_what_applies() {
+    for command in ["completions", "man"] {
+        let text = help(&[command, "--help"]);
+        for flag in [
+            "--write-key",
+            "--endpoint",
+            "--region",
+            "--timeout",
+            "--retries",
+            "Global options",
+        ] {
+            assert!(
+                !text.contains(flag),
+                "{command} --help shows {flag}:\n{text}"
+            );
+        }
+        assert!(text.contains("Examples:\n  cio "), "{command}");
+    }
+    let text = help(&["completions", "--help"]);
+    assert!(text.contains("<SHELL>  The shell to complete for [possible values: bash, elvish, fish, powershell, zsh]"), "{text}");
+
+    let text = help(&["config", "get", "--help"]);
+    assert!(text.contains("exit code 7 when it is not set"), "{text}");
+    assert!(
+        text.contains(
+            "<KEY>  The setting: default_profile is top-level, the others belong to the profile"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("--write-key") && !text.contains("--endpoint"),
+        "{text}"
+    );
+    assert!(text.contains("--profile <NAME>"), "{text}");
+    // init writes region, endpoint, timeout and retries into the profile.
+    let text = help(&["config", "init", "--help"]);
+    assert!(
+        text.contains("--region <REGION>") && !text.contains("--write-key"),
+        "{text}"
+    );
+}
