@@ -1082,7 +1082,7 @@ mod tests {
     fn build_object_stops_at_the_first_error() {
         let parsed: Vec<Item> = ["a=1", "a.b=2", "a.c=3"].iter().map(|t| item(t)).collect();
         let err = build_object(&parsed).unwrap_err();
-        assert!(matches!(&err, ItemError::Conflict { item, .. } if item == "a.b=2"));
+        assert!(matches!(&err, ItemError::Clash { item, .. } if item == "a.b=2"));
     }
 
     // --- robustness ---
