@@ -129,7 +129,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Show each request (method, URL, status, timing) on stderr; never the key
+    /// Show each request (method, URL, status, timing) on stderr; -vv adds the
+    /// headers and size of a single call, -vvv its body. Never the key
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

@@ -26,6 +26,8 @@ pub struct Client {
     key: WriteKey,
     retries: u32,
     report: Reporter,
+    /// The headers every request carries, for `-vv` (shown with the key redacted).
+    headers: HeaderMap,
 }
 
 /// A delivered request.
@@ -115,7 +117,7 @@ impl Client {
         headers.insert("X-Strict-Mode", HeaderValue::from_static("1"));
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
-            .default_headers(headers)
+            .default_headers(headers.clone())
             // A redirect could carry the key elsewhere, and turns POST into GET: never follow.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
@@ -128,7 +130,26 @@ impl Client {
             key,
             retries: settings.retries,
             report,
+            headers,
         })
+    }
+
+    /// The headers of a request, as `-vv` shows them: the Authorization value
+    /// is never shown, whatever the verbosity.
+    pub fn shown_headers(&self, gzip: bool) -> Vec<String> {
+        let mut shown = vec![format!("user-agent: {USER_AGENT}")];
+        for (name, value) in &self.headers {
+            let value = if value.is_sensitive() || name == header::AUTHORIZATION {
+                "Basic REDACTED".to_string()
+            } else {
+                sanitize(&self.key.redact(value.to_str().unwrap_or("?")), 200)
+            };
+            shown.push(format!("{name}: {value}"));
+        }
+        if gzip {
+            shown.push("content-encoding: gzip".into());
+        }
+        shown
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -498,3 +498,67 @@ fn help_shows_only_what_applies() {
         "{text}"
     );
 }
+
+#[test]
+fn more_verbosity_shows_headers_then_the_body_never_the_key() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let url = format!("{}/track", server.endpoint());
+    let out = run(
+        &env,
+        &server,
+        &[
+            "-vv",
+            "track",
+            "e",
+            "--user-id",
+            "u",
+            "--prop",
+            &format!("oops={TEST_KEY}"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = stderr_of(&out);
+    let sent = server.requests()[0].body.len();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[..5],
+        [
+            format!("cio: POST {url} ({sent} bytes, sentAt set at each attempt)").as_str(),
+            &format!("cio:   user-agent: cio/{}", env!("CARGO_PKG_VERSION")),
+            "cio:   authorization: Basic REDACTED",
+            "cio:   content-type: application/json",
+            "cio:   x-strict-mode: 1",
+        ],
+        "{stderr}"
+    );
+    assert!(
+        lines[5].starts_with(&format!("cio: POST {url} -> 200 in ")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("body:"), "-vv shows no body");
+    assert_no_key(&stderr);
+
+    let out = run(
+        &env,
+        &server,
+        &[
+            "-vvv",
+            "track",
+            "e",
+            "--user-id",
+            "u",
+            "--prop",
+            &format!("oops={TEST_KEY}"),
+        ],
+    );
+    let stderr = stderr_of(&out);
+    let body = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("cio:   body: "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let shown: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(shown["event"], "e");
+    assert_eq!(shown["properties"]["oops"], "REDACTED");
+    assert_no_key(&stderr);
+}
