@@ -216,6 +216,14 @@ fn unquoted_name_hint(e: &clap::Error, args: &[OsString], command: &str) -> Opti
         .collect();
     let at = args.iter().rposition(|a| a == bad)?;
     let before = args[..at].last().filter(|w| !w.starts_with('-'))?;
+    // After an option it may be that option's value (`--write-key KEY extra`):
+    // never echo it back.
+    if args[..at - 1]
+        .last()
+        .is_some_and(|w| w.starts_with('-') && !w.contains('='))
+    {
+        return None;
+    }
     let words: Vec<&str> = std::iter::once(before.as_str())
         .chain(
             args[at..]

@@ -63,6 +63,16 @@ fn usage_errors_keep_clap_guidance_in_cios_style() {
             "cio: error: the following required arguments were not provided: <KEY>\n  usage: cio config get <KEY>\n  see 'cio config get --help'\n",
         ),
     ];
+    // A word after an option may be its value: no hint that would echo it.
+    let out = run(
+        &env,
+        &server,
+        &["track", "e", "--write-key", TEST_KEY, "extra"],
+    );
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: unexpected argument 'extra' found\n  usage: cio track [OPTIONS] [EVENT]\n  see 'cio track --help'\n"
+    );
     for (args, expected) in cases {
         let out = run(&env, &server, args);
         assert_eq!(stderr_of(&out), expected, "{args:?}");
