@@ -106,23 +106,32 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     let first = *addrs
         .first()
         .ok_or_else(|| Error::Undelivered(format!("{host} resolves to no address")))?;
+    let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
     report.step(
         "resolve",
-        format!("{host} -> {} ({})", first.ip(), ms(took)),
+        format!("{host} -> {} ({})", shown.join(", "), ms(took)),
     );
 
+    // Each address in turn, as the HTTP client would (localhost is ::1 and 127.0.0.1).
     let (connected, took) =
         ctx.block_on_interruptible(timed(limit, format!("connecting to {first}"), async {
-            tokio::net::TcpStream::connect(first).await
+            let mut last = None;
+            for addr in &addrs {
+                match tokio::net::TcpStream::connect(addr).await {
+                    Ok(_) => return Ok(*addr),
+                    Err(e) => last = Some((*addr, e)),
+                }
+            }
+            Err(last.unwrap_or_else(|| (first, std::io::Error::other("no address"))))
         }))??;
-    connected.map_err(|e| {
+    let connected = connected.map_err(|(addr, e)| {
         Error::Undelivered(format!(
-            "cannot connect to {first}: {}; check the endpoint (from {}) and that the server is up",
+            "cannot connect to {addr}: {}; check the endpoint (from {}) and that the server is up",
             crate::explain::plain(&e.to_string()),
             settings.endpoint_source
         ))
     })?;
-    report.step("connect", format!("{first} ({})", ms(took)));
+    report.step("connect", format!("{connected} ({})", ms(took)));
 
     // One attempt: this is a check, not a delivery.
     let mut once = settings.clone();
