@@ -7,7 +7,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::items::Item;
 
-const EXIT_CODES: &str = "\
+macro_rules! top_examples {
+    () => {
+        "  cio config init                          # store the write key (hidden prompt)
+  cio ping                                 # check the endpoint and the key
+  cio track \"Product Added\" --user-id u1 --prop price=139.99
+  some-export | cio batch -"
+    };
+}
+
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0    delivered (or the dry run found nothing wrong)
   1    unexpected failure (I/O, internal)
@@ -18,14 +29,43 @@ Exit codes:
   6    partial: some calls delivered, others rejected (batch, flush)
   7    spooled: not delivered now, kept in the spool for `cio flush` (--spool)
   8    spool full: not delivered, and not kept (--spool-max-bytes)
-  130  interrupted";
+  9    not set: `cio config get` of a key that has no value
+  130  interrupted"
+    };
+}
 
-const ITEM_HELP: &str = "\
+/// The item syntax, for every command that takes items (a macro so that
+/// `concat!` can put it before each command's examples).
+macro_rules! item_help {
+    () => {
+        "\
 Items (--prop, --trait, --context, --integration):
   key=value        number, true, false or null when the value is exactly such a
                    JSON literal (139.99, 1, false); otherwise a string (02134, chrome)
   key:=JSON        raw JSON of any kind: tags:='[\"a\",\"b\"]', order_id:='\"123\"'
-  a.b=x, a[0].b=x  nested objects and arrays; a[]=x appends; \\ escapes . [ ] = :";
+  a.b=x, a[0].b=x  nested objects and arrays; a[]=x appends; \\ escapes . [ ] = :
+  An item that would replace or run through an earlier one (a.b=1 then a=2) is an error."
+    };
+}
+
+/// Short help gets the examples; long help (--help) the items too.
+macro_rules! call_help {
+    ($examples:literal) => {
+        concat!("Examples:\n", $examples)
+    };
+}
+macro_rules! call_long_help {
+    ($examples:literal) => {
+        concat!(item_help!(), "\n\nExamples:\n", $examples)
+    };
+}
+
+/// The item syntax, for the man page.
+pub const ITEM_HELP: &str = item_help!();
+/// The exit codes, for the man page.
+pub const EXIT_CODES: &str = exit_codes!();
+/// The top-level examples, for the man page.
+pub const EXAMPLES: &str = top_examples!();
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,7 +77,8 @@ to Customer.io Data Pipelines, the Segment-compatible HTTP API.\n\n\
 The write key comes from --write-key, CIO_WRITE_KEY, or the config file's profile. \
 A key given as a flag is visible to other users of this machine in the process list: \
 prefer the environment or `cio config set write_key`.",
-    after_long_help = EXIT_CODES,
+    after_help = concat!("Examples:\n", top_examples!()),
+    after_long_help = concat!("Examples:\n", top_examples!(), "\n\n", exit_codes!()),
     propagate_version = true
 )]
 pub struct Cli {
@@ -47,7 +88,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options every command takes; `--help` shows them under their own heading,
+/// after the command's own. (`command()` hides those that do nothing for a command.)
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the
     /// process list: prefer CIO_WRITE_KEY or the config file
@@ -67,7 +111,8 @@ pub struct GlobalArgs {
     pub allow_insecure_http: bool,
 
     /// Profile of the config file to use [env: CIO_PROFILE]
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME",
+          add = clap_complete::ArgValueCandidates::new(crate::config::profile_candidates))]
     pub profile: Option<String>,
 
     /// Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]
@@ -86,7 +131,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Show each request (method, URL, status, timing) on stderr; never the key
+    /// Show each request (method, URL, status, timing) on stderr; -vv adds the
+    /// headers and size of a single call, -vvv its body. Never the key
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -109,6 +155,13 @@ pub struct GlobalArgs {
     pub spool_max_bytes: Option<u64>,
 }
 
+/// The keys of `config set/get/unset`: checked by clap, offered by completions.
+fn config_keys() -> clap::builder::PossibleValuesParser {
+    let mut keys: Vec<&'static str> = crate::config::PROFILE_KEYS.to_vec();
+    keys.push("default_profile");
+    clap::builder::PossibleValuesParser::new(keys)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Region {
@@ -119,9 +172,17 @@ pub enum Region {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Record an action a person took: `cio track "Product Added" --prop price=139.99`
-    #[command(after_long_help = ITEM_HELP)]
+    #[command(
+        after_help = call_help!("  cio track \"Product Added\" --user-id u1 --prop price=139.99 --prop quantity=1
+  cio track login --prop platform=chrome --context ip=1.2.3.4 --dry-run
+  cio track --file call.json --user-id u1 --timestamp 2026-11-28T15:01:30Z"),
+        after_long_help = call_long_help!("  cio track \"Product Added\" --user-id u1 --prop price=139.99 --prop quantity=1
+  cio track login --prop platform=chrome --context ip=1.2.3.4 --dry-run
+  cio track --file call.json --user-id u1 --timestamp 2026-11-28T15:01:30Z")
+    )]
     Track {
-        /// Name of the event
+        /// Name of the event; quote a name with spaces: "Product Added"
+        #[arg(value_name = "EVENT")]
         event: Option<String>,
         /// A property of the event (repeatable)
         #[arg(long = "prop", short = 'p', value_name = "ITEM")]
@@ -130,7 +191,12 @@ pub enum Command {
         call: CallArgs,
     },
     /// Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`
-    #[command(after_long_help = ITEM_HELP)]
+    #[command(
+        after_help = call_help!("  cio identify --user-id u1 --trait email=ada@example.com --trait plan=pro
+  cio identify --anonymous-id anon-1 --trait address.city=Paris"),
+        after_long_help = call_long_help!("  cio identify --user-id u1 --trait email=ada@example.com --trait plan=pro
+  cio identify --anonymous-id anon-1 --trait address.city=Paris")
+    )]
     Identify {
         /// A trait of the person (repeatable)
         #[arg(long = "trait", short = 't', value_name = "ITEM")]
@@ -139,12 +205,18 @@ pub enum Command {
         call: CallArgs,
     },
     /// Record a page view: `cio page Home --prop url=https://example.com/?q=1`
-    #[command(after_long_help = ITEM_HELP)]
+    #[command(
+        after_help = call_help!("  cio page Home --user-id u1 --prop url=https://example.com/?q=shoes
+  cio page Pricing --category Marketing --prop title=\"Plans and pricing\""),
+        after_long_help = call_long_help!("  cio page Home --user-id u1 --prop url=https://example.com/?q=shoes
+  cio page Pricing --category Marketing --prop title=\"Plans and pricing\"")
+    )]
     Page {
-        /// Name of the page
+        /// Name of the page; quote a name with spaces
+        #[arg(value_name = "NAME")]
         name: Option<String>,
         /// Category of the page
-        #[arg(long)]
+        #[arg(long, value_name = "CATEGORY")]
         category: Option<String>,
         /// A property of the page (repeatable); `url` fills `path` and `search`
         #[arg(long = "prop", short = 'p', value_name = "ITEM")]
@@ -153,9 +225,15 @@ pub enum Command {
         call: CallArgs,
     },
     /// Record a mobile screen view: `cio screen Settings`
-    #[command(after_long_help = ITEM_HELP)]
+    #[command(
+        after_help = call_help!("  cio screen Settings --user-id u1 --prop section=privacy
+  cio screen \"Order Summary\" --anonymous-id anon-1 --context device.type=ios"),
+        after_long_help = call_long_help!("  cio screen Settings --user-id u1 --prop section=privacy
+  cio screen \"Order Summary\" --anonymous-id anon-1 --context device.type=ios")
+    )]
     Screen {
-        /// Name of the screen
+        /// Name of the screen; quote a name with spaces
+        #[arg(value_name = "NAME")]
         name: Option<String>,
         /// A property of the screen (repeatable)
         #[arg(long = "prop", short = 'p', value_name = "ITEM")]
@@ -164,7 +242,10 @@ pub enum Command {
         call: CallArgs,
     },
     /// Put a person in a group (company, account): `cio group --group-id acme`
-    #[command(after_long_help = ITEM_HELP)]
+    #[command(
+        after_help = call_help!("  cio group --group-id acme --user-id u1 --trait name=\"Acme Inc\" --trait employees=120"),
+        after_long_help = call_long_help!("  cio group --group-id acme --user-id u1 --trait name=\"Acme Inc\" --trait employees=120")
+    )]
     Group {
         /// Id of the group
         #[arg(long, value_name = "ID")]
@@ -176,6 +257,11 @@ pub enum Command {
         call: CallArgs,
     },
     /// Merge two identities: `cio alias --previous-id anon-1 --user-id u1`
+    #[command(
+        after_help = call_help!("  cio alias --previous-id anon-1 --user-id u1"),
+        after_long_help = call_long_help!("  cio alias --previous-id anon-1 --user-id u1
+  cio alias --previous-id anon-1 --user-id u1 --context ip=1.2.3.4")
+    )]
     Alias {
         /// The identity being merged away
         #[arg(long, value_name = "ID")]
@@ -193,16 +279,42 @@ pub enum Command {
         action: SpoolAction,
     },
     /// Create, read and change the config file
+    #[command(after_help = "Examples:
+  cio config init --profile prod --region eu
+  printf %s \"$KEY\" | cio config set write_key --profile prod
+  cio config set default_profile prod
+  cio config get region
+  cio config list --json")]
     Config {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`
+    /// Check the setup: show the profile, endpoint and key source, then resolve,
+    /// connect, and prove the key with an empty batch (records nothing)
+    #[command(after_help = "Examples:
+  cio ping
+  cio ping --profile prod --json
+  cio ping --send-event        # also sends one track call 'cio ping' (records an event)")]
+    Ping {
+        /// Also send one track call (event 'cio ping', anonymousId cio-ping): proves
+        /// delivery end to end, and records an event
+        #[arg(long)]
+        send_event: bool,
+    },
+    /// Print a completion script: `cio completions bash > ~/.local/share/bash-completion/completions/cio`
+    #[command(after_help = "Examples:
+  cio completions bash > ~/.local/share/bash-completion/completions/cio
+  cio completions zsh > \"${fpath[1]}/_cio\"
+  cio completions fish > ~/.config/fish/completions/cio.fish")]
     Completions {
-        #[arg(value_enum)]
+        /// The shell to complete for
+        #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff): `cio man > cio.1`
+    #[command(after_help = "Examples:
+  cio man > cio.1 && man ./cio.1
+  cio man | sudo tee /usr/local/share/man/man1/cio.1 >/dev/null")]
     Man,
 }
 
@@ -255,6 +367,10 @@ pub struct ExtrasArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(after_help = "Examples:
+  cio batch events.ndjson
+  some-export | cio batch - --rejects rejects.ndjson
+  cio batch archive-*.ndjson.gz --checkpoint replay.ckpt --type track --user-id backfill --dry-run")]
 #[command(after_long_help = "\
 Input: NDJSON, one call per line, each with its own \"type\" (or --type); also a JSON \
 array of calls or a {\"batch\": [...]} document. Files ending in .gz are decompressed.
@@ -271,14 +387,20 @@ are owed: with --checkpoint, running the same command again sends exactly those.
 rejects file says each record's kind (invalid, refused, undeliverable) and replays as it \
 is: cio batch rejects.ndjson.
 
-Ctrl-C or SIGTERM: finish the requests in flight and stop; a second one stops at once.")]
+Ctrl-C or SIGTERM: finish the requests in flight and stop; a second one stops at once.
+
+Examples:
+  cio batch events.ndjson
+  some-export | cio batch - --rejects rejects.ndjson
+  cio batch archive-*.ndjson.gz --checkpoint replay.ckpt --type track --user-id backfill --dry-run")]
 pub struct BatchArgs {
     /// Input files (`-` for stdin; no file reads stdin when it is not a terminal)
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
     /// Type of the lines that have no "type" of their own
-    #[arg(long = "type", value_name = "TYPE")]
+    #[arg(long = "type", value_name = "TYPE",
+          value_parser = ["track", "identify", "page", "screen", "group", "alias"])]
     pub call_type: Option<String>,
 
     #[command(flatten)]
@@ -359,18 +481,76 @@ pub enum ConfigAction {
     },
     /// Set a value of the profile; write_key is read from stdin or a hidden prompt
     Set {
-        /// write_key, region, endpoint, user_id, anonymous_id, timeout, retries,
-        /// spool, spool_dir, spool_max_bytes, or default_profile
+        /// The setting: default_profile is top-level, the others belong to the profile
+        #[arg(value_name = "KEY", value_parser = config_keys())]
         key: String,
         /// The value (not for write_key, which must stay out of shell history)
+        #[arg(value_name = "VALUE")]
         value: Option<String>,
     },
-    /// Print a value of the profile (write_key is masked)
-    Get { key: String },
+    /// Print a value of the profile (write_key is masked); exit code 9 when it is not set
+    Get {
+        /// The setting: default_profile is top-level, the others belong to the profile
+        #[arg(value_name = "KEY", value_parser = config_keys())]
+        key: String,
+    },
     /// Remove a value from the profile
-    Unset { key: String },
+    Unset {
+        /// The setting: default_profile is top-level, the others belong to the profile
+        #[arg(value_name = "KEY", value_parser = config_keys())]
+        key: String,
+    },
     /// List the profiles and their values (write keys masked)
     List,
     /// Print the path of the config file
     Path,
+}
+
+/// Global options that only matter when talking to the server.
+const NETWORK_OPTIONS: [&str; 6] = [
+    "write_key",
+    "region",
+    "endpoint",
+    "allow_insecure_http",
+    "timeout",
+    "retries",
+];
+
+/// The command line as cio parses it: `Cli`'s definition, with the global
+/// options that do nothing for a command hidden from that command's help,
+/// completions and man page (they are still accepted, as everywhere).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    // Propagates the global options into every subcommand, so they can be hidden there.
+    cmd.build();
+    let hide = |names: &'static [&'static str]| {
+        move |arg: clap::Arg| {
+            let id = arg.get_id().as_str();
+            if arg.is_global_set() && (names.is_empty() || names.contains(&id)) {
+                arg.hide(true)
+            } else {
+                arg
+            }
+        }
+    };
+    for name in ["completions", "man"] {
+        cmd = cmd.mut_subcommand(name, |sub| sub.mut_args(hide(&[])));
+    }
+    cmd.mut_subcommand("config", |config| {
+        let config = config.mut_args(hide(&NETWORK_OPTIONS));
+        let subs: Vec<String> = config
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        subs.into_iter().fold(config, |config, name| {
+            // init writes the region, endpoint, timeout and retries into the profile.
+            let hidden: &'static [&'static str] = if name == "init" {
+                &["write_key", "allow_insecure_http"]
+            } else {
+                &NETWORK_OPTIONS
+            };
+            config.mut_subcommand(name, |sub| sub.mut_args(hide(hidden)))
+        })
+    })
 }

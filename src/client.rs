@@ -28,6 +28,8 @@ pub struct Client {
     report: Reporter,
     /// Once true, no new attempt starts (the first Ctrl-C of a replay).
     halt: Option<tokio::sync::watch::Receiver<bool>>,
+    /// The headers every request carries, for `-vv` (shown with the key redacted).
+    headers: HeaderMap,
 }
 
 /// A delivered request.
@@ -120,7 +122,7 @@ impl Client {
         headers.insert("X-Strict-Mode", HeaderValue::from_static("1"));
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
-            .default_headers(headers)
+            .default_headers(headers.clone())
             // A redirect could carry the key elsewhere, and turns POST into GET: never follow.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
@@ -134,6 +136,7 @@ impl Client {
             retries: settings.retries,
             report,
             halt: None,
+            headers,
         })
     }
 
@@ -159,6 +162,24 @@ impl Client {
             _ = halt.wait_for(|h| *h) => {}
         }
         !self.halted()
+    }
+
+    /// The headers of a request, as `-vv` shows them: the Authorization value
+    /// is never shown, whatever the verbosity.
+    pub fn shown_headers(&self, gzip: bool) -> Vec<String> {
+        let mut shown = vec![format!("user-agent: {USER_AGENT}")];
+        for (name, value) in &self.headers {
+            let value = if value.is_sensitive() || name == header::AUTHORIZATION {
+                "Basic REDACTED".to_string()
+            } else {
+                sanitize(&self.key.redact(value.to_str().unwrap_or("?")), 200)
+            };
+            shown.push(format!("{name}: {value}"));
+        }
+        if gzip {
+            shown.push("content-encoding: gzip".into());
+        }
+        shown
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -212,6 +233,9 @@ impl Client {
                         });
                     }
                     let retry_after = parse_retry_after(response.headers());
+                    let redirect = status
+                        .is_redirection()
+                        .then(|| self.refused_redirect(status, &response, path));
                     let message = self.server_message(response).await;
                     match classify(status) {
                         Class::Retry => (
@@ -229,10 +253,9 @@ impl Client {
                         Class::Forbidden => return Err(SendError::Forbidden { message }),
                         Class::GiveUp => {
                             return Err(SendError::Undelivered {
-                                reason: format!(
-                                    "the server answered {}: {message}",
-                                    status.as_u16()
-                                ),
+                                reason: redirect.unwrap_or_else(|| {
+                                    format!("the server answered {}: {message}", status.as_u16())
+                                }),
                                 attempts: attempt,
                             })
                         }
@@ -261,6 +284,34 @@ impl Client {
                 return Err(SendError::Interrupted);
             }
         }
+    }
+
+    /// A redirect is never followed (it could take the key elsewhere): say so,
+    /// and where it pointed, which is often the endpoint the user meant.
+    fn refused_redirect(
+        &self,
+        status: StatusCode,
+        response: &reqwest::Response,
+        path: &str,
+    ) -> String {
+        let code = status.as_u16();
+        let Some(location) = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+        else {
+            return format!(
+                "the server answered {code} (a redirect, not followed) without a Location"
+            );
+        };
+        let location = sanitize(&self.key.redact(location), 300);
+        let fix = match location.strip_suffix(path) {
+            Some(base) if base.starts_with("https://") || base.starts_with("http://") => {
+                format!("; if that is the right place, use --endpoint {base}")
+            }
+            _ => String::new(),
+        };
+        format!("the server answered {code} with a redirect to {location}, which cio does not follow (the write key never follows a redirect){fix}")
     }
 
     /// The server's error text, sanitised and without the key.

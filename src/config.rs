@@ -192,6 +192,25 @@ pub fn default_path() -> Option<PathBuf> {
     dirs::config_dir().map(|dir| dir.join("cio").join("config.toml"))
 }
 
+/// The profile names of the config file, for shell completion of `--profile`
+/// (the file named by CIO_CONFIG, or the default one). Silent on any error: a
+/// completion has no place to report it.
+pub fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    let path = std::env::var_os("CIO_CONFIG")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(default_path);
+    let Some(Ok(loaded)) = path.map(|p| load(&p)) else {
+        return Vec::new();
+    };
+    loaded
+        .file
+        .profiles
+        .keys()
+        .map(clap_complete::CompletionCandidate::new)
+        .collect()
+}
+
 /// What reading the file found, plus a warning to show when it is readable by others.
 pub struct Loaded {
     pub file: ConfigFile,

@@ -23,6 +23,8 @@ pub enum ExitCode {
     Spooled = 7,
     /// Not delivered, and the spool had no room to keep it.
     SpoolFull = 8,
+    /// `cio config get` of a key that is not set: not a failure, an answer.
+    NotSet = 9,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }
@@ -78,7 +80,8 @@ impl Error {
             Error::SpoolFull(_) => ExitCode::SpoolFull,
             Error::Reported(code) => *code,
             Error::Interrupted => ExitCode::Interrupted,
-            Error::NotSet(_) | Error::Io(_) | Error::Internal(_) => ExitCode::Failure,
+            Error::NotSet(_) => ExitCode::NotSet,
+            Error::Io(_) | Error::Internal(_) => ExitCode::Failure,
         }
     }
 }

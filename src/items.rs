@@ -6,7 +6,9 @@
 //! - `key:=JSON`: the value is raw JSON of any kind (`n:=5`, `id:='"123"'`).
 //! - The key is a path: `product.sku`, `modules[0].moduleId`, `tags[]` (append).
 //!   Items with overlapping paths merge into one object; a later item for the
-//!   same path overwrites the earlier value.
+//!   same path overwrites the earlier value. An item that would replace what an
+//!   earlier item set inside it (`a.b=1` then `a=2`) or run through an earlier
+//!   scalar (`a=1` then `a.b=2`) is an error naming both, in either order.
 //! - A backslash escapes `.`, `[`, `]`, `=`, `:` or `\` in the key (`a\.b` is the
 //!   key "a.b"); before any other character it is kept as it is.
 //! - The separator is the first unescaped `=`; with an unescaped `:` right before
@@ -96,6 +98,15 @@ pub enum ItemError {
         found: &'static str,
         wanted: &'static str,
     },
+
+    /// Two items of one list that cannot both hold: the later would replace the
+    /// earlier's value or run through it. Which one was meant is the user's call.
+    #[error("item '{}' conflicts with the earlier item '{}': {}", one_line(.item), one_line(.earlier), one_line(.why))]
+    Clash {
+        item: String,
+        earlier: String,
+        why: String,
+    },
 }
 
 impl FromStr for Item {
@@ -183,11 +194,65 @@ impl Item {
 pub fn build_object<'a>(
     items: impl IntoIterator<Item = &'a Item>,
 ) -> Result<Map<String, Value>, ItemError> {
+    let items: Vec<&Item> = items.into_iter().collect();
     let mut object = Map::new();
-    for item in items {
-        item.insert_into(&mut object)?;
-    }
+    insert_all(&items, &mut object)?;
     Ok(object)
+}
+
+/// Inserts `items` in order into `target`, refusing an item that clashes with
+/// an earlier one of the same list, whichever of the two came first: a silent
+/// last-wins would drop a value the user typed. Values already in `target`
+/// (from a `--file`) are merged over as before.
+pub fn insert_all(items: &[&Item], target: &mut Map<String, Value>) -> Result<(), ItemError> {
+    for (i, item) in items.iter().enumerate() {
+        for earlier in &items[..i] {
+            if let Some(why) = clash(earlier, item) {
+                return Err(ItemError::Clash {
+                    item: item.raw.clone(),
+                    earlier: earlier.raw.clone(),
+                    why,
+                });
+            }
+        }
+        item.insert_into(target)?;
+    }
+    Ok(())
+}
+
+/// Why `later` cannot go in after `earlier`, if it cannot.
+fn clash(earlier: &Item, later: &Item) -> Option<String> {
+    // `[]` appends a new element each time, so it never names the same place twice.
+    let same = |a: &PathSegment, b: &PathSegment| a == b && *a != PathSegment::Append;
+    let common = earlier
+        .path
+        .iter()
+        .zip(&later.path)
+        .take_while(|(a, b)| same(a, b))
+        .count();
+    if common < later.path.len() && common < earlier.path.len() {
+        return None; // different places
+    }
+    if later.path.len() == earlier.path.len() {
+        return None; // the same place: the later value wins, as documented
+    }
+    if later.path.len() < earlier.path.len() {
+        // Above it: the later value would silently drop the earlier one.
+        let at = render_path(&later.path);
+        return Some(format!(
+            "'{at}' would replace what the earlier item set inside it"
+        ));
+    }
+    // The later item goes inside the earlier's value: fine when that is an object
+    // or array it can extend (or null, an empty slot), a clash for anything else.
+    let inner = &later.path[common..];
+    match check_fits(&earlier.value, inner) {
+        Ok(()) => None,
+        Err((depth, found, wanted)) => {
+            let path = render_path(&later.path[..common + depth]);
+            Some(format!("'{path}' is {found}, not {wanted}"))
+        }
+    }
 }
 
 /// Canonical-literal typing used by `key=value`: `true`, `false`, `null` and
@@ -494,11 +559,14 @@ mod tests {
 
     /// The message for the first item of `items` that can't be inserted.
     fn insert_error(items: &[&str]) -> String {
-        let parsed: Vec<Item> = items.iter().map(|t| item(t)).collect();
-        match build_object(&parsed) {
-            Ok(object) => panic!("{items:?} should conflict, got {object:?}"),
-            Err(e) => e.to_string(),
+        // One by one, as over a --file's values: the type check of insert_into itself.
+        let mut object = Map::new();
+        for text in items {
+            if let Err(e) = item(text).insert_into(&mut object) {
+                return e.to_string();
+            }
         }
+        panic!("{items:?} should conflict, got {object:?}")
     }
 
     fn keys(names: &[&str]) -> Vec<PathSegment> {
@@ -796,8 +864,6 @@ mod tests {
             json!({"p": {"sku": [1]}})
         );
         assert_eq!(build(&["t[0]=x", "t[0]=y"]), json!({"t": ["y"]}));
-        // A shorter path replaces the whole subtree; it doesn't merge into it.
-        assert_eq!(build(&["a.b=1", "a:={\"c\":2}"]), json!({"a": {"c": 2}}));
         // Overwriting keeps the key's place.
         assert_eq!(
             build(&["a=1", "b=2", "a=3"]).to_string(),
@@ -971,6 +1037,38 @@ mod tests {
     }
 
     #[test]
+    fn clashes_are_errors_in_either_order_naming_both() {
+        let parsed = |texts: &[&str]| -> Vec<Item> { texts.iter().map(|t| item(t)).collect() };
+        let err = |texts: &[&str]| build_object(&parsed(texts)).unwrap_err().to_string();
+        assert_eq!(
+            err(&["a.b=1", "a=2"]),
+            "item 'a=2' conflicts with the earlier item 'a.b=1': 'a' would replace what the earlier item set inside it"
+        );
+        assert_eq!(
+            err(&["a=2", "a.b=1"]),
+            "item 'a.b=1' conflicts with the earlier item 'a=2': 'a' is a number, not an object"
+        );
+        assert_eq!(
+            err(&["a.b=1", "x=0", "a:={\"c\":2}"]),
+            "item 'a:={\"c\":2}' conflicts with the earlier item 'a.b=1': 'a' would replace what the earlier item set inside it"
+        );
+        assert_eq!(
+            err(&["m[0].ok=true", "m[0].ok.x=1"]),
+            "item 'm[0].ok.x=1' conflicts with the earlier item 'm[0].ok=true': 'm[0].ok' is a boolean, not an object"
+        );
+        // Merging, appending and filling an empty slot stay allowed.
+        for ok in [
+            &["a.b=1", "a.c=2"][..],
+            &["t[]=1", "t[]=2"],
+            &["a:={\"x\":1}", "a.y=2"],
+            &["a=null", "a.b=1"],
+            &["m[1]=x", "m[0].b=y"],
+        ] {
+            assert!(build_object(&parsed(ok)).is_ok(), "{ok:?}");
+        }
+    }
+
+    #[test]
     fn a_conflict_changes_nothing() {
         let mut target = Map::new();
         item("a.b=1").insert_into(&mut target).unwrap();
@@ -984,7 +1082,7 @@ mod tests {
     fn build_object_stops_at_the_first_error() {
         let parsed: Vec<Item> = ["a=1", "a.b=2", "a.c=3"].iter().map(|t| item(t)).collect();
         let err = build_object(&parsed).unwrap_err();
-        assert!(matches!(&err, ItemError::Conflict { item, .. } if item == "a.b=2"));
+        assert!(matches!(&err, ItemError::Clash { item, .. } if item == "a.b=2"));
     }
 
     // --- robustness ---

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod explain;
 pub mod files;
 pub mod input;
 pub mod items;
@@ -20,8 +21,6 @@ pub mod timestamp;
 use std::ffi::OsString;
 use std::future::Future;
 use std::io::IsTerminal;
-
-use clap::Parser;
 
 use cli::{Cli, Command};
 use error::{Error, ExitCode, Result};
@@ -53,9 +52,14 @@ impl Context {
 
 /// The whole program, from arguments and environment to an exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    use clap::FromArgMatches;
+    let parsed = cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+        Err(e) => return usage_error(e, &args),
     };
     let report = Reporter {
         quiet: cli.global.quiet,
@@ -113,24 +117,125 @@ fn execute(cli: &Cli, env: EnvLookup, report: Reporter) -> Result<()> {
     commands::dispatch(&ctx, &cli.command)
 }
 
-/// clap's errors, as one line; help and version print as usual.
-fn usage_error(e: clap::Error) -> ExitCode {
+/// clap's errors in cio's style: the error on the first line, then clap's
+/// guidance (suggestions, possible values, usage) indented below it, and a hint
+/// of our own for an unquoted multi-word name. Help and version print as usual.
+fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
-            ExitCode::Ok
+            return ExitCode::Ok;
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
-            ExitCode::Usage
+            return ExitCode::Usage;
         }
-        _ => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("cio: error: {} (see --help)", output::one_line(first));
-            ExitCode::Usage
+        _ => {}
+    }
+    let text = e.render().to_string();
+    // Paragraphs: the error (maybe with its list: "required arguments were not
+    // provided:\n  <KEY>"), clap's tips and possible values, the usage line.
+    let mut paragraphs = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty());
+    let first = paragraphs.next().unwrap_or("invalid arguments");
+    let mut first_lines = first.lines().map(str::trim);
+    let mut first = first_lines.next().unwrap_or_default().to_string();
+    let mut rest: Vec<&str> = first_lines.collect();
+    if first.ends_with(':') {
+        // A list that completes the sentence goes on the same line.
+        first = format!("{first} {}", rest.join(" "));
+        rest.clear();
+    }
+    let first = first.trim_start_matches("error: ");
+    let mut out = format!("cio: error: {}\n", output::one_line(first));
+    let command = command_path(args);
+    let mut usage = None;
+    for line in rest
+        .into_iter()
+        .chain(paragraphs.flat_map(str::lines).map(str::trim))
+    {
+        if line.is_empty() || line.starts_with("For more information") {
+            continue;
+        }
+        match line.strip_prefix("Usage: ") {
+            Some(u) => usage = Some(u.to_string()),
+            None => out.push_str(&format!("  {line}\n")),
         }
     }
+    if let Some(hint) = unquoted_name_hint(&e, args, &command) {
+        out.push_str(&format!("  tip: {hint}\n"));
+    }
+    if let Some(usage) = usage {
+        out.push_str(&format!("  usage: {usage}\n"));
+    }
+    out.push_str(&format!("  see '{command} --help'\n"));
+    eprint!("{out}");
+    ExitCode::Usage
+}
+
+/// "cio config get" for `cio -q config get --profile p`: the subcommands named
+/// in the arguments, for the pointer to the right --help.
+fn command_path(args: &[OsString]) -> String {
+    let mut command = cli::command();
+    let mut path = vec!["cio".to_string()];
+    for arg in args.iter().skip(1) {
+        let arg = arg.to_string_lossy();
+        let Some(sub) = command.find_subcommand(arg.as_ref()).cloned() else {
+            continue;
+        };
+        path.push(sub.get_name().to_string());
+        command = sub;
+    }
+    path.join(" ")
+}
+
+/// `cio track Product Added` makes 'Added' an unexpected argument: the user
+/// meant one name with a space in it, which the shell split.
+fn unquoted_name_hint(e: &clap::Error, args: &[OsString], command: &str) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    if bad.starts_with('-') {
+        return None;
+    }
+    if bad.contains('=') {
+        return Some(format!(
+            "each item needs its own flag: --prop {bad} (or --trait, --context)"
+        ));
+    }
+    let what = match command {
+        "cio track" => "an event name",
+        "cio page" | "cio screen" => "a name",
+        _ => return None,
+    };
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let at = args.iter().rposition(|a| a == bad)?;
+    let before = args[..at].last().filter(|w| !w.starts_with('-'))?;
+    // After an option it may be that option's value (`--write-key KEY extra`):
+    // never echo it back.
+    if args[..at - 1]
+        .last()
+        .is_some_and(|w| w.starts_with('-') && !w.contains('='))
+    {
+        return None;
+    }
+    let words: Vec<&str> = std::iter::once(before.as_str())
+        .chain(
+            args[at..]
+                .iter()
+                .take_while(|w| !w.starts_with('-'))
+                .map(String::as_str),
+        )
+        .collect();
+    Some(format!(
+        "{what} with spaces must be quoted: {command} \"{}\"",
+        words.join(" ")
+    ))
 }

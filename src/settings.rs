@@ -24,8 +24,13 @@ pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub write_key: Option<WriteKey>,
+    /// Where the key came from, for messages (never the key): `--write-key`,
+    /// `CIO_WRITE_KEY` or `profile 'prod' in PATH`.
+    pub key_source: Option<String>,
     /// Base URL as configured; checked by [`Settings::endpoint_url`] only when sending.
     pub endpoint: String,
+    /// Where the endpoint came from, as for the key.
+    pub endpoint_source: String,
     pub allow_insecure_http: bool,
     pub timeout: Duration,
     pub retries: u32,
@@ -94,12 +99,26 @@ impl Settings {
             }
         };
 
-        let write_key = global
+        let in_profile = format!("profile '{profile_name}' in {}", config_path.display());
+        let (write_key, key_source) = global
             .write_key
             .as_deref()
             .and_then(WriteKey::new)
-            .or_else(|| env_var("CIO_WRITE_KEY").as_deref().and_then(WriteKey::new))
-            .or_else(|| profile.write_key.as_deref().and_then(WriteKey::new));
+            .map(from("--write-key"))
+            .or_else(|| {
+                env_var("CIO_WRITE_KEY")
+                    .as_deref()
+                    .and_then(WriteKey::new)
+                    .map(from("CIO_WRITE_KEY"))
+            })
+            .or_else(|| {
+                profile
+                    .write_key
+                    .as_deref()
+                    .and_then(WriteKey::new)
+                    .map(from(&in_profile))
+            })
+            .unzip();
 
         let env_region = match env_var("CIO_REGION") {
             Some(r) => Some(config::parse_region(&r).ok_or_else(|| {
@@ -108,15 +127,16 @@ impl Settings {
             None => None,
         };
         // At each level an endpoint beats a region; a higher level beats both.
-        let endpoint = global
+        let (endpoint, endpoint_source) = global
             .endpoint
             .clone()
-            .or_else(|| global.region.map(region_endpoint))
-            .or_else(|| env_var("CIO_ENDPOINT"))
-            .or_else(|| env_region.map(region_endpoint))
-            .or_else(|| profile.endpoint.clone())
-            .or_else(|| profile.region.map(region_endpoint))
-            .unwrap_or_else(|| US_ENDPOINT.to_string());
+            .map(from("--endpoint"))
+            .or_else(|| global.region.map(region_endpoint).map(from("--region")))
+            .or_else(|| env_var("CIO_ENDPOINT").map(from("CIO_ENDPOINT")))
+            .or_else(|| env_region.map(region_endpoint).map(from("CIO_REGION")))
+            .or_else(|| profile.endpoint.clone().map(from(&in_profile)))
+            .or_else(|| profile.region.map(region_endpoint).map(from(&in_profile)))
+            .unwrap_or_else(|| (US_ENDPOINT.to_string(), "the default (region us)".into()));
 
         let timeout = match global.timeout {
             Some(t) => Some(check_timeout(t, "--timeout")?),
@@ -166,7 +186,9 @@ impl Settings {
 
         Ok(Settings {
             write_key,
+            key_source,
             endpoint,
+            endpoint_source,
             allow_insecure_http: global.allow_insecure_http,
             timeout: Duration::from_secs_f64(timeout),
             retries,
@@ -193,8 +215,12 @@ impl Settings {
     /// The endpoint as a URL without a trailing slash, refusing plain HTTP to
     /// anything but loopback unless the user allowed it: the key would travel in clear.
     pub fn endpoint_url(&self) -> Result<String> {
-        let url = Url::parse(self.endpoint.trim())
-            .map_err(|e| Error::usage(format!("endpoint '{}': {e}", self.endpoint)))?;
+        let url = Url::parse(self.endpoint.trim()).map_err(|e| {
+            Error::usage(format!(
+                "endpoint '{}' (from {}) is not a URL ({e}): give the whole base URL, like {US_ENDPOINT}",
+                self.endpoint, self.endpoint_source
+            ))
+        })?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::usage(
                 "endpoint: credentials in the URL are not allowed; use the write key",
@@ -220,6 +246,11 @@ fn default_spool_dir() -> Option<PathBuf> {
     dirs::state_dir()
         .or_else(dirs::data_local_dir)
         .map(|d| d.join("cio").join("spool"))
+}
+
+/// Pairs a value with the name of where it came from.
+fn from<T>(source: &str) -> impl Fn(T) -> (T, String) + '_ {
+    move |value| (value, source.to_string())
 }
 
 fn region_endpoint(region: Region) -> String {
@@ -333,6 +364,30 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "CIO_SPOOL: expected true or false, found 'maybe'"
+        );
+    }
+
+    #[test]
+    fn sources_are_named_never_the_key() {
+        let s = resolve(&GlobalArgs::default(), &[], FILE).unwrap();
+        assert_eq!(
+            s.key_source.as_deref(),
+            Some("profile 'p' in /x/config.toml")
+        );
+        assert_eq!(s.endpoint_source, "profile 'p' in /x/config.toml");
+        let s = resolve(&GlobalArgs::default(), &[("CIO_WRITE_KEY", "k")], "").unwrap();
+        assert_eq!(s.key_source.as_deref(), Some("CIO_WRITE_KEY"));
+        assert_eq!(s.endpoint_source, "the default (region us)");
+        let flags = GlobalArgs {
+            write_key: Some("k".into()),
+            endpoint: Some("notaurl".into()),
+            ..GlobalArgs::default()
+        };
+        let s = resolve(&flags, &[("CIO_WRITE_KEY", "k2")], "").unwrap();
+        assert_eq!(s.key_source.as_deref(), Some("--write-key"));
+        assert_eq!(
+            s.endpoint_url().unwrap_err().to_string(),
+            "endpoint 'notaurl' (from --endpoint) is not a URL (relative URL without a base): give the whole base URL, like https://cdp.customer.io/v1"
         );
     }
 

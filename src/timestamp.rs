@@ -66,6 +66,21 @@ fn parse_unix_seconds(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(secs * 1_000_000_000 + nanos).ok()
 }
 
+/// `1683250025000` → `1683250025` (and `1683250025123` → `1683250025.123`):
+/// JavaScript and Java hand out milliseconds, which cio would read as a date
+/// 50,000 years away. Only for 13 digits, the milliseconds of 2001 to 2286.
+pub fn seconds_from_millis(text: &str) -> Option<String> {
+    if text.len() != 13 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (secs, millis) = text.split_at(10);
+    Some(if millis == "000" {
+        secs.to_string()
+    } else {
+        format!("{secs}.{millis}")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,7 +81,8 @@ fn spool_calls(
             assert_eq!(out.status.code(), Some(7), "{}", stderr_of(out));
             let stderr = stderr_of(out);
             assert!(
-                stderr.starts_with("cio: warning: not delivered after 1 attempt: "),
+                stderr.starts_with("cio: warning: not delivered to http://127.0.0.1:")
+                    && stderr.contains("/v1/track after 1 attempt: "),
                 "{stderr}"
             );
             assert!(stderr.contains("; kept in the spool "), "{stderr}");
@@ -383,7 +384,8 @@ fn a_full_spool_refuses_with_exit_8_and_keeps_what_it_had() {
     assert!(kept.len() >= 3, "{}", kept.len());
     let stderr = stderr_of(&out);
     assert!(
-        stderr.starts_with("cio: error: not delivered after 1 attempt: "),
+        stderr.starts_with("cio: error: not delivered to http://127.0.0.1:")
+            && stderr.contains("/v1/track after 1 attempt: "),
         "{stderr}"
     );
     assert!(

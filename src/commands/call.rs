@@ -63,16 +63,37 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
 
     let client = Client::new(&ctx.settings, ctx.report)?;
     let path = format!("/{}", spec.call_type);
+    if ctx.report.verbose >= 2 {
+        // -vv: what goes on the wire besides the body; -vvv: the body too.
+        let size = json.len() + SENT_AT_BYTES;
+        ctx.report.detail(format_args!(
+            "POST {} ({size} bytes, sentAt set at each attempt)",
+            client.url(&path)
+        ));
+        for line in client.shown_headers(false) {
+            ctx.report.detail(format_args!("  {line}"));
+        }
+        if ctx.report.verbose >= 3 {
+            // The key has no business in a body, but if it got there it is not shown.
+            let shown = match &ctx.settings.write_key {
+                Some(key) => key.redact(&json),
+                None => json.clone(),
+            };
+            ctx.report.detail(format_args!("  body: {shown}"));
+        }
+    }
     let make_body = |sent_at: &str| with_sent_at(&json, sent_at);
     let on_retry = |notice: RetryNotice| announce_retry(ctx, notice);
     let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &on_retry))?;
+    let url = client.url(&path);
     let delivered = match delivered {
         Ok(delivered) => delivered,
         // Worth another try later (network, timeouts, 5xx, 429): keep it, if asked to.
         Err(e @ SendError::Undelivered { .. }) if ctx.settings.spool => {
-            return spool(ctx, spec.call_type, &json, &message_id, e.into_error())
+            let error = crate::explain::send_error(e, &url, &ctx.settings);
+            return spool(ctx, spec.call_type, &json, &message_id, error);
         }
-        Err(e) => return Err(e.into_error()),
+        Err(e) => return Err(crate::explain::send_error(e, &url, &ctx.settings)),
     };
 
     if ctx.report.json {
@@ -200,8 +221,14 @@ fn build(ctx: &Context, spec: &CallSpec, args: &CallArgs) -> Result<Map<String, 
 
     if let Some(ts) = &args.timestamp {
         let ts = timestamp::normalize(ts.trim()).ok_or_else(|| {
+            let hint = match timestamp::seconds_from_millis(ts.trim()) {
+                Some(secs) => format!(
+                    "; {ts} looks like milliseconds: give Unix seconds, --timestamp {secs}"
+                ),
+                None => String::new(),
+            };
             Error::usage(format!(
-                "--timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found '{ts}'"
+                "--timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found '{ts}'{hint}"
             ))
         })?;
         call.insert("timestamp".into(), Value::String(ts));
@@ -255,10 +282,8 @@ pub fn insert_items(call: &mut Map<String, Value>, field: &str, items: &[Item]) 
             input::json_kind(target)
         )));
     };
-    for item in items {
-        item.insert_into(target).map_err(Error::usage)?;
-    }
-    Ok(())
+    let items: Vec<&Item> = items.iter().collect();
+    crate::items::insert_all(&items, target).map_err(Error::usage)
 }
 
 /// `--context` and `--integration` items, shared with `batch`.

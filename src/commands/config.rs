@@ -37,7 +37,8 @@ pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
                     file.profiles.entry(profile).or_default().set(key, None)
                 }
             })?;
-            ctx.report.info(format!("unset {key} in {}", where_(&ctx)));
+            ctx.report
+                .info(format!("unset {key} in {}", where_key(&ctx, key)));
         }
     }
     Ok(())
@@ -45,6 +46,15 @@ pub fn run(mut ctx: ConfigContext, action: &ConfigAction) -> Result<()> {
 
 fn where_(ctx: &ConfigContext) -> String {
     format!("profile '{}' of {}", ctx.profile, ctx.path.display())
+}
+
+/// Where `key` lives: `default_profile` is a top-level key, the others are a profile's.
+fn where_key(ctx: &ConfigContext, key: &str) -> String {
+    if key == "default_profile" {
+        ctx.path.display().to_string()
+    } else {
+        where_(ctx)
+    }
 }
 
 fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
@@ -71,7 +81,7 @@ fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
         }
         None => Err(Error::NotSet(format!(
             "{key} is not set in {}",
-            where_(ctx)
+            where_key(ctx, key)
         ))),
     }
 }
@@ -161,7 +171,8 @@ fn set(ctx: &mut ConfigContext, key: &str, value: Option<&str>) -> Result<()> {
         }
         Ok(())
     })?;
-    ctx.report.info(format!("set {key} in {}", where_(ctx)));
+    ctx.report
+        .info(format!("set {key} in {}", where_key(ctx, key)));
     Ok(())
 }
 

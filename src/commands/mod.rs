@@ -5,6 +5,7 @@ pub mod call;
 pub mod config;
 pub mod flush;
 pub mod generate;
+pub mod ping;
 
 use crate::cli::Command;
 use crate::envelope::CallType;
@@ -77,6 +78,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
         Command::Spool {
             action: crate::cli::SpoolAction::Status,
         } => flush::status(ctx),
+        Command::Ping { send_event } => ping::run(ctx, *send_event),
         // Handled before settings are resolved (they need no config).
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }
