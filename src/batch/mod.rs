@@ -16,6 +16,7 @@ pub mod rejects;
 pub mod source;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub use prepare::Defaults;
@@ -55,6 +56,14 @@ pub struct Stats {
     pub bytes: AtomicU64,
     /// Input bytes read, for progress.
     pub input_bytes: AtomicU64,
+    /// Calls left out on purpose: types the API has no endpoint for (`delete`).
+    pub skipped: AtomicU64,
+    /// Per field of `envelope::FOREIGN_FIELDS`, how many calls it was dropped from.
+    pub stripped: [AtomicU64; 4],
+    /// Calls whose messageId an earlier call of this run had.
+    pub duplicate_ids: AtomicU64,
+    /// Where the first few of those are, as `file:line`.
+    pub duplicate_examples: Mutex<Vec<String>>,
 }
 
 impl Stats {

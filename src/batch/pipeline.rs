@@ -10,6 +10,8 @@
 //! reader ─runs─▶ workers (N) ─results─┐
 //!    └──────── order of runs ─────────┴▶ sequencer ─chunks─▶ senders
 
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -18,7 +20,7 @@ use tokio::sync::mpsc as async_mpsc;
 
 use super::ledger::{Ledger, Position};
 use super::packer::Record;
-use super::prepare::{self, Defaults, LineError};
+use super::prepare::{self, Defaults, LineError, Ready};
 use super::rejects::Rejects;
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
@@ -34,6 +36,11 @@ pub const CHUNK: usize = 256;
 const RUN_BYTES: usize = 1024 * 1024;
 /// Workers beyond this gain nothing: the senders and the sequencer are single streams.
 const MAX_WORKERS: usize = 4;
+/// The messageIds remembered to find duplicates within a run (8 bytes each,
+/// about 70 MB at most); ids after that are checked but not remembered.
+pub const MAX_REMEMBERED_IDS: usize = 4_000_000;
+/// The duplicates named by `file:line` in the summary.
+pub const DUPLICATE_EXAMPLES: usize = 5;
 
 /// One input line (or array item) as read: its 1-based number, its length
 /// before any cut at `LINE_LIMIT`, and its bytes.
@@ -41,6 +48,8 @@ pub struct RawLine {
     pub number: u64,
     pub full_len: usize,
     pub bytes: Vec<u8>,
+    /// Refused already by the reader, for this reason.
+    pub refused: Option<&'static str>,
 }
 
 /// Lines of one source, handed to the workers as a unit.
@@ -75,7 +84,7 @@ impl Run {
 }
 
 /// What became of one line: the call, or why it cannot go; `None` for a blank line.
-type Outcome = Option<std::result::Result<String, LineError>>;
+type Outcome = Option<std::result::Result<Ready, LineError>>;
 type Prepared = (RawLine, Outcome);
 
 struct Job {
@@ -132,6 +141,7 @@ impl Pipeline {
                 outlets,
                 seq: 0,
                 chunk: Vec::with_capacity(CHUNK),
+                seen_ids: HashSet::new(),
             }
             .run(order)
         });
@@ -214,6 +224,12 @@ fn prepare_line(line: &RawLine, name: &str, defaults: &Defaults, now: &str) -> O
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
+    if let Some(reason) = line.refused {
+        return Some(Err(LineError {
+            reason: reason.to_string(),
+            field: None,
+        }));
+    }
     if line.full_len > LINE_LIMIT {
         return Some(Err(LineError {
             reason: format!(
@@ -223,7 +239,7 @@ fn prepare_line(line: &RawLine, name: &str, defaults: &Defaults, now: &str) -> O
             field: None,
         }));
     }
-    Some(prepare::prepare(
+    Some(prepare::prepare_line(
         &line.bytes,
         name,
         line.number,
@@ -237,6 +253,9 @@ struct Sequencer {
     seq: u64,
     /// Calls not yet handed on: sent in chunks, to wake the senders once per chunk.
     chunk: Vec<Record>,
+    /// Hashes of the messageIds seen in this run (64 bits: a false match among
+    /// millions of ids is about one in a million).
+    seen_ids: HashSet<u64>,
 }
 
 impl Sequencer {
@@ -291,8 +310,33 @@ impl Sequencer {
                 Stats::add(&out.stats.blank, 1);
                 out.ledger.read_through(at);
             }
-            Some(Ok(json)) => {
+            Some(Ok(Ready::Skipped(reason))) => {
                 Stats::add(&out.stats.read, 1);
+                Stats::add(&out.stats.skipped, 1);
+                out.rejects.record_as(
+                    "skipped",
+                    &out.names[source],
+                    line.number,
+                    &reason,
+                    Some("type"),
+                    &line.bytes,
+                    line.full_len,
+                );
+                out.ledger.read_through(at);
+            }
+            Some(Ok(Ready::Call(call))) => {
+                Stats::add(&out.stats.read, 1);
+                for i in call.stripped.indices() {
+                    Stats::add(&out.stats.stripped[i], 1);
+                }
+                check_duplicate(
+                    &mut self.seen_ids,
+                    out,
+                    &call.message_id,
+                    source,
+                    line.number,
+                );
+                let json = call.json;
                 self.seq += 1;
                 out.ledger.pending(self.seq, at);
                 self.chunk.push(Record {
@@ -334,5 +378,26 @@ impl Sequencer {
                     Vec::with_capacity(CHUNK),
                 ))
                 .is_ok()
+    }
+}
+
+/// Counts a call whose messageId an earlier call of this run had: the server
+/// keeps only one of them.
+fn check_duplicate(seen: &mut HashSet<u64>, out: &Outlets, id: &str, source: usize, line: u64) {
+    let mut hasher = DefaultHasher::new();
+    id.hash(&mut hasher);
+    let hash = hasher.finish();
+    if seen.contains(&hash) {
+        Stats::add(&out.stats.duplicate_ids, 1);
+        let mut examples = out
+            .stats
+            .duplicate_examples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if examples.len() < DUPLICATE_EXAMPLES {
+            examples.push(format!("{}:{line}", out.names[source]));
+        }
+    } else if seen.len() < MAX_REMEMBERED_IDS {
+        seen.insert(hash);
     }
 }

@@ -36,6 +36,43 @@ impl Rejects {
         Ok(Rejects { file })
     }
 
+    /// Records one line left out on purpose or refused, with its kind (`skipped`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_as(
+        &self,
+        kind: &str,
+        source: &str,
+        line: u64,
+        reason: &str,
+        field: Option<&str>,
+        original: &[u8],
+        full_len: usize,
+    ) {
+        match &self.file {
+            Some(file) => {
+                let mut record = json!({
+                    "kind": kind,
+                    "source": source,
+                    "line": line,
+                    "reason": reason,
+                    "field": field,
+                    "original": String::from_utf8_lossy(original),
+                });
+                if full_len > original.len() {
+                    record["original_truncated_from_bytes"] = json!(full_len);
+                }
+                let mut out = file.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = serde_json::to_writer(&mut *out, &record);
+                let _ = out.write_all(b"\n");
+            }
+            None => eprintln!(
+                "cio: {}:{line}: {kind}: {}",
+                sanitize(source, 200),
+                sanitize(reason, 500)
+            ),
+        }
+    }
+
     /// Records one line that will not be delivered.
     pub fn record(
         &self,

@@ -22,7 +22,7 @@ use crate::batch::{Defaults, Options, Stats};
 use crate::cli::BatchArgs;
 use crate::client::Client;
 use crate::commands::call::apply_extras;
-use crate::envelope::CallType;
+use crate::envelope::{CallType, FOREIGN_FIELDS};
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::Context;
@@ -165,16 +165,18 @@ fn defaults(args: &BatchArgs) -> Result<Defaults> {
         user_id: args.identity.user_id.clone(),
         anonymous_id: args.identity.anonymous_id.clone(),
         extras,
+        allow_old_timestamps: args.allow_old_timestamps,
     })
 }
 
 /// Total bytes when every input is a plain file (progress can then show an ETA).
 fn known_size(sources: &[PathBuf]) -> Option<u64> {
     sources.iter().try_fold(0u64, |total, p| {
-        if input::is_stdin(p) || p.extension().is_some_and(|e| e == "gz") {
+        if input::is_stdin(p) {
             return None;
         }
-        std::fs::metadata(p).ok().map(|m| total + m.len())
+        // A compressed file's size on disk says nothing of how much it holds.
+        input::open(p).ok()?.1.map(|size| total + size)
     })
 }
 
@@ -252,7 +254,30 @@ fn report(
     let delivered = g(&stats.delivered);
     let per_sec = delivered as f64 / secs.max(1e-9);
     // Read but neither delivered nor rejected: stopped early (interrupt, fatal error).
-    let not_sent = g(&stats.read).saturating_sub(delivered + stats.rejected());
+    let skipped = g(&stats.skipped);
+    let not_sent = g(&stats.read).saturating_sub(delivered + stats.rejected() + skipped);
+    let stripped: Map<String, serde_json::Value> = FOREIGN_FIELDS
+        .iter()
+        .zip(&stats.stripped)
+        .map(|(field, n)| (field.to_string(), json!(g(n))))
+        .collect();
+    let duplicates = g(&stats.duplicate_ids);
+    let duplicate_at = stats
+        .duplicate_examples
+        .lock()
+        .map(|e| e.clone())
+        .unwrap_or_default();
+    if duplicates > 0 {
+        let more = if duplicates > duplicate_at.len() as u64 {
+            ", ..."
+        } else {
+            ""
+        };
+        ctx.report.warn(format!(
+            "{duplicates} calls repeat a messageId of an earlier call in this run, and the server keeps only one of each: {}{more}",
+            duplicate_at.join(", ")
+        ));
+    }
     if ctx.report.json {
         let summary = json!({
             "dry_run": dry_run,
@@ -264,6 +289,10 @@ fn report(
             "undeliverable": g(&stats.undeliverable),
             "not_sent": not_sent,
             "blank": g(&stats.blank),
+            "skipped": skipped,
+            "stripped": stripped,
+            "duplicate_message_ids": duplicates,
+            "duplicate_message_ids_at": duplicate_at,
             "resumed_past": g(&stats.resumed),
             "resumed_inputs": g(&stats.resumed_inputs),
             "retried": g(&stats.retries),
@@ -315,6 +344,22 @@ fn report(
         line += &format!(", {not_sent} read but not sent");
     }
     ctx.report.info(line);
+    if skipped > 0 {
+        ctx.report.info(format!(
+            "{skipped} skipped: delete calls (user deletion), which the batch API has no endpoint for"
+        ));
+    }
+    let stripped: Vec<String> = stripped
+        .iter()
+        .filter(|(_, n)| n.as_u64() > Some(0))
+        .map(|(field, n)| format!("{field} from {n}"))
+        .collect();
+    if !stripped.is_empty() {
+        ctx.report.info(format!(
+            "stripped fields of the system the calls came from: {}",
+            stripped.join(", ")
+        ));
+    }
     if code == ExitCode::Interrupted || error.is_some() {
         let at = ledger.watermark();
         let how = if ledger.has_checkpoint() {
