@@ -191,7 +191,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__alias)
-            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --allow-old-timestamps --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,7 +273,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__batch)
-            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --no-gzip --allow-old-timestamps --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -815,7 +815,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__group)
-            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --allow-old-timestamps --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1157,7 +1157,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__identify)
-            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --allow-old-timestamps --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1285,7 +1285,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__page)
-            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --allow-old-timestamps --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1375,7 +1375,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__screen)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --allow-old-timestamps --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1461,7 +1461,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__track)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --allow-old-timestamps --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -44,7 +44,7 @@ complete -c cio -n "__fish_cio_needs_command" -f -a "page" -d 'Record a page vie
 complete -c cio -n "__fish_cio_needs_command" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
-complete -c cio -n "__fish_cio_needs_command" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_needs_command" -f -a "batch" -d 'Replay NDJSON calls (files, gzip/zstd, or stdin) through the batch API'
 complete -c cio -n "__fish_cio_needs_command" -f -a "config" -d 'Create, read and change the config file'
 complete -c cio -n "__fish_cio_needs_command" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
@@ -53,7 +53,7 @@ complete -c cio -n "__fish_cio_using_subcommand track" -s p -l prop -d 'A proper
 complete -c cio -n "__fish_cio_using_subcommand track" -l user-id -d 'The person\'s id in your system [env: CIO_USER_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -s f -l file -d 'A whole or partial call as JSON (`-` for stdin); flags merge over it' -r -F
-complete -c cio -n "__fish_cio_using_subcommand track" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]' -r
+complete -c cio -n "__fish_cio_using_subcommand track" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds or milliseconds [default: now]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l message-id -d 'Deduplication key of the call [default: a fresh UUID v4]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
@@ -65,6 +65,7 @@ complete -c cio -n "__fish_cio_using_subcommand track" -l profile -d 'Profile of
 complete -c cio -n "__fish_cio_using_subcommand track" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand track" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand track" -l allow-old-timestamps -d 'Take a timestamp before 2000-01-01 or more than a day ahead (otherwise refused as a likely misread)'
 complete -c cio -n "__fish_cio_using_subcommand track" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand track" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand track" -s q -l quiet -d 'Print nothing but errors'
@@ -76,7 +77,7 @@ complete -c cio -n "__fish_cio_using_subcommand identify" -s t -l trait -d 'A tr
 complete -c cio -n "__fish_cio_using_subcommand identify" -l user-id -d 'The person\'s id in your system [env: CIO_USER_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -s f -l file -d 'A whole or partial call as JSON (`-` for stdin); flags merge over it' -r -F
-complete -c cio -n "__fish_cio_using_subcommand identify" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]' -r
+complete -c cio -n "__fish_cio_using_subcommand identify" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds or milliseconds [default: now]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l message-id -d 'Deduplication key of the call [default: a fresh UUID v4]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
@@ -88,6 +89,7 @@ complete -c cio -n "__fish_cio_using_subcommand identify" -l profile -d 'Profile
 complete -c cio -n "__fish_cio_using_subcommand identify" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand identify" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand identify" -l allow-old-timestamps -d 'Take a timestamp before 2000-01-01 or more than a day ahead (otherwise refused as a likely misread)'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand identify" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s q -l quiet -d 'Print nothing but errors'
@@ -100,7 +102,7 @@ complete -c cio -n "__fish_cio_using_subcommand page" -s p -l prop -d 'A propert
 complete -c cio -n "__fish_cio_using_subcommand page" -l user-id -d 'The person\'s id in your system [env: CIO_USER_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -s f -l file -d 'A whole or partial call as JSON (`-` for stdin); flags merge over it' -r -F
-complete -c cio -n "__fish_cio_using_subcommand page" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]' -r
+complete -c cio -n "__fish_cio_using_subcommand page" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds or milliseconds [default: now]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l message-id -d 'Deduplication key of the call [default: a fresh UUID v4]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
@@ -112,6 +114,7 @@ complete -c cio -n "__fish_cio_using_subcommand page" -l profile -d 'Profile of 
 complete -c cio -n "__fish_cio_using_subcommand page" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand page" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand page" -l allow-old-timestamps -d 'Take a timestamp before 2000-01-01 or more than a day ahead (otherwise refused as a likely misread)'
 complete -c cio -n "__fish_cio_using_subcommand page" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand page" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand page" -s q -l quiet -d 'Print nothing but errors'
@@ -123,7 +126,7 @@ complete -c cio -n "__fish_cio_using_subcommand screen" -s p -l prop -d 'A prope
 complete -c cio -n "__fish_cio_using_subcommand screen" -l user-id -d 'The person\'s id in your system [env: CIO_USER_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -s f -l file -d 'A whole or partial call as JSON (`-` for stdin); flags merge over it' -r -F
-complete -c cio -n "__fish_cio_using_subcommand screen" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]' -r
+complete -c cio -n "__fish_cio_using_subcommand screen" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds or milliseconds [default: now]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l message-id -d 'Deduplication key of the call [default: a fresh UUID v4]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
@@ -135,6 +138,7 @@ complete -c cio -n "__fish_cio_using_subcommand screen" -l profile -d 'Profile o
 complete -c cio -n "__fish_cio_using_subcommand screen" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand screen" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand screen" -l allow-old-timestamps -d 'Take a timestamp before 2000-01-01 or more than a day ahead (otherwise refused as a likely misread)'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand screen" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s q -l quiet -d 'Print nothing but errors'
@@ -147,7 +151,7 @@ complete -c cio -n "__fish_cio_using_subcommand group" -s t -l trait -d 'A trait
 complete -c cio -n "__fish_cio_using_subcommand group" -l user-id -d 'The person\'s id in your system [env: CIO_USER_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -s f -l file -d 'A whole or partial call as JSON (`-` for stdin); flags merge over it' -r -F
-complete -c cio -n "__fish_cio_using_subcommand group" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]' -r
+complete -c cio -n "__fish_cio_using_subcommand group" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds or milliseconds [default: now]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l message-id -d 'Deduplication key of the call [default: a fresh UUID v4]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
@@ -159,6 +163,7 @@ complete -c cio -n "__fish_cio_using_subcommand group" -l profile -d 'Profile of
 complete -c cio -n "__fish_cio_using_subcommand group" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand group" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand group" -l allow-old-timestamps -d 'Take a timestamp before 2000-01-01 or more than a day ahead (otherwise refused as a likely misread)'
 complete -c cio -n "__fish_cio_using_subcommand group" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand group" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand group" -s q -l quiet -d 'Print nothing but errors'
@@ -170,7 +175,7 @@ complete -c cio -n "__fish_cio_using_subcommand alias" -l previous-id -d 'The id
 complete -c cio -n "__fish_cio_using_subcommand alias" -l user-id -d 'The person\'s id in your system [env: CIO_USER_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -s f -l file -d 'A whole or partial call as JSON (`-` for stdin); flags merge over it' -r -F
-complete -c cio -n "__fish_cio_using_subcommand alias" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]' -r
+complete -c cio -n "__fish_cio_using_subcommand alias" -l timestamp -d 'When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds or milliseconds [default: now]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l message-id -d 'Deduplication key of the call [default: a fresh UUID v4]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
@@ -182,6 +187,7 @@ complete -c cio -n "__fish_cio_using_subcommand alias" -l profile -d 'Profile of
 complete -c cio -n "__fish_cio_using_subcommand alias" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand alias" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand alias" -l allow-old-timestamps -d 'Take a timestamp before 2000-01-01 or more than a day ahead (otherwise refused as a likely misread)'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand alias" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s q -l quiet -d 'Print nothing but errors'
@@ -210,6 +216,7 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -l config -d 'Config file
 complete -c cio -n "__fish_cio_using_subcommand batch" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l no-gzip -d 'Send request bodies uncompressed'
+complete -c cio -n "__fish_cio_using_subcommand batch" -l allow-old-timestamps -d 'Take timestamps before 2000-01-01 or more than a day ahead (otherwise refused as likely misreads)'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s n -l dry-run -d 'Validate everything, report what would be sent, and send nothing'
 complete -c cio -n "__fish_cio_using_subcommand batch" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s q -l quiet -d 'Print nothing but errors'
@@ -364,7 +371,7 @@ complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcom
 complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
 complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
 complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, gzip/zstd, or stdin) through the batch API'
 complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "config" -d 'Create, read and change the config file'
 complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
 complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
