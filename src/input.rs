@@ -160,18 +160,16 @@ impl Read for Decompressed {
                 return e;
             }
             let at = self.consumed.load(Ordering::Relaxed);
-            let what = if e.kind() == io::ErrorKind::UnexpectedEof {
-                "truncated".to_string()
+            let name = self.compression.name();
+            let message = if e.kind() == io::ErrorKind::UnexpectedEof {
+                format!("{name} stream truncated: the compressed input ends at byte {at}")
             } else {
-                format!("corrupt ({})", describe_io(&e))
-            };
-            io::Error::new(
-                io::ErrorKind::InvalidData,
                 format!(
-                    "{} stream {what} at byte {at} of the compressed input",
-                    self.compression.name()
-                ),
-            )
+                    "{name} stream corrupt at byte {at} of the compressed input ({})",
+                    describe_io(&e)
+                )
+            };
+            io::Error::new(io::ErrorKind::InvalidData, message)
         })
     }
 }

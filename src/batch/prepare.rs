@@ -56,7 +56,7 @@ impl Stripped {
 /// Call types of other tools that the API has no endpoint for, and why they are skipped.
 const SKIPPED_TYPES: [(&str, &str); 1] = [(
     "\"delete\"",
-    "a delete call (user deletion) has no Customer.io batch endpoint: skipped",
+    "a delete call (user deletion) has no endpoint in the batch API",
 )];
 
 /// Why a line was not sent, and the field at fault when there is one.
