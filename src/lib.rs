@@ -11,6 +11,7 @@ pub mod error;
 pub mod input;
 pub mod items;
 pub mod output;
+pub mod schema;
 pub mod secret;
 pub mod settings;
 pub mod timestamp;

@@ -473,3 +473,36 @@ fn a_delete_alone_is_skipped_and_counted_without_failing_the_run() {
     assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("odd.ndjson:1: unknown type 'Delete'"));
 }
+
+#[test]
+fn a_dry_run_names_the_line_whose_own_data_breaks_the_schema() {
+    let env = CioEnv::new();
+    let file = env.path().join("own-data.ndjson");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"type":"track","event":"e","userId":"u","context":{"active":true}}"#,
+            "\n",
+            r#"{"type":"track","event":"e","userId":"u","context":{"active":{"since":"2024"}}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args(["batch", "--dry-run", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(summary(&out)["schema_problems"], 1);
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(&format!(
+            "cio: {}:2: would not satisfy Customer.io's schema: 'context.active': {{\"since\":\"2024\"}} is not of type \"boolean\"",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(":1:"), "{stderr}");
+}

@@ -64,6 +64,8 @@ pub struct Stats {
     pub duplicate_ids: AtomicU64,
     /// Where the first few of those are, as `file:line`.
     pub duplicate_examples: Mutex<Vec<String>>,
+    /// Calls a dry run found Customer.io's schema would refuse.
+    pub schema_problems: AtomicU64,
 }
 
 impl Stats {

@@ -25,6 +25,8 @@ use super::rejects::Rejects;
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{Error, Result};
+use crate::output::sanitize;
+use crate::schema::Schema;
 use crate::timestamp;
 
 /// The longest line kept in memory; longer lines are refused without parsing.
@@ -119,19 +121,23 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn start(defaults: Defaults, outlets: Outlets) -> Pipeline {
+    pub fn start(defaults: Defaults, schema: Option<Schema>, outlets: Outlets) -> Pipeline {
         let count = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_WORKERS);
         let defaults = Arc::new(defaults);
+        let schema = Arc::new(schema);
         let (jobs, queue) = mpsc::sync_channel::<Job>(count);
         let queue = Arc::new(Mutex::new(queue));
         let workers = (0..count)
             .map(|_| {
                 let queue = Arc::clone(&queue);
                 let defaults = Arc::clone(&defaults);
+                let schema = Arc::clone(&schema);
                 let names = Arc::clone(&outlets.names);
-                std::thread::spawn(move || work(&queue, &defaults, &names))
+                std::thread::spawn(move || {
+                    work(&queue, &defaults, schema.as_ref().as_ref(), &names)
+                })
             })
             .collect();
         // Bounds the runs between reader and sequencer, and so the memory they hold.
@@ -196,7 +202,12 @@ impl Pipeline {
     }
 }
 
-fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, names: &[String]) {
+fn work(
+    queue: &Mutex<Receiver<Job>>,
+    defaults: &Defaults,
+    schema: Option<&Schema>,
+    names: &[String],
+) {
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
@@ -211,13 +222,23 @@ fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, names: &[String]) {
             .lines
             .into_iter()
             .map(|line| {
-                let result = prepare_line(&line, name, defaults, &now);
+                let mut result = prepare_line(&line, name, defaults, &now);
+                if let (Some(schema), Some(Ok(Ready::Call(call)))) = (schema, &mut result) {
+                    call.schema_problem = schema_problem(schema, &call.json, &now);
+                }
                 (line, result)
             })
             .collect();
         // The sequencer may have stopped; then nobody wants the result.
         let _ = done.send(prepared);
     }
+}
+
+/// What the schema refuses in a call as it would be sent (with its batch's `sentAt`).
+fn schema_problem(schema: &Schema, json: &str, now: &str) -> Option<String> {
+    let mut call: serde_json::Value = serde_json::from_str(json).ok()?;
+    call["sentAt"] = serde_json::Value::String(now.to_string());
+    schema.check(&call)
 }
 
 fn prepare_line(line: &RawLine, name: &str, defaults: &Defaults, now: &str) -> Outcome {
@@ -336,6 +357,15 @@ impl Sequencer {
                     source,
                     line.number,
                 );
+                if let Some(problem) = &call.schema_problem {
+                    Stats::add(&out.stats.schema_problems, 1);
+                    eprintln!(
+                        "cio: {}:{}: would not satisfy Customer.io's schema: {}",
+                        sanitize(&out.names[source], 200),
+                        line.number,
+                        sanitize(problem, 500)
+                    );
+                }
                 let json = call.json;
                 self.seq += 1;
                 out.ledger.pending(self.seq, at);

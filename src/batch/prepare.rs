@@ -36,6 +36,8 @@ pub struct Call {
     pub message_id: String,
     /// Which of `envelope::FOREIGN_FIELDS` the line had and cio dropped.
     pub stripped: Stripped,
+    /// What Customer.io's schema refuses in it, when checked (dry runs).
+    pub schema_problem: Option<String>,
 }
 
 /// A set of `envelope::FOREIGN_FIELDS`, by index.
@@ -178,6 +180,7 @@ pub fn prepare_line(
         json,
         message_id,
         stripped,
+        schema_problem: None,
     }))
 }
 

@@ -21,6 +21,7 @@ use super::rejects::Rejects;
 use super::Stats;
 use crate::error::{describe_io, Error, Result};
 use crate::input::{self, Input};
+use crate::schema::Schema;
 
 /// The largest JSON array / `{"batch": [...]}` document read whole.
 const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
@@ -44,14 +45,18 @@ pub struct Reader {
     pub ledger: Arc<Ledger>,
     pub rejects: Arc<Rejects>,
     pub stop: Arc<AtomicBool>,
+    /// Check every call against Customer.io's schema (dry runs).
+    pub check_schema: bool,
 }
 
 impl Reader {
     /// Reads every input in turn; stops early, without error, when the senders stop.
     pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<()> {
         let names = Arc::new(self.names);
+        let schema = self.check_schema.then(Schema::load).flatten();
         let pipeline = Pipeline::start(
             self.defaults,
+            schema,
             Outlets {
                 names: Arc::clone(&names),
                 stats: Arc::clone(&self.stats),

@@ -72,6 +72,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         ledger: Arc::clone(&ledger),
         rejects: Arc::clone(&rejects),
         stop: Arc::clone(&stop),
+        check_schema: args.dry_run,
     };
     let deliverer = Arc::new(Deliverer::new(
         client,
@@ -293,6 +294,7 @@ fn report(
             "stripped": stripped,
             "duplicate_message_ids": duplicates,
             "duplicate_message_ids_at": duplicate_at,
+            "schema_problems": g(&stats.schema_problems),
             "resumed_past": g(&stats.resumed),
             "resumed_inputs": g(&stats.resumed_inputs),
             "retried": g(&stats.retries),
@@ -344,6 +346,12 @@ fn report(
         line += &format!(", {not_sent} read but not sent");
     }
     ctx.report.info(line);
+    if g(&stats.schema_problems) > 0 {
+        ctx.report.info(format!(
+            "{} calls would not satisfy Customer.io's published schema (each named above)",
+            g(&stats.schema_problems)
+        ));
+    }
     if skipped > 0 {
         ctx.report.info(format!(
             "{skipped} skipped: delete calls (user deletion), which the batch API has no endpoint for"
