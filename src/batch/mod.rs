@@ -59,7 +59,7 @@ pub struct Stats {
     /// Calls left out on purpose: types the API has no endpoint for (`delete`).
     pub skipped: AtomicU64,
     /// Per field of `envelope::FOREIGN_FIELDS`, how many calls it was dropped from.
-    pub stripped: [AtomicU64; 4],
+    pub stripped: [AtomicU64; crate::envelope::FOREIGN_FIELDS.len()],
     /// Calls whose messageId an earlier call of this run had.
     pub duplicate_ids: AtomicU64,
     /// Where the first few of those are, as `file:line`.

@@ -26,6 +26,10 @@ use crate::schema::Schema;
 /// The largest JSON array / `{"batch": [...]}` document read whole.
 const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
 
+/// Read ahead of a stream of pretty-printed calls: a run handed over whenever it
+/// runs dry should hold many calls.
+const STREAM_BUFFER: usize = 256 * 1024;
+
 /// What an input holds, told from its first line.
 enum Shape {
     /// NDJSON: one call per line.
@@ -197,7 +201,8 @@ impl SourceCtx<'_> {
         let mut head = first;
         head.push(b'\n');
         let rest = Cursor::new(head).chain(lines.into_inner());
-        let mut values = ValueReader::new(BufReader::new(rest), DOCUMENT_LIMIT as usize);
+        let rest = BufReader::with_capacity(STREAM_BUFFER, rest);
+        let mut values = ValueReader::new(rest, DOCUMENT_LIMIT as usize);
         let mut buf = Vec::new();
         let Some(line) = self.complete_or_fail(values.next_value(&mut buf))? else {
             return Ok(self.hand_over());
