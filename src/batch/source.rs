@@ -310,9 +310,11 @@ impl SourceCtx<'_> {
                 Some(items) => items,
                 None => return Ok(Shape::Lines),
             },
-            // A line cut at the limit is too long, not the start of something longer.
-            Err(e) if e.is_eof() && line.full_len == first.len() => {
-                return if start == Some(&b'{') {
+            // An object opened and not closed on the first line starts a stream of
+            // calls; an array, or a first line longer than the limit (a one-line
+            // document of many calls), is a document read whole.
+            Err(e) if e.is_eof() => {
+                return if start == Some(&b'{') && line.full_len == first.len() {
                     Ok(Shape::Stream)
                 } else {
                     self.read_whole_document(first, lines).map(Shape::Document)
