@@ -78,10 +78,15 @@ fn assert_nothing_foreign(server: &TestServer) {
 }
 
 #[test]
-fn a_gzipped_segment_archive_piped_in_arrives_as_it_happened_without_the_source_fields() {
+fn a_gzipped_segment_archive_in_two_members_piped_in_arrives_as_it_happened_without_the_source_fields(
+) {
     let env = CioEnv::new();
     let server = TestServer::start();
-    let archive = gzip(&std::fs::read(corpus("segment-archive.ndjson")).unwrap());
+    // Two gzip members, as `cat` of two archive parts gives.
+    let text = std::fs::read_to_string(corpus("segment-archive.ndjson")).unwrap();
+    let cut = text.match_indices('\n').nth(2).unwrap().0 + 1;
+    let mut archive = gzip(text[..cut].as_bytes());
+    archive.extend(gzip(text[cut..].as_bytes()));
     let rejects = env.path().join("rejects.ndjson");
     let out = batch(
         &env,

@@ -38,8 +38,8 @@ pub const CHUNK: usize = 256;
 const RUN_BYTES: usize = 1024 * 1024;
 /// Workers beyond this gain nothing: the senders and the sequencer are single streams.
 const MAX_WORKERS: usize = 4;
-/// The messageIds remembered to find duplicates within a run (8 bytes each,
-/// about 70 MB at most); ids after that are checked but not remembered.
+/// The messageIds remembered to find duplicates within a run (about 10 MB a
+/// million); ids after that are checked but not remembered.
 pub const MAX_REMEMBERED_IDS: usize = 4_000_000;
 /// The duplicates named by `file:line` in the summary.
 pub const DUPLICATE_EXAMPLES: usize = 5;
@@ -147,7 +147,7 @@ impl Pipeline {
                 outlets,
                 seq: 0,
                 chunk: Vec::with_capacity(CHUNK),
-                seen_ids: HashSet::new(),
+                seen_ids: SeenIds::default(),
             }
             .run(order)
         });
@@ -274,9 +274,7 @@ struct Sequencer {
     seq: u64,
     /// Calls not yet handed on: sent in chunks, to wake the senders once per chunk.
     chunk: Vec<Record>,
-    /// Hashes of the messageIds seen in this run (64 bits: a false match among
-    /// millions of ids is about one in a million).
-    seen_ids: HashSet<u64>,
+    seen_ids: SeenIds,
 }
 
 impl Sequencer {
@@ -411,13 +409,44 @@ impl Sequencer {
     }
 }
 
+/// Hashes of the messageIds seen in this run (64 bits: a false match among
+/// millions of ids is about one in a million), in tables of a fixed size: a
+/// new one when one is full, rather than one table that doubles (and holds
+/// old and new at once while it does).
+#[derive(Default)]
+struct SeenIds {
+    tables: Vec<HashSet<u64>>,
+    len: usize,
+}
+
+/// Ids per table: 7/8 of 2^18, what 2^18 slots (about 2.4 MB) hold.
+const IDS_PER_TABLE: usize = (1 << 18) / 8 * 7;
+
+impl SeenIds {
+    /// Whether `hash` was seen; remembers it if not (and there is room).
+    fn seen(&mut self, hash: u64) -> bool {
+        if self.tables.iter().any(|t| t.contains(&hash)) {
+            return true;
+        }
+        if self.len < MAX_REMEMBERED_IDS {
+            if self.tables.last().is_none_or(|t| t.len() >= IDS_PER_TABLE) {
+                self.tables.push(HashSet::with_capacity(IDS_PER_TABLE));
+            }
+            if let Some(table) = self.tables.last_mut() {
+                table.insert(hash);
+                self.len += 1;
+            }
+        }
+        false
+    }
+}
+
 /// Counts a call whose messageId an earlier call of this run had: the server
 /// keeps only one of them.
-fn check_duplicate(seen: &mut HashSet<u64>, out: &Outlets, id: &str, source: usize, line: u64) {
+fn check_duplicate(seen: &mut SeenIds, out: &Outlets, id: &str, source: usize, line: u64) {
     let mut hasher = DefaultHasher::new();
     id.hash(&mut hasher);
-    let hash = hasher.finish();
-    if seen.contains(&hash) {
+    if seen.seen(hasher.finish()) {
         Stats::add(&out.stats.duplicate_ids, 1);
         let mut examples = out
             .stats
@@ -427,7 +456,23 @@ fn check_duplicate(seen: &mut HashSet<u64>, out: &Outlets, id: &str, source: usi
         if examples.len() < DUPLICATE_EXAMPLES {
             examples.push(format!("{}:{line}", out.names[source]));
         }
-    } else if seen.len() < MAX_REMEMBERED_IDS {
-        seen.insert(hash);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_ids_span_tables_and_stop_growing_at_the_cap() {
+        let mut seen = SeenIds::default();
+        let n = 2 * IDS_PER_TABLE as u64 + 5;
+        assert!((0..n).all(|h| !seen.seen(h)), "new ids are new");
+        assert_eq!(seen.tables.len(), 3);
+        assert!((0..n).all(|h| seen.seen(h)), "every id is remembered");
+        assert_eq!(seen.len, n as usize);
+        seen.len = MAX_REMEMBERED_IDS;
+        assert!(!seen.seen(u64::MAX));
+        assert!(!seen.seen(u64::MAX), "past the cap, ids are not remembered");
     }
 }
