@@ -85,8 +85,8 @@ fn a_gzipped_segment_archive_in_two_members_piped_in_arrives_as_it_happened_with
     // Two gzip members, as `cat` of two archive parts gives.
     let text = std::fs::read_to_string(corpus("segment-archive.ndjson")).unwrap();
     let cut = text.match_indices('\n').nth(2).unwrap().0 + 1;
-    let mut archive = gzip(text[..cut].as_bytes());
-    archive.extend(gzip(text[cut..].as_bytes()));
+    let mut archive = gzip(&text.as_bytes()[..cut]);
+    archive.extend(gzip(&text.as_bytes()[cut..]));
     let rejects = env.path().join("rejects.ndjson");
     let out = batch(
         &env,
