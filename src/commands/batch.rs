@@ -275,7 +275,8 @@ fn report(
             ""
         };
         ctx.report.warn(format!(
-            "{duplicates} calls repeat a messageId of an earlier call in this run, and the server keeps only one of each: {}{more}",
+            "{duplicates} {} a messageId of an earlier call in this run, and the server keeps only one of each: {}{more}",
+            if duplicates == 1 { "call repeats" } else { "calls repeat" },
             duplicate_at.join(", ")
         ));
     }
@@ -348,8 +349,11 @@ fn report(
     ctx.report.info(line);
     if g(&stats.schema_problems) > 0 {
         ctx.report.info(format!(
-            "{} calls would not satisfy Customer.io's published schema (each named above)",
-            g(&stats.schema_problems)
+            "{} would not satisfy Customer.io's published schema (each named above)",
+            match g(&stats.schema_problems) {
+                1 => "1 call".to_string(),
+                n => format!("{n} calls"),
+            }
         ));
     }
     if skipped > 0 {
