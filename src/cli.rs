@@ -269,7 +269,7 @@ pub enum Command {
         #[command(flatten)]
         call: CallArgs,
     },
-    /// Replay NDJSON calls (files, .gz, or stdin) through the batch API
+    /// Replay NDJSON calls (files, gzip/zstd, or stdin) through the batch API
     Batch(Box<crate::cli::BatchArgs>),
     /// Deliver the calls kept in the spool (by --spool) through the batch API
     Flush(FlushArgs),
@@ -328,9 +328,13 @@ pub struct CallArgs {
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Option<PathBuf>,
 
-    /// When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds [default: now]
+    /// When it happened: RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds or milliseconds [default: now]
     #[arg(long, value_name = "TIME")]
     pub timestamp: Option<String>,
+
+    /// Take a timestamp before 2000-01-01 or more than a day ahead (otherwise refused as a likely misread)
+    #[arg(long)]
+    pub allow_old_timestamps: bool,
 
     /// Deduplication key of the call [default: a fresh UUID v4]
     #[arg(long, value_name = "ID")]
@@ -373,7 +377,8 @@ pub struct ExtrasArgs {
   cio batch archive-*.ndjson.gz --checkpoint replay.ckpt --type track --user-id backfill --dry-run")]
 #[command(after_long_help = "\
 Input: NDJSON, one call per line, each with its own \"type\" (or --type); also a JSON \
-array of calls or a {\"batch\": [...]} document. Files ending in .gz are decompressed.
+array of calls, a {\"batch\": [...]} document, or pretty-printed calls one after another \
+(jq . output). gzip and zstd input is decompressed, whatever its name.
 
 messageIds: a line's own messageId is kept. A line with its own timestamp gets an id \
 derived from its line number and content, the same whatever the file is called, so a \
@@ -447,6 +452,10 @@ pub struct BatchArgs {
     /// Send request bodies uncompressed
     #[arg(long)]
     pub no_gzip: bool,
+
+    /// Take timestamps before 2000-01-01 or more than a day ahead (otherwise refused as likely misreads)
+    #[arg(long)]
+    pub allow_old_timestamps: bool,
 
     /// Validate everything, report what would be sent, and send nothing
     #[arg(long, short = 'n')]

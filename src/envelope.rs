@@ -96,7 +96,20 @@ pub struct Fill<'a> {
     pub message_id: &'a mut dyn FnMut() -> String,
     /// Single calls always name cio as their library; a replayed line keeps its own.
     pub force_library: bool,
+    /// Single page calls get `path` and `search` from their URL; a replayed one is kept as it was.
+    pub page_from_url: bool,
+    /// Take timestamps before 2000 or more than a day ahead (`--allow-old-timestamps`).
+    pub any_time: bool,
 }
+
+/// Fields another system put on its calls, never forwarded: the source's
+/// write key (a credential), fields the server sets itself (read-only in
+/// Customer.io's schema), and a project id that means nothing here.
+pub const FOREIGN_FIELDS: [&str; 4] = ["writeKey", "receivedAt", "version", "projectId"];
+
+/// Identities that are there but say nothing (`""`, blanks) count as absent,
+/// like `null`: SDKs send `"userId": ""` for every event before a login.
+pub const BLANK_MEANS_ABSENT: [&str; 2] = ["userId", "anonymousId"];
 
 /// The fields cio reads and checks; everything else in a call is payload it
 /// passes through (`properties`, `traits`, and fields it does not know).
@@ -134,21 +147,19 @@ fn null_means_absent(field: &str) -> bool {
 /// sends `originalTimestamp` or a stale `sentAt`; the sender adds a fresh
 /// `sentAt` at each attempt.
 pub fn complete(call: &mut Map<String, Value>, fill: &mut Fill) -> Result<CallType, InvalidCall> {
-    call.retain(|k, v| !(v.is_null() && null_means_absent(k)));
+    call.retain(|k, v| {
+        !(v.is_null() && null_means_absent(k)
+            || BLANK_MEANS_ABSENT.contains(&k.as_str())
+                && v.as_str().is_some_and(|s| s.trim().is_empty())
+            || FOREIGN_FIELDS.contains(&k.as_str()))
+    });
     let call_type = call_type_of(call)?;
 
     let original = call.remove("originalTimestamp");
     call.remove("sentAt");
     let ts = match call.get("timestamp").or(original.as_ref()) {
-        Some(Value::String(s)) => timestamp::normalize(s).ok_or_else(|| {
-            InvalidCall::new("timestamp", format!("'timestamp' is not RFC 3339: '{s}'"))
-        })?,
-        Some(_) => {
-            return Err(InvalidCall::new(
-                "timestamp",
-                "'timestamp' must be a string",
-            ))
-        }
+        Some(given) => timestamp::from_json(given, fill.now, fill.any_time)
+            .map_err(|reason| InvalidCall::new("timestamp", reason))?,
         None => fill.now.to_string(),
     };
     call.insert("timestamp".into(), Value::String(ts));
@@ -167,7 +178,7 @@ pub fn complete(call: &mut Map<String, Value>, fill: &mut Fill) -> Result<CallTy
         context.insert("library".into(), library());
     }
 
-    if call_type == CallType::Page {
+    if call_type == CallType::Page && fill.page_from_url {
         fill_page_properties(call);
     }
     validate(call)?;
@@ -374,6 +385,8 @@ mod tests {
             now: "2026-11-28T15:01:30.212Z",
             message_id: &mut next,
             force_library: false,
+            page_from_url: true,
+            any_time: false,
         };
         complete(&mut call, &mut fill).map(|t| (t, call))
     }

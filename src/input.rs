@@ -1,11 +1,14 @@
-//! Opening what the user points at: a file, `-` for stdin, `.gz` decompressed
-//! on the fly; and JSON errors phrased the way cio reports them.
+//! Opening what the user points at: a file or `-` for stdin, gzip and zstd
+//! recognised by their magic bytes (not the name) and decompressed on the fly;
+//! and JSON errors phrased the way cio reports them.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 
 use crate::error::{describe_io, Error, Result};
 
@@ -28,26 +31,147 @@ pub type Input = BufReader<Box<dyn Read + Send>>;
 
 const BUFFER: usize = 256 * 1024;
 
-/// Opens `path` for buffered reading; `-` is stdin and a `.gz` name is gunzipped.
-/// Also returns the size on disk when known (for progress).
+/// Opens `path` for buffered reading; `-` is stdin. Compressed input is
+/// recognised by its first bytes and decompressed, whatever its name.
+/// Also returns the size on disk when it is what will be read (for progress).
 pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
-    if is_stdin(path) {
-        let stdin: Box<dyn Read + Send> = Box::new(io::stdin());
-        return Ok((BufReader::with_capacity(BUFFER, stdin), None));
-    }
-    let file = File::open(path)
-        .map_err(|e| Error::usage(format!("{}: {}", path.display(), describe_io(&e))))?;
-    let meta = file.metadata().ok();
-    if meta.as_ref().is_some_and(|m| m.is_dir()) {
-        return Err(Error::usage(format!("{}: is a directory", path.display())));
-    }
-    let size = meta.map(|m| m.len());
-    let reader: Box<dyn Read + Send> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(MultiGzDecoder::new(BufReader::new(file)))
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if is_stdin(path) {
+        (Box::new(io::stdin()), None)
     } else {
-        Box::new(file)
+        let file = File::open(path)
+            .map_err(|e| Error::usage(format!("{}: {}", path.display(), describe_io(&e))))?;
+        let meta = file.metadata().ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
+            return Err(Error::usage(format!("{}: is a directory", path.display())));
+        }
+        (Box::new(file), meta.map(|m| m.len()))
     };
-    Ok((BufReader::with_capacity(BUFFER, reader), size))
+    let mut raw = BufReader::with_capacity(BUFFER, raw);
+    let compression = match sniff(&mut raw) {
+        Ok(c) => c,
+        Err(e) => {
+            return Err(Error::usage(format!(
+                "{}: {}",
+                display_name(path),
+                describe_io(&e)
+            )))
+        }
+    };
+    let Some(compression) = compression else {
+        return Ok((BufReader::with_capacity(BUFFER, Box::new(raw)), size));
+    };
+    let counted = Counted {
+        inner: raw,
+        consumed: Arc::new(AtomicU64::new(0)),
+    };
+    let consumed = Arc::clone(&counted.consumed);
+    let decoder: Box<dyn Read + Send> = match compression {
+        Compression::Gzip => Box::new(MultiGzDecoder::new(counted)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(counted)
+                .and_then(|mut d| {
+                    // Exports compressed with --long use windows past the default limit.
+                    d.window_log_max(31)?;
+                    Ok(d)
+                })
+                .map_err(|e| Error::usage(format!("{}: {}", display_name(path), e)))?,
+        ),
+    };
+    let reader = Decompressed {
+        inner: decoder,
+        compression,
+        consumed,
+    };
+    Ok((BufReader::with_capacity(BUFFER, Box::new(reader)), None))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// Which compression the input starts with, by its magic bytes; `None` for plain input.
+fn sniff(input: &mut impl BufRead) -> io::Result<Option<Compression>> {
+    // A pipe may hand over fewer bytes than a magic number in its first read.
+    let head = loop {
+        match input.fill_buf() {
+            Ok(b) => break b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Some(Compression::Gzip)
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Compression::Zstd)
+    } else {
+        None
+    })
+}
+
+/// Counts the compressed bytes the decoder has used, so that an error in the
+/// stream can say where it is.
+struct Counted<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
+        self.inner.consume(amt);
+    }
+}
+
+/// A decoder whose errors name the compression and the byte offset in the
+/// compressed input where it went wrong.
+struct Decompressed {
+    inner: Box<dyn Read + Send>,
+    compression: Compression,
+    consumed: Arc<AtomicU64>,
+}
+
+impl Read for Decompressed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                return e;
+            }
+            let at = self.consumed.load(Ordering::Relaxed);
+            let name = self.compression.name();
+            let message = if e.kind() == io::ErrorKind::UnexpectedEof {
+                format!("{name} stream truncated: the compressed input ends at byte {at}")
+            } else {
+                format!(
+                    "{name} stream corrupt at byte {at} of the compressed input ({})",
+                    describe_io(&e)
+                )
+            };
+            io::Error::new(io::ErrorKind::InvalidData, message)
+        })
+    }
 }
 
 /// Reads a whole (small) JSON document: `--file` of a single call.

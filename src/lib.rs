@@ -13,6 +13,7 @@ pub mod files;
 pub mod input;
 pub mod items;
 pub mod output;
+pub mod schema;
 pub mod secret;
 pub mod settings;
 pub mod spool;

@@ -17,16 +17,81 @@ pub fn format(t: OffsetDateTime) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
 }
 
-/// Parses RFC 3339 (any offset) or Unix seconds (`1683250025`, `1683250025.5`)
-/// and returns the API form. `None` when the text is neither.
-pub fn normalize(text: &str) -> Option<String> {
-    if is_api_form(text) {
-        return Some(text.to_string());
+/// The earliest time cio takes without `--allow-old-timestamps`: earlier
+/// values are nearly always a misread (a date read as seconds, a zero).
+const EARLIEST: &str = "2000-01-01T00:00:00.000Z";
+/// Epochs from here up are milliseconds: as seconds they would be past the
+/// year 5000, as milliseconds they are after 1973.
+const MILLIS_FROM: f64 = 1e11;
+
+/// A `timestamp` as found in a call (a string or a number) in the API form.
+/// `now` is `now()`'s text; `any_time` lets through times outside the
+/// plausible window (2000-01-01 up to a day from now).
+pub fn from_json(value: &serde_json::Value, now: &str, any_time: bool) -> Result<String, String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => from_text(s, now, any_time),
+        Value::Number(n) => {
+            let shown = n.to_string();
+            let t = match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => from_epoch(i as f64, Some(i128::from(i))),
+                (None, Some(f)) => from_epoch(f, None),
+                _ => None,
+            }
+            .ok_or_else(|| format!("timestamp {shown} is out of range"))?;
+            in_window(format(t), &shown, now, any_time)
+        }
+        _ => {
+            Err("'timestamp' must be RFC 3339 text or a Unix time (seconds or milliseconds)".into())
+        }
     }
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(format(t));
+}
+
+/// A time given as text: RFC 3339 with any offset, or a Unix time as digits
+/// (seconds or milliseconds, told apart by magnitude), in the API form.
+pub fn from_text(text: &str, now: &str, any_time: bool) -> Result<String, String> {
+    let shown = serde_json::Value::String(text.to_string()).to_string();
+    let t = if is_api_form(text) {
+        text.to_string()
+    } else if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        format(t)
+    } else {
+        match parse_unix_text(text) {
+            Some(Some(t)) => format(t),
+            Some(None) => return Err(format!("timestamp {shown} is out of range")),
+            None => {
+                return Err(format!(
+                    "timestamp {shown} is neither RFC 3339 (2026-11-28T15:01:30Z) nor a Unix time"
+                ))
+            }
+        }
+    };
+    in_window(t, &shown, now, any_time)
+}
+
+/// Refuses a time before 2000 or more than a day after `now`, unless `any_time`.
+fn in_window(t: String, shown: &str, now: &str, any_time: bool) -> Result<String, String> {
+    if any_time {
+        return Ok(t);
     }
-    parse_unix_seconds(text).map(format)
+    let date = &t[..t.len().min(10)];
+    // Both are in the API form, so text order is time order.
+    if t.as_str() < EARLIEST {
+        return Err(format!(
+            "timestamp {shown} reads as {date}; if that is meant, pass --allow-old-timestamps"
+        ));
+    }
+    if t.as_str() > now {
+        let latest = OffsetDateTime::parse(now, &Rfc3339)
+            .map(|n| format(n + time::Duration::DAY))
+            .unwrap_or_default();
+        if t > latest {
+            return Err(format!(
+                "timestamp {shown} reads as {date}, more than a day ahead; if that is meant, pass --allow-old-timestamps"
+            ));
+        }
+    }
+    Ok(t)
 }
 
 /// Already `YYYY-MM-DDTHH:MM:SS.mmmZ` with a valid date and time: most replayed
@@ -53,17 +118,36 @@ fn is_api_form(text: &str) -> bool {
     shaped && OffsetDateTime::parse(text, &Rfc3339).is_ok()
 }
 
-fn parse_unix_seconds(text: &str) -> Option<OffsetDateTime> {
+/// Digits, perhaps with a fraction: `Some` of the time (`None` when out of
+/// range); `None` when the text is not a number.
+fn parse_unix_text(text: &str) -> Option<Option<OffsetDateTime>> {
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !(frac.is_empty() || digits(frac)) || int.len() > 12 {
+    if !digits(int) || !(frac.is_empty() || digits(frac)) {
         return None;
     }
-    let secs: i128 = int.parse().ok()?;
-    // Up to nanosecond precision; further digits are ignored.
-    let frac9: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
-    let nanos: i128 = frac9.parse().ok()?;
-    OffsetDateTime::from_unix_timestamp_nanos(secs * 1_000_000_000 + nanos).ok()
+    if int.len() > 18 {
+        return Some(None);
+    }
+    let whole: i128 = int.parse().ok()?;
+    let value: f64 = text.parse().ok()?;
+    Some(from_epoch(value, frac.is_empty().then_some(whole)))
+}
+
+/// A Unix time in seconds or milliseconds, told apart by magnitude; `exact`
+/// is the value when it is a whole number (kept exact, as floats are not).
+fn from_epoch(value: f64, exact: Option<i128>) -> Option<OffsetDateTime> {
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    let nanos = match exact {
+        Some(whole) if value >= MILLIS_FROM => whole.checked_mul(1_000_000)?,
+        Some(whole) => whole.checked_mul(1_000_000_000)?,
+        // Fractions are kept to the millisecond, all the API form holds.
+        None if value >= MILLIS_FROM => value.round() as i128 * 1_000_000,
+        None => (value * 1e3).round() as i128 * 1_000_000,
+    };
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
 }
 
 /// `1683250025000` → `1683250025` (and `1683250025123` → `1683250025.123`):
@@ -85,34 +169,80 @@ pub fn seconds_from_millis(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    const NOW: &str = "2026-11-28T15:01:30.212Z";
+
+    fn text(t: &str) -> Result<String, String> {
+        from_text(t, NOW, false)
+    }
+
     #[test]
-    fn normalizes_rfc3339_and_unix_seconds() {
+    fn reads_rfc3339_any_offset_and_unix_seconds_or_millis() {
+        let ok = |t: &str| text(t).unwrap();
+        assert_eq!(ok("2015-12-12T19:11:01.249Z"), "2015-12-12T19:11:01.249Z");
+        assert_eq!(ok("2015-12-12T20:11:01+01:00"), "2015-12-12T19:11:01.000Z");
         assert_eq!(
-            normalize("2015-12-12T19:11:01.249Z").as_deref(),
-            Some("2015-12-12T19:11:01.249Z")
+            ok("2015-12-12T14:11:01.5-05:00"),
+            "2015-12-12T19:11:01.500Z"
+        );
+        assert_eq!(ok("1683250025"), "2023-05-05T01:27:05.000Z");
+        assert_eq!(ok("1683250025.25"), "2023-05-05T01:27:05.250Z");
+        assert_eq!(ok("1683250025123"), "2023-05-05T01:27:05.123Z");
+        let json = |v: serde_json::Value| from_json(&v, NOW, false);
+        assert_eq!(
+            json(serde_json::json!(1683250025)).unwrap(),
+            "2023-05-05T01:27:05.000Z"
         );
         assert_eq!(
-            normalize("2015-12-12T20:11:01+01:00").as_deref(),
-            Some("2015-12-12T19:11:01.000Z")
+            json(serde_json::json!(1683250025123u64)).unwrap(),
+            "2023-05-05T01:27:05.123Z"
         );
         assert_eq!(
-            normalize("1683250025").as_deref(),
-            Some("2023-05-05T01:27:05.000Z")
+            json(serde_json::json!(1683250025.5)).unwrap(),
+            "2023-05-05T01:27:05.500Z"
+        );
+        assert!(json(serde_json::json!(true))
+            .unwrap_err()
+            .contains("must be RFC 3339"));
+    }
+
+    #[test]
+    fn misreadable_times_are_refused_with_what_they_read_as() {
+        assert_eq!(
+            text("20230512").unwrap_err(),
+            r#"timestamp "20230512" reads as 1970-08-23; if that is meant, pass --allow-old-timestamps"#
         );
         assert_eq!(
-            normalize("1683250025.25").as_deref(),
-            Some("2023-05-05T01:27:05.250Z")
+            from_json(&serde_json::json!(0), NOW, false).unwrap_err(),
+            "timestamp 0 reads as 1970-01-01; if that is meant, pass --allow-old-timestamps"
         );
-        for bad in [
-            "",
-            "yesterday",
-            "2015-12-12",
-            "-5",
-            "1.2.3",
-            "99999999999999",
-        ] {
-            assert_eq!(normalize(bad), None, "{bad}");
+        assert_eq!(
+            text("1999-12-31T23:59:59Z").unwrap_err(),
+            r#"timestamp "1999-12-31T23:59:59Z" reads as 1999-12-31; if that is meant, pass --allow-old-timestamps"#
+        );
+        assert!(
+            text("2026-11-29T15:01:30.212Z").is_ok(),
+            "a day ahead is fine"
+        );
+        assert!(text("2026-11-29T15:01:30.213Z")
+            .unwrap_err()
+            .contains("reads as 2026-11-29, more than a day ahead"));
+        // Microseconds read as milliseconds land past the year 9999: refused, not misread.
+        assert!(text("1683250025123456")
+            .unwrap_err()
+            .contains("out of range"));
+        assert!(text("4102444800000")
+            .unwrap_err()
+            .contains("reads as 2100-01-01, more than a day ahead"));
+        assert_eq!(
+            from_text("0", NOW, true).unwrap(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        for bad in ["", "yesterday", "2015-12-12", "-5", "1.2.3"] {
+            assert!(text(bad).unwrap_err().contains("neither RFC 3339"), "{bad}");
         }
+        assert!(text("99999999999999999999")
+            .unwrap_err()
+            .contains("out of range"));
     }
 
     #[test]

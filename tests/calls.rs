@@ -311,7 +311,9 @@ fn bad_input_is_one_line_exit_2_and_nothing_is_sent() {
         (vec!["alias", "--user-id", "u"], "cio: error: cannot send this alias call: 'previousId' is required for a alias call\n".into()),
         (vec!["alias", "--previous-id", "p"], "cio: error: cannot send this alias call: 'userId' is required for a alias call\n".into()),
         (vec!["track", "e", "--user-id", "u", "--timestamp", "yesterday"],
-         "cio: error: --timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found 'yesterday'\n".into()),
+         "cio: error: --timestamp: timestamp \"yesterday\" is neither RFC 3339 (2026-11-28T15:01:30Z) nor a Unix time\n".into()),
+        (vec!["track", "e", "--user-id", "u", "--timestamp", "20230512"],
+         "cio: error: --timestamp: timestamp \"20230512\" reads as 1970-08-23; if that is meant, pass --allow-old-timestamps\n".into()),
         (vec!["track", "e", "--user-id", "u", "--integration", "Amplitude=yes"],
          "cio: error: --integration 'Amplitude=yes': expected NAME=true or NAME=false\n".into()),
         (vec!["track", "--file", &array], format!("cio: error: {array}: expected a JSON object (one call), found an array\n")),
@@ -763,7 +765,7 @@ fn verbose_shows_requests_but_never_the_key() {
 }
 
 #[test]
-fn timestamps_from_rfc3339_or_unix_seconds() {
+fn timestamps_from_rfc3339_or_unix_seconds_or_millis() {
     let env = CioEnv::new();
     let server = TestServer::start();
     run(
@@ -790,6 +792,32 @@ fn timestamps_from_rfc3339_or_unix_seconds() {
             "1683250025.5",
         ],
     );
+    // Milliseconds are told from seconds by magnitude; the escape takes what is refused otherwise.
+    run(
+        &env,
+        &server,
+        &[
+            "track",
+            "e",
+            "--user-id",
+            "u",
+            "--timestamp",
+            "1683250025123",
+        ],
+    );
+    run(
+        &env,
+        &server,
+        &[
+            "track",
+            "e",
+            "--user-id",
+            "u",
+            "--timestamp",
+            "20230512",
+            "--allow-old-timestamps",
+        ],
+    );
     let ts: Vec<_> = server
         .requests()
         .iter()
@@ -799,7 +827,9 @@ fn timestamps_from_rfc3339_or_unix_seconds() {
         ts,
         [
             json!("2023-05-05T01:27:05.000Z"),
-            json!("2023-05-05T01:27:05.500Z")
+            json!("2023-05-05T01:27:05.500Z"),
+            json!("2023-05-05T01:27:05.123Z"),
+            json!("1970-08-23T03:35:12.000Z"),
         ]
     );
 }

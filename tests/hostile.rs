@@ -109,7 +109,7 @@ fn bad_lines() -> Vec<(Vec<u8>, &'static str)> {
         ),
         (
             br#"{"type":"track","event":"e","userId":"u","timestamp":"last tuesday"}"#.to_vec(),
-            "'timestamp' is not RFC 3339",
+            "timestamp \"last tuesday\" is neither RFC 3339",
         ),
     ]
 }

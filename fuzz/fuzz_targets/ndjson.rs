@@ -1,10 +1,11 @@
-//! The NDJSON line reader and per-line preparation: any bytes, split with a
-//! small line limit, must not panic; every accepted line is a valid call under 32 KB.
+//! The NDJSON line reader, the pretty-printed value splitter and per-line
+//! preparation: any bytes, split with a small limit, must not panic; every
+//! accepted line is a valid call under 32 KB.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
 use cio::batch::prepare::{prepare, Defaults, LineId};
-use cio::batch::reader::LineReader;
+use cio::batch::reader::{LineReader, ValueReader};
 
 fuzz_target!(|data: &[u8]| {
     let mut lines = LineReader::new(std::io::BufReader::with_capacity(7, data), 4096);
@@ -17,5 +18,12 @@ fuzz_target!(|data: &[u8]| {
             let v: serde_json::Value = serde_json::from_str(&json).unwrap();
             assert!(v["messageId"].is_string());
         }
+    }
+    let mut values = ValueReader::new(std::io::BufReader::with_capacity(7, data), 4096);
+    let mut last = 0;
+    while let Ok(Some(value)) = values.next_value(&mut buf) {
+        assert!(buf.len() <= 4096 && value.full_len >= buf.len());
+        assert!(value.number >= last, "values come in line order");
+        last = value.number;
     }
 });

@@ -18,6 +18,7 @@ pub mod signals;
 pub mod source;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub use prepare::Defaults;
@@ -61,6 +62,16 @@ pub struct Stats {
     pub bytes: AtomicU64,
     /// Input bytes read, for progress.
     pub input_bytes: AtomicU64,
+    /// Calls left out on purpose: types the API has no endpoint for (`delete`).
+    pub skipped: AtomicU64,
+    /// Per field of `envelope::FOREIGN_FIELDS`, how many calls it was dropped from.
+    pub stripped: [AtomicU64; crate::envelope::FOREIGN_FIELDS.len()],
+    /// Calls whose messageId an earlier call of this run had.
+    pub duplicate_ids: AtomicU64,
+    /// Where the first few of those are, as `file:line`.
+    pub duplicate_examples: Mutex<Vec<String>>,
+    /// Calls a dry run found Customer.io's schema would refuse.
+    pub schema_problems: AtomicU64,
 }
 
 impl Stats {

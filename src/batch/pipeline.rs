@@ -10,6 +10,8 @@
 //! reader ─runs─▶ workers (N) ─results─┐
 //!    └──────── order of runs ─────────┴▶ sequencer ─chunks─▶ senders
 
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -18,11 +20,13 @@ use tokio::sync::mpsc as async_mpsc;
 
 use super::ledger::{Ledger, Position};
 use super::packer::Record;
-use super::prepare::{self, Defaults, LineError, LineId};
+use super::prepare::{self, Defaults, LineError, LineId, Ready};
 use super::rejects::{Entry, Held, Kind, Rejects};
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{Error, Result};
+use crate::output::sanitize;
+use crate::schema::Schema;
 use crate::timestamp;
 
 /// The longest line kept in memory; longer lines are refused without parsing.
@@ -37,6 +41,11 @@ const CHUNK_BYTES: usize = 1024 * 1024;
 const RUN_BYTES: usize = 1024 * 1024;
 /// Workers beyond this gain nothing: the senders and the sequencer are single streams.
 const MAX_WORKERS: usize = 4;
+/// The messageIds remembered to find duplicates within a run (about 10 MB a
+/// million); ids after that are checked but not remembered.
+pub const MAX_REMEMBERED_IDS: usize = 4_000_000;
+/// The duplicates named by `file:line` in the summary.
+pub const DUPLICATE_EXAMPLES: usize = 5;
 
 /// One input line (or array item) as read: its 1-based number, its length
 /// before any cut at `LINE_LIMIT`, and its bytes.
@@ -44,6 +53,8 @@ pub struct RawLine {
     pub number: u64,
     pub full_len: usize,
     pub bytes: Vec<u8>,
+    /// Refused already by the reader, for this reason.
+    pub refused: Option<&'static str>,
 }
 
 /// Lines of one source, handed to the workers as a unit.
@@ -78,7 +89,7 @@ impl Run {
 }
 
 /// What became of one line: the call, or why it cannot go; `None` for a blank line.
-type Outcome = Option<std::result::Result<String, LineError>>;
+type Outcome = Option<std::result::Result<Ready, LineError>>;
 type Prepared = (RawLine, Outcome);
 
 struct Job {
@@ -113,19 +124,27 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// `run` is this run's id, which derived messageIds depend on.
-    pub fn start(defaults: Defaults, run: uuid::Uuid, outlets: Outlets) -> Pipeline {
+    /// `run` is this run's id, which derived messageIds depend on; `schema`,
+    /// when given (dry runs), checks every call against Customer.io's schema.
+    pub fn start(
+        defaults: Defaults,
+        run: uuid::Uuid,
+        schema: Option<Schema>,
+        outlets: Outlets,
+    ) -> Pipeline {
         let count = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_WORKERS);
         let defaults = Arc::new(defaults);
+        let schema = Arc::new(schema);
         let (jobs, queue) = mpsc::sync_channel::<Job>(count);
         let queue = Arc::new(Mutex::new(queue));
         let workers = (0..count)
             .map(|_| {
                 let queue = Arc::clone(&queue);
                 let defaults = Arc::clone(&defaults);
-                std::thread::spawn(move || work(&queue, &defaults, run))
+                let schema = Arc::clone(&schema);
+                std::thread::spawn(move || work(&queue, &defaults, run, schema.as_ref().as_ref()))
             })
             .collect();
         // Bounds the runs between reader and sequencer, and so the memory they hold.
@@ -136,6 +155,7 @@ impl Pipeline {
                 seq: 0,
                 chunk: Vec::with_capacity(CHUNK),
                 chunk_bytes: 0,
+                seen_ids: SeenIds::default(),
             }
             .run(order)
         });
@@ -190,7 +210,12 @@ impl Pipeline {
     }
 }
 
-fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, run: uuid::Uuid) {
+fn work(
+    queue: &Mutex<Receiver<Job>>,
+    defaults: &Defaults,
+    run: uuid::Uuid,
+    schema: Option<&Schema>,
+) {
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
@@ -210,7 +235,10 @@ fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, run: uuid::Uuid) {
                     source,
                     line: line.number,
                 };
-                let result = prepare_line(&line, at, defaults, &now);
+                let mut result = prepare_line(&line, at, defaults, &now);
+                if let (Some(schema), Some(Ok(Ready::Call(call)))) = (schema, &mut result) {
+                    call.schema_problem = schema_problem(schema, &call.json, &now);
+                }
                 (line, result)
             })
             .collect();
@@ -219,9 +247,22 @@ fn work(queue: &Mutex<Receiver<Job>>, defaults: &Defaults, run: uuid::Uuid) {
     }
 }
 
+/// What the schema refuses in a call as it would be sent (with its batch's `sentAt`).
+fn schema_problem(schema: &Schema, json: &str, now: &str) -> Option<String> {
+    let mut call: serde_json::Value = serde_json::from_str(json).ok()?;
+    call["sentAt"] = serde_json::Value::String(now.to_string());
+    schema.check(&call)
+}
+
 fn prepare_line(line: &RawLine, at: LineId, defaults: &Defaults, now: &str) -> Outcome {
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
+    }
+    if let Some(reason) = line.refused {
+        return Some(Err(LineError {
+            reason: reason.to_string(),
+            field: None,
+        }));
     }
     if line.full_len > LINE_LIMIT {
         return Some(Err(LineError {
@@ -232,7 +273,7 @@ fn prepare_line(line: &RawLine, at: LineId, defaults: &Defaults, now: &str) -> O
             field: None,
         }));
     }
-    Some(prepare::prepare(&line.bytes, at, defaults, now))
+    Some(prepare::prepare_line(&line.bytes, at, defaults, now))
 }
 
 struct Sequencer {
@@ -242,6 +283,7 @@ struct Sequencer {
     chunk: Vec<Record>,
     /// Bytes of the calls in `chunk`.
     chunk_bytes: usize,
+    seen_ids: SeenIds,
 }
 
 impl Sequencer {
@@ -296,8 +338,42 @@ impl Sequencer {
                 Stats::add(&out.stats.blank, 1);
                 out.ledger.read_through(at);
             }
-            Some(Ok(json)) => {
+            Some(Ok(Ready::Skipped(reason))) => {
                 Stats::add(&out.stats.read, 1);
+                Stats::add(&out.stats.skipped, 1);
+                out.rejects.line(Entry {
+                    kind: Kind::Skipped,
+                    source: &out.names[source],
+                    line: line.number,
+                    reason: &reason,
+                    field: Some("type"),
+                    held: Held::Line(&line.bytes, line.full_len),
+                });
+                self.seq += 1;
+                out.ledger.settled(self.seq, at);
+            }
+            Some(Ok(Ready::Call(call))) => {
+                Stats::add(&out.stats.read, 1);
+                for i in call.stripped.indices() {
+                    Stats::add(&out.stats.stripped[i], 1);
+                }
+                check_duplicate(
+                    &mut self.seen_ids,
+                    out,
+                    &call.message_id,
+                    source,
+                    line.number,
+                );
+                if let Some(problem) = &call.schema_problem {
+                    Stats::add(&out.stats.schema_problems, 1);
+                    eprintln!(
+                        "cio: {}:{}: would not satisfy Customer.io's schema: {}",
+                        sanitize(&out.names[source], 200),
+                        line.number,
+                        sanitize(problem, 500)
+                    );
+                }
+                let json = call.json;
                 self.seq += 1;
                 out.ledger.pending(self.seq, at);
                 self.chunk_bytes += json.len();
@@ -342,5 +418,73 @@ impl Sequencer {
                     Vec::with_capacity(CHUNK),
                 ))
                 .is_ok()
+    }
+}
+
+/// Hashes of the messageIds seen in this run (64 bits: a false match among
+/// millions of ids is about one in a million), in tables of a fixed size: a
+/// new one when one is full, rather than one table that doubles (and holds
+/// old and new at once while it does).
+#[derive(Default)]
+struct SeenIds {
+    tables: Vec<HashSet<u64>>,
+    len: usize,
+}
+
+/// Ids per table: 7/8 of 2^18, what 2^18 slots (about 2.4 MB) hold.
+const IDS_PER_TABLE: usize = (1 << 18) / 8 * 7;
+
+impl SeenIds {
+    /// Whether `hash` was seen; remembers it if not (and there is room).
+    fn seen(&mut self, hash: u64) -> bool {
+        if self.tables.iter().any(|t| t.contains(&hash)) {
+            return true;
+        }
+        if self.len < MAX_REMEMBERED_IDS {
+            if self.tables.last().is_none_or(|t| t.len() >= IDS_PER_TABLE) {
+                self.tables.push(HashSet::with_capacity(IDS_PER_TABLE));
+            }
+            if let Some(table) = self.tables.last_mut() {
+                table.insert(hash);
+                self.len += 1;
+            }
+        }
+        false
+    }
+}
+
+/// Counts a call whose messageId an earlier call of this run had: the server
+/// keeps only one of them.
+fn check_duplicate(seen: &mut SeenIds, out: &Outlets, id: &str, source: usize, line: u64) {
+    let mut hasher = DefaultHasher::new();
+    id.hash(&mut hasher);
+    if seen.seen(hasher.finish()) {
+        Stats::add(&out.stats.duplicate_ids, 1);
+        let mut examples = out
+            .stats
+            .duplicate_examples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if examples.len() < DUPLICATE_EXAMPLES {
+            examples.push(format!("{}:{line}", out.names[source]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_ids_span_tables_and_stop_growing_at_the_cap() {
+        let mut seen = SeenIds::default();
+        let n = 2 * IDS_PER_TABLE as u64 + 5;
+        assert!((0..n).all(|h| !seen.seen(h)), "new ids are new");
+        assert_eq!(seen.tables.len(), 3);
+        assert!((0..n).all(|h| seen.seen(h)), "every id is remembered");
+        assert_eq!(seen.len, n as usize);
+        seen.len = MAX_REMEMBERED_IDS;
+        assert!(!seen.seen(u64::MAX));
+        assert!(!seen.seen(u64::MAX), "past the cap, ids are not remembered");
     }
 }

@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::rejects;
-use crate::envelope::{self, Fill, ENVELOPE_FIELDS, PAYLOAD_OBJECTS};
+use crate::envelope::{
+    self, Fill, BLANK_MEANS_ABSENT, ENVELOPE_FIELDS, FOREIGN_FIELDS, PAYLOAD_OBJECTS,
+};
 use crate::input::{json_error_message, json_kind};
 
 /// What flags give every line that lacks it. A line's own values always win.
@@ -17,7 +19,48 @@ pub struct Defaults {
     pub anonymous_id: Option<String>,
     /// `context` and `integrations` built from `--context` / `--integration` items.
     pub extras: Map<String, Value>,
+    /// `--allow-old-timestamps`
+    pub allow_old_timestamps: bool,
 }
+
+/// A line made ready: a call to send, or one cio leaves out on purpose.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ready {
+    Call(Call),
+    /// A call of a known type the API has no endpoint for (Segment's `delete`): the reason.
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub json: String,
+    pub message_id: String,
+    /// Which of `envelope::FOREIGN_FIELDS` the line had and cio dropped.
+    pub stripped: Stripped,
+    /// What Customer.io's schema refuses in it, when checked (dry runs).
+    pub schema_problem: Option<String>,
+}
+
+/// A set of `envelope::FOREIGN_FIELDS`, by index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stripped(u8);
+
+impl Stripped {
+    fn add(&mut self, index: usize) {
+        self.0 |= 1 << index;
+    }
+
+    /// The fields, by their index in `FOREIGN_FIELDS`.
+    pub fn indices(self) -> impl Iterator<Item = usize> {
+        (0..FOREIGN_FIELDS.len()).filter(move |i| self.0 & (1 << i) != 0)
+    }
+}
+
+/// Call types of other tools that the API has no endpoint for, and why they are skipped.
+const SKIPPED_TYPES: [(&str, &str); 1] = [(
+    "\"delete\"",
+    "a delete call (user deletion) has no endpoint in the batch API",
+)];
 
 /// Why a line was not sent, and the field at fault when there is one.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,16 +112,29 @@ pub fn derived_message_id(at: LineId, timestamped: bool, bytes: &[u8]) -> String
 }
 
 /// Turns the bytes of one line into the serialized call.
-///
-/// Only the envelope is parsed: the payload (`properties`, `traits`, and
-/// fields cio does not know) is checked to be well-formed JSON and passed
-/// through as the bytes it came as, which is most of what makes a replay fast.
 pub fn prepare(
     bytes: &[u8],
     at: LineId,
     defaults: &Defaults,
     now: &str,
 ) -> Result<String, LineError> {
+    match prepare_line(bytes, at, defaults, now)? {
+        Ready::Call(call) => Ok(call.json),
+        Ready::Skipped(reason) => Err(LineError::new(reason)),
+    }
+}
+
+/// Turns the bytes of one line into the call to send, or says why it is left out.
+///
+/// Only the envelope is parsed: the payload (`properties`, `traits`, and
+/// fields cio does not know) is checked to be well-formed JSON and passed
+/// through as the bytes it came as, which is most of what makes a replay fast.
+pub fn prepare_line(
+    bytes: &[u8],
+    at: LineId,
+    defaults: &Defaults,
+    now: &str,
+) -> Result<Ready, LineError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         LineError::new(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1))
     })?;
@@ -99,20 +155,25 @@ pub fn prepare(
     let fields = envelope::top_level_fields(text).map_err(invalid)?;
     if let Some(inner) = rejects::replayable(&fields).map_err(LineError::new)? {
         // A record of cio's own rejects file: replay the call it holds.
-        return prepare(inner.as_bytes(), at, defaults, now);
+        return prepare_line(inner.as_bytes(), at, defaults, now);
     }
     let call_type = fields
         .iter()
         .find(|(k, _)| k == "type")
         .map(|(_, v)| v.get());
-    // A page's URL fills its properties, so a page's properties are parsed.
-    let page = call_type == Some("\"page\"")
-        || (call_type.is_none() && defaults.call_type.as_deref() == Some("page"));
+    if let Some((_, reason)) = SKIPPED_TYPES.iter().find(|(t, _)| Some(*t) == call_type) {
+        return Ok(Ready::Skipped(reason.to_string()));
+    }
 
     let mut call = Map::new();
     let mut raw: Vec<(String, &RawValue)> = Vec::new();
+    let mut stripped = Stripped::default();
     for (key, value) in fields {
-        let payload = PAYLOAD_OBJECTS.contains(&key.as_str()) && !(page && key == "properties");
+        if let Some(i) = FOREIGN_FIELDS.iter().position(|f| *f == key) {
+            stripped.add(i);
+            continue;
+        }
+        let payload = PAYLOAD_OBJECTS.contains(&key.as_str());
         let passthrough =
             !ENVELOPE_FIELDS.contains(&key.as_str()) && !PAYLOAD_OBJECTS.contains(&key.as_str());
         if (payload && value.get().starts_with('{')) || passthrough {
@@ -124,10 +185,24 @@ pub fn prepare(
             raw.push((key, value));
         } else {
             let parsed: Value = serde_json::from_str(value.get()).map_err(invalid)?;
-            call.insert(key, parsed);
+            let blank = parsed.as_str().is_some_and(|s| s.trim().is_empty());
+            // Absent, so that a default identity can fill it.
+            if !(blank && BLANK_MEANS_ABSENT.contains(&key.as_str())) {
+                call.insert(key, parsed);
+            }
         }
     }
-    complete_call(call, bytes, at, defaults, now, &raw)
+    let json = complete_call(&mut call, bytes, at, defaults, now, &raw)?;
+    let message_id = match call.remove("messageId") {
+        Some(Value::String(id)) => id,
+        _ => String::new(),
+    };
+    Ok(Ready::Call(Call {
+        json,
+        message_id,
+        stripped,
+        schema_problem: None,
+    }))
 }
 
 /// The nesting serde_json allows when it parses a value (single calls parse everything).
@@ -188,14 +263,14 @@ fn check_payload(json: &str) -> Result<(), LineError> {
 
 /// Fills and checks the envelope, then writes the call with the raw payload spliced in.
 fn complete_call(
-    mut call: Map<String, Value>,
+    call: &mut Map<String, Value>,
     bytes: &[u8],
     at: LineId,
     defaults: &Defaults,
     now: &str,
     raw: &[(String, &RawValue)],
 ) -> Result<String, LineError> {
-    apply_defaults(&mut call, defaults);
+    apply_defaults(call, defaults);
     let present = |k: &str| call.get(k).is_some_and(|v| !v.is_null());
     let timestamped = present("timestamp") || present("originalTimestamp");
     let mut derive = || derived_message_id(at, timestamped, bytes);
@@ -203,15 +278,17 @@ fn complete_call(
         now,
         message_id: &mut derive,
         force_library: false,
+        page_from_url: false,
+        any_time: defaults.allow_old_timestamps,
     };
-    envelope::complete(&mut call, &mut fill).map_err(|e| LineError {
+    envelope::complete(call, &mut fill).map_err(|e| LineError {
         reason: e.message,
         field: Some(e.field),
     })?;
     for (key, _) in raw {
         call.remove(key);
     }
-    let mut json = serde_json::to_string(&call).map_err(|e| LineError::new(e.to_string()))?;
+    let mut json = serde_json::to_string(&*call).map_err(|e| LineError::new(e.to_string()))?;
     if !raw.is_empty() {
         json.pop(); // the closing brace
         for (key, value) in raw {
@@ -355,6 +432,7 @@ mod tests {
             anonymous_id: None,
             extras: json!({"context": {"ip": "1.1.1.1", "app": {"name": "x"}}, "integrations": {"All": false}})
                 .as_object().unwrap().clone(),
+            ..Defaults::default()
         };
         let call = ok(
             r#"{"event":"e","context":{"ip":"2.2.2.2","app":{"version":"1"}}}"#,
@@ -438,5 +516,56 @@ mod tests {
             "{}",
             err(deep.as_bytes())
         );
+    }
+
+    #[test]
+    fn blank_identities_are_absent_and_foreign_fields_are_dropped() {
+        let line = br#"{"type":"track","event":"e","userId":"","anonymousId":"a-1","writeKey":"other","receivedAt":"2023-05-05T01:27:05Z","version":"1.1","projectId":"p","_metadata":{"bundled":[]}}"#;
+        let Ready::Call(call) = prepare_line(line, at(1), &Defaults::default(), NOW).unwrap()
+        else {
+            panic!("not a call");
+        };
+        let sent: Value = serde_json::from_str(&call.json).unwrap();
+        assert!(sent.get("userId").is_none(), "{sent}");
+        assert_eq!(sent["anonymousId"], "a-1");
+        for field in FOREIGN_FIELDS {
+            assert!(sent.get(field).is_none(), "{field} in {sent}");
+        }
+        assert_eq!(
+            sent["_metadata"],
+            json!({"bundled": []}),
+            "the rest passes through"
+        );
+        assert_eq!(
+            call.stripped.indices().collect::<Vec<_>>(),
+            vec![0, 1, 2, 3]
+        );
+        assert_eq!(call.message_id, sent["messageId"]);
+
+        let d = Defaults {
+            user_id: Some("flag-user".into()),
+            ..Defaults::default()
+        };
+        let call = ok(r#"{"type":"identify","userId":"  ","anonymousId":""}"#, &d);
+        assert_eq!(call["userId"], "flag-user");
+        assert_eq!(
+            err(br#"{"type":"identify","userId":" ","anonymousId":""}"#),
+            "a identify call needs 'userId' or 'anonymousId'"
+        );
+    }
+
+    #[test]
+    fn deletes_are_skipped_and_replayed_pages_keep_their_properties() {
+        let line = br#"{"type":"delete","userId":"u","messageId":"d-1"}"#;
+        assert!(matches!(
+            prepare_line(line, at(1), &Defaults::default(), NOW),
+            Ok(Ready::Skipped(reason)) if reason.contains("delete")
+        ));
+        assert!(err(br#"{"type":"Delete","userId":"u"}"#).contains("unknown type"));
+        let page = ok(
+            r#"{"type":"page","userId":"u","properties":{"url":"https://e.com/a?b=1"}}"#,
+            &Defaults::default(),
+        );
+        assert_eq!(page["properties"], json!({"url": "https://e.com/a?b=1"}));
     }
 }

@@ -109,6 +109,138 @@ impl<T: io::Read> LineReader<io::BufReader<T>> {
     }
 }
 
+/// Splits a stream of concatenated JSON values, pretty-printed or not (`jq .`
+/// output), into values, each numbered by the line it starts on. Whitespace
+/// outside strings is dropped, so a pretty-printed call is sent as compact as
+/// one from NDJSON. Like `LineReader`, a value longer than the limit is cut,
+/// its length still counted. Anything between values that does not start one
+/// is handed over up to the end of its line, to be refused as a bad line.
+pub struct ValueReader<R> {
+    inner: R,
+    limit: usize,
+    /// The line being read, 1-based.
+    line: u64,
+}
+
+impl<R: BufRead> ValueReader<R> {
+    pub fn new(inner: R, limit: usize) -> Self {
+        ValueReader {
+            inner,
+            limit,
+            line: 1,
+        }
+    }
+
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
+    /// Reads the next value into `buf` (cleared first). `None` at the end of input.
+    pub fn next_value(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
+        buf.clear();
+        let mut state = Scan::default();
+        let mut start = None;
+        let mut full_len = 0usize;
+        loop {
+            let available = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                break;
+            }
+            let mut used = 0;
+            let mut done = false;
+            for &b in available {
+                if start.is_none() {
+                    if b.is_ascii_whitespace() {
+                        used += 1;
+                        if b == b'\n' {
+                            self.line += 1;
+                        }
+                        continue;
+                    }
+                    start = Some(self.line);
+                    state.stray = !matches!(b, b'{' | b'[');
+                }
+                if state.stray && b == b'\n' {
+                    // The newline is left for the next value's line count.
+                    done = true;
+                    break;
+                }
+                used += 1;
+                if b == b'\n' {
+                    self.line += 1;
+                }
+                let (keep, end) = state.step(b);
+                if keep {
+                    full_len += 1;
+                    if buf.len() < self.limit {
+                        buf.push(b);
+                    }
+                }
+                if end {
+                    done = true;
+                    break;
+                }
+            }
+            self.inner.consume(used);
+            if done {
+                break;
+            }
+        }
+        Ok(start.map(|number| Line { number, full_len }))
+    }
+}
+
+impl<T: io::Read> ValueReader<io::BufReader<T>> {
+    /// Whether input is already buffered, so the next value may need no (possibly blocking) read.
+    pub fn has_buffered(&self) -> bool {
+        !self.inner.buffer().is_empty()
+    }
+}
+
+/// Where a scan of one JSON value is.
+#[derive(Default)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Not a value's start: taken as-is up to the end of the line.
+    stray: bool,
+}
+
+impl Scan {
+    /// Takes one byte: whether to keep it, and whether the value ends with it.
+    fn step(&mut self, b: u8) -> (bool, bool) {
+        if self.stray {
+            return (true, false);
+        }
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.in_string = false;
+            }
+            return (true, false);
+        }
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                return (true, self.depth == 0);
+            }
+            b if b.is_ascii_whitespace() => return (false, false),
+            _ => {}
+        }
+        (true, false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +288,38 @@ mod tests {
         assert_eq!((line.number, buf.as_slice()), (3, &b"ccc"[..]));
         assert_eq!(r.skip_lines(5).unwrap(), 1);
         assert!(r.next_line(&mut buf).unwrap().is_none());
+    }
+
+    fn values(input: &[u8], limit: usize) -> Vec<(u64, String, usize)> {
+        let mut r = ValueReader::new(io::BufReader::with_capacity(3, input), limit);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        while let Some(v) = r.next_value(&mut buf).unwrap() {
+            out.push((
+                v.number,
+                String::from_utf8(buf.clone()).unwrap(),
+                v.full_len,
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn values_are_split_compacted_and_numbered_by_their_first_line() {
+        let input = b"{\n  \"a\": \"x }\\\" y\",\n  \"b\": [1, {\"c\": 2}]\n}\n\n{\"d\":1}{\"e\":\n2}\n  oops here\n{\"f\":";
+        let got = values(input, 100);
+        assert_eq!(
+            got,
+            vec![
+                (1, r#"{"a":"x }\" y","b":[1,{"c":2}]}"#.to_string(), 31),
+                (6, r#"{"d":1}"#.to_string(), 7),
+                (6, r#"{"e":2}"#.to_string(), 7),
+                (8, "oops here".to_string(), 9),
+                (9, r#"{"f":"#.to_string(), 5),
+            ]
+        );
+        let cut = values(b"{\"a\": \"0123456789\"}\n{}", 5);
+        assert_eq!(cut[0], (1, r#"{"a":"#.to_string(), 18));
+        assert_eq!(cut[1], (2, "{}".to_string(), 2));
     }
 }

@@ -4,25 +4,41 @@
 //! bounded, so memory stays bounded however large the input.
 
 use std::collections::VecDeque;
+use std::io::{BufReader, Cursor, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use super::ledger::{Ledger, Position, Resume};
 use super::packer::Record;
 use super::pipeline::{Outlets, Pipeline, RawLine, Run, LINE_LIMIT};
 use super::prepare::Defaults;
-use super::reader::{Line, LineReader};
+use super::reader::{Line, LineReader, ValueReader};
 use super::rejects::Rejects;
 use super::Stats;
 use crate::error::{describe_io, Error, Result};
 use crate::input::{self, Input};
+use crate::schema::Schema;
 
 /// The largest JSON array / `{"batch": [...]}` document read whole.
 const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Read ahead of a stream of pretty-printed calls: a run handed over whenever it
+/// runs dry should hold many calls.
+const STREAM_BUFFER: usize = 256 * 1024;
+
+/// What an input holds, told from its first line.
+enum Shape {
+    /// NDJSON: one call per line.
+    Lines,
+    /// The calls of a JSON array or `{"batch": [...]}` document, read whole.
+    Document(Vec<Value>),
+    /// Calls spread over lines (pretty-printed, `jq .` output): split by their braces.
+    Stream,
+}
 
 pub struct Reader {
     pub sources: Vec<PathBuf>,
@@ -35,15 +51,19 @@ pub struct Reader {
     pub ledger: Arc<Ledger>,
     pub rejects: Arc<Rejects>,
     pub stop: Arc<AtomicBool>,
+    /// Check every call against Customer.io's schema (dry runs).
+    pub check_schema: bool,
 }
 
 impl Reader {
     /// Reads every input in turn; stops early, without error, when the senders stop.
     pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<()> {
         let names = Arc::new(self.names);
+        let schema = self.check_schema.then(Schema::load).flatten();
         let pipeline = Pipeline::start(
             self.defaults,
             self.run,
+            schema,
             Outlets {
                 names: Arc::clone(&names),
                 stats: Arc::clone(&self.stats),
@@ -131,8 +151,10 @@ impl SourceCtx<'_> {
             if buf.starts_with(b"\xEF\xBB\xBF") {
                 buf.drain(..3);
             }
-            if let Some(items) = self.document(&buf, &mut lines, &mut ahead)? {
-                return Ok(self.read_document(items, skip));
+            match self.shape(&buf, &first, &mut lines, &mut ahead)? {
+                Shape::Document(items) => return Ok(self.read_document(items, skip)),
+                Shape::Stream => return self.read_stream(buf, lines, skip),
+                Shape::Lines => {}
             }
             ahead.push_front((first, std::mem::take(&mut buf)));
         }
@@ -156,7 +178,7 @@ impl SourceCtx<'_> {
             if !lines.has_buffered() && !self.hand_over() {
                 return Ok(false);
             }
-            let Some(line) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? else {
+            let Some(line) = self.complete_or_fail(lines.next_line(&mut buf))? else {
                 break;
             };
             // A copy of exactly the line's size, which the call keeps for the rejects output.
@@ -167,8 +189,71 @@ impl SourceCtx<'_> {
         Ok(self.hand_over())
     }
 
+    /// An input that fails halfway (a corrupt or truncated compressed stream)
+    /// still has every complete line before the failure passed on.
+    fn complete_or_fail<T>(&mut self, next: std::io::Result<T>) -> Result<T> {
+        next.map_err(|e| {
+            self.hand_over();
+            self.io_error(e)
+        })
+    }
+
+    /// Reads an input of calls spread over lines: the first value is a whole
+    /// `{"batch": [...]}` document or the first call of a stream of them.
+    fn read_stream(&mut self, first: Vec<u8>, lines: LineReader<Input>, skip: u64) -> Result<bool> {
+        let mut head = first;
+        head.push(b'\n');
+        let rest = Cursor::new(head).chain(lines.into_inner());
+        let rest = BufReader::with_capacity(STREAM_BUFFER, rest);
+        let mut values = ValueReader::new(rest, DOCUMENT_LIMIT as usize);
+        let mut buf = Vec::new();
+        let Some(line) = self.complete_or_fail(values.next_value(&mut buf))? else {
+            return Ok(self.hand_over());
+        };
+        values.set_limit(LINE_LIMIT);
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&buf) {
+            if is_batch_document(&map) {
+                if let Some(more) = self.complete_or_fail(values.next_value(&mut buf))? {
+                    return Err(Error::usage(format!(
+                        "{}:{}: more input after a {{\"batch\": [...]}} document, which must be all there is",
+                        self.name(),
+                        more.number
+                    )));
+                }
+                let items = batch_items(map).unwrap_or_default();
+                return Ok(self.read_document(items, skip));
+            }
+        }
+        buf.truncate(LINE_LIMIT);
+        let mut next = Some(line);
+        let mut last_start = 0;
+        while let Some(line) = next {
+            let number = line.number;
+            if number <= skip {
+                Stats::add(&self.sources.stats.resumed, 1);
+            } else {
+                // Two calls may not share a number: progress and resume go by line.
+                let refused = (number == last_start).then_some(SAME_LINE);
+                if !self.take_refused(line, std::mem::take(&mut buf), refused) {
+                    return Ok(false);
+                }
+            }
+            last_start = number;
+            if !values.has_buffered() && !self.hand_over() {
+                return Ok(false);
+            }
+            next = self.complete_or_fail(values.next_value(&mut buf))?;
+        }
+        Ok(self.hand_over())
+    }
+
     /// Adds a line to the run; `false` when the sending side stopped.
     fn take(&mut self, line: Line, bytes: Vec<u8>) -> bool {
+        self.take_refused(line, bytes, None)
+    }
+
+    /// Adds a line to the run, refused already for the reason given if any.
+    fn take_refused(&mut self, line: Line, bytes: Vec<u8>, refused: Option<&'static str>) -> bool {
         if self.sources.stop.load(Ordering::Relaxed) {
             return false;
         }
@@ -180,6 +265,7 @@ impl SourceCtx<'_> {
             number: line.number,
             full_len: line.full_len,
             bytes,
+            refused,
         });
         !self.run.is_full() || self.hand_over()
     }
@@ -205,30 +291,39 @@ impl SourceCtx<'_> {
         self.sources.pipeline.submit(run)
     }
 
-    /// The calls of a JSON array or `{"batch": [...]}` document, when the input is one
-    /// rather than NDJSON: a first line that starts such a document and goes on over
-    /// further lines, or a one-line document that is all the input there is.
-    fn document(
+    /// What the input holds, from its first line: NDJSON; a JSON array or
+    /// `{"batch": [...]}` document (a first line that starts an array and goes on
+    /// over further lines, or a one-line document that is all the input there is);
+    /// or a stream of calls spread over lines (a first line that starts an object
+    /// and does not end it).
+    fn shape(
         &self,
         first: &[u8],
+        line: &Line,
         lines: &mut LineReader<Input>,
         ahead: &mut VecDeque<(Line, Vec<u8>)>,
-    ) -> Result<Option<Vec<Value>>> {
-        if !matches!(first.trim_ascii_start().first(), Some(b'[' | b'{')) {
-            return Ok(None);
+    ) -> Result<Shape> {
+        let start = first.trim_ascii_start().first();
+        if !matches!(start, Some(b'[' | b'{')) {
+            return Ok(Shape::Lines);
         }
         let items = match serde_json::from_slice::<Value>(first) {
             Ok(Value::Array(items)) => items,
-            Ok(Value::Object(mut map))
-                if !map.contains_key("type") && map.get("batch").is_some_and(Value::is_array) =>
-            {
-                match map.remove("batch") {
-                    Some(Value::Array(items)) => items,
-                    _ => return Ok(None),
-                }
+            Ok(Value::Object(map)) if is_batch_document(&map) => match batch_items(map) {
+                Some(items) => items,
+                None => return Ok(Shape::Lines),
+            },
+            // An object opened and not closed on the first line starts a stream of
+            // calls; an array, or a first line longer than the limit (a one-line
+            // document of many calls), is a document read whole.
+            Err(e) if e.is_eof() => {
+                return if start == Some(&b'{') && line.full_len == first.len() {
+                    Ok(Shape::Stream)
+                } else {
+                    self.read_whole_document(first, lines).map(Shape::Document)
+                };
             }
-            Err(e) if e.is_eof() => return self.read_whole_document(first, lines).map(Some),
-            _ => return Ok(None),
+            _ => return Ok(Shape::Lines),
         };
         // A one-line array followed by more calls is NDJSON with a bad first line.
         let mut buf = Vec::new();
@@ -236,10 +331,10 @@ impl SourceCtx<'_> {
             let blank = buf.iter().all(u8::is_ascii_whitespace);
             ahead.push_back((line, std::mem::take(&mut buf)));
             if !blank {
-                return Ok(None);
+                return Ok(Shape::Lines);
             }
         }
-        Ok(Some(items))
+        Ok(Shape::Document(items))
     }
 
     fn read_whole_document(
@@ -270,9 +365,9 @@ impl SourceCtx<'_> {
         })?;
         match value {
             Value::Array(items) => Ok(items),
-            Value::Object(mut map) => match map.remove("batch") {
-                Some(Value::Array(items)) => Ok(items),
-                _ => Err(Error::usage(format!(
+            Value::Object(map) => match batch_items(map) {
+                Some(items) => Ok(items),
+                None => Err(Error::usage(format!(
                     "{}: a JSON document must be an array of calls or {{\"batch\": [...]}}",
                     self.name()
                 ))),
@@ -289,14 +384,56 @@ impl SourceCtx<'_> {
         Stats::add(&self.sources.stats.resumed, skip.min(items.len() as u64));
         for (i, item) in items.into_iter().enumerate().skip(skip as usize) {
             let bytes = serde_json::to_vec(&item).unwrap_or_default();
-            let line = Line {
-                number: i as u64 + 1,
-                full_len: bytes.len(),
-            };
-            if !self.take(line, bytes) {
+            if !self.take(line_at(i as u64 + 1, bytes.len()), bytes) {
                 return false;
             }
         }
         self.hand_over()
     }
+}
+
+/// Why a call that starts on the line another one started on is refused.
+const SAME_LINE: &str =
+    "another call starts on this line; in a stream of pretty-printed calls, start each on a line of its own";
+
+fn line_at(number: u64, full_len: usize) -> Line {
+    Line { number, full_len }
+}
+
+/// A `{"batch": [...]}` document rather than a call.
+fn is_batch_document(map: &Map<String, Value>) -> bool {
+    !map.contains_key("type") && map.get("batch").is_some_and(Value::is_array)
+}
+
+/// The calls of a `{"batch": [...]}` document. Its own `context` and
+/// `integrations` apply to every call, as the batch API applies them: merged
+/// key by key, the call's own values winning. Nothing else at its top level
+/// goes anywhere (its `writeKey` least of all).
+fn batch_items(mut map: Map<String, Value>) -> Option<Vec<Value>> {
+    let Some(Value::Array(mut items)) = map.remove("batch") else {
+        return None;
+    };
+    for field in ["context", "integrations"] {
+        let Some(Value::Object(shared)) = map.remove(field) else {
+            continue;
+        };
+        for item in &mut items {
+            let Value::Object(call) = item else { continue };
+            match call.get_mut(field) {
+                None | Some(Value::Null) => {
+                    call.insert(field.to_string(), Value::Object(shared.clone()));
+                }
+                Some(Value::Object(own)) => {
+                    for (key, value) in &shared {
+                        if own.get(key).is_none_or(Value::is_null) {
+                            own.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                // Not an object: the call is refused for it, as it stands.
+                Some(_) => {}
+            }
+        }
+    }
+    Some(items)
 }

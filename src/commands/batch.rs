@@ -23,7 +23,7 @@ use crate::batch::{Defaults, Options, Stats};
 use crate::cli::BatchArgs;
 use crate::client::Client;
 use crate::commands::call::apply_extras;
-use crate::envelope::CallType;
+use crate::envelope::{CallType, FOREIGN_FIELDS};
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::Context;
@@ -80,6 +80,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         ledger: Arc::clone(&ledger),
         rejects: Arc::clone(&rejects),
         stop: Arc::clone(&stop),
+        check_schema: args.dry_run,
     };
 
     let started = Instant::now();
@@ -206,16 +207,18 @@ fn defaults(args: &BatchArgs) -> Result<Defaults> {
         user_id: args.identity.user_id.clone(),
         anonymous_id: args.identity.anonymous_id.clone(),
         extras,
+        allow_old_timestamps: args.allow_old_timestamps,
     })
 }
 
 /// Total bytes when every input is a plain file (progress can then show an ETA).
 fn known_size(sources: &[PathBuf]) -> Option<u64> {
     sources.iter().try_fold(0u64, |total, p| {
-        if input::is_stdin(p) || p.extension().is_some_and(|e| e == "gz") {
+        if input::is_stdin(p) {
             return None;
         }
-        std::fs::metadata(p).ok().map(|m| total + m.len())
+        // A compressed file's size on disk says nothing of how much it holds.
+        input::open(p).ok()?.1.map(|size| total + size)
     })
 }
 
@@ -339,6 +342,30 @@ fn report(
                 .get(at.source)
                 .map(|name| format!("{name}:{}", at.line + 1))
         });
+    let skipped = g(&stats.skipped);
+    let stripped: Map<String, serde_json::Value> = FOREIGN_FIELDS
+        .iter()
+        .zip(&stats.stripped)
+        .map(|(field, n)| (field.to_string(), json!(g(n))))
+        .collect();
+    let duplicates = g(&stats.duplicate_ids);
+    let duplicate_at = stats
+        .duplicate_examples
+        .lock()
+        .map(|e| e.clone())
+        .unwrap_or_default();
+    if duplicates > 0 {
+        let more = if duplicates > duplicate_at.len() as u64 {
+            ", ..."
+        } else {
+            ""
+        };
+        ctx.report.warn(format!(
+            "{duplicates} {} a messageId of an earlier call in this run, and the server keeps only one of each: {}{more}",
+            if duplicates == 1 { "call repeats" } else { "calls repeat" },
+            duplicate_at.join(", ")
+        ));
+    }
     if ctx.report.json {
         let summary = json!({
             "dry_run": dry_run,
@@ -352,6 +379,11 @@ fn report(
             "resume_from": resume_from,
             "complete": resume_from.is_none(),
             "blank": g(&stats.blank),
+            "skipped": skipped,
+            "stripped": stripped,
+            "duplicate_message_ids": duplicates,
+            "duplicate_message_ids_at": duplicate_at,
+            "schema_problems": g(&stats.schema_problems),
             "resumed_past": g(&stats.resumed),
             "resumed_inputs": g(&stats.resumed_inputs),
             "retried": g(&stats.retries),
@@ -411,6 +443,31 @@ fn report(
         line += &format!(", {owed} owed");
     }
     ctx.report.info(line);
+    if g(&stats.schema_problems) > 0 {
+        ctx.report.info(format!(
+            "{} would not satisfy Customer.io's published schema (each named above)",
+            match g(&stats.schema_problems) {
+                1 => "1 call".to_string(),
+                n => format!("{n} calls"),
+            }
+        ));
+    }
+    if skipped > 0 {
+        ctx.report.info(format!(
+            "{skipped} skipped: delete calls (user deletion), which the batch API has no endpoint for"
+        ));
+    }
+    let stripped: Vec<String> = stripped
+        .iter()
+        .filter(|(_, n)| n.as_u64() > Some(0))
+        .map(|(field, n)| format!("{field} from {n}"))
+        .collect();
+    if !stripped.is_empty() {
+        ctx.report.info(format!(
+            "stripped fields of the system the calls came from: {}",
+            stripped.join(", ")
+        ));
+    }
     match resume_from {
         Some(at) => {
             let how = if !ledger.has_checkpoint() {

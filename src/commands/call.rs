@@ -33,6 +33,8 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
         now: &now,
         message_id: &mut new_id,
         force_library: true,
+        page_from_url: true,
+        any_time: args.allow_old_timestamps,
     };
     envelope::complete(&mut call, &mut fill).map_err(|e| {
         Error::usage(format!(
@@ -220,17 +222,8 @@ fn build(ctx: &Context, spec: &CallSpec, args: &CallArgs) -> Result<Map<String, 
     }
 
     if let Some(ts) = &args.timestamp {
-        let ts = timestamp::normalize(ts.trim()).ok_or_else(|| {
-            let hint = match timestamp::seconds_from_millis(ts.trim()) {
-                Some(secs) => format!(
-                    "; {ts} looks like milliseconds: give Unix seconds, --timestamp {secs}"
-                ),
-                None => String::new(),
-            };
-            Error::usage(format!(
-                "--timestamp: expected RFC 3339 (2026-11-28T15:01:30Z) or Unix seconds, found '{ts}'{hint}"
-            ))
-        })?;
+        let ts = timestamp::from_text(ts.trim(), &timestamp::now(), args.allow_old_timestamps)
+            .map_err(|reason| Error::usage(format!("--timestamp: {reason}")))?;
         call.insert("timestamp".into(), Value::String(ts));
         call.remove("originalTimestamp");
     }
