@@ -149,7 +149,7 @@ _cio() {
 
     case "${cmd}" in
         cio)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version track identify page screen group alias batch config completions man help"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version track identify page screen group alias batch config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,6 +164,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -191,7 +199,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__alias)
-            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +257,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -273,7 +289,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__batch)
-            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,6 +359,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -367,7 +391,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__completions)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +406,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -409,7 +441,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version init set get unset list path help"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version init set get unset list path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -424,6 +456,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -451,7 +491,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__get)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,6 +506,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -605,7 +653,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__init)
-            opts="-q -v -h -V --force --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --force --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +668,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -647,7 +703,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__list)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -662,6 +718,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -689,7 +753,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -704,6 +768,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -731,7 +803,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -746,6 +818,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -773,7 +853,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -788,6 +868,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -815,7 +903,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__group)
-            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -878,6 +966,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1157,7 +1253,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__identify)
-            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1219,6 +1315,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1243,7 +1347,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__man)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1258,6 +1362,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1285,7 +1397,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__page)
-            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1351,6 +1463,14 @@ _cio() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1375,7 +1495,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__screen)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1434,6 +1554,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1461,7 +1589,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__track)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --ca-cert --proxy --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1520,6 +1648,14 @@ _cio() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

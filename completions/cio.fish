@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cio_global_optspecs
-    string join \n write-key= region= endpoint= allow-insecure-http profile= config= timeout= retries= q/quiet v/verbose json h/help V/version
+    string join \n write-key= region= endpoint= allow-insecure-http ca-cert= proxy= profile= config= timeout= retries= q/quiet v/verbose json h/help V/version
 end
 
 function __fish_cio_needs_command
@@ -28,6 +28,8 @@ complete -c cio -n "__fish_cio_needs_command" -l write-key -d 'Write key of the 
 complete -c cio -n "__fish_cio_needs_command" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_needs_command" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_needs_command" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_needs_command" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_needs_command" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_needs_command" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_needs_command" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -61,6 +63,8 @@ complete -c cio -n "__fish_cio_using_subcommand track" -l write-key -d 'Write ke
 complete -c cio -n "__fish_cio_using_subcommand track" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand track" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand track" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand track" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand track" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -84,6 +88,8 @@ complete -c cio -n "__fish_cio_using_subcommand identify" -l write-key -d 'Write
 complete -c cio -n "__fish_cio_using_subcommand identify" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand identify" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand identify" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand identify" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand identify" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -108,6 +114,8 @@ complete -c cio -n "__fish_cio_using_subcommand page" -l write-key -d 'Write key
 complete -c cio -n "__fish_cio_using_subcommand page" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand page" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand page" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand page" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand page" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -131,6 +139,8 @@ complete -c cio -n "__fish_cio_using_subcommand screen" -l write-key -d 'Write k
 complete -c cio -n "__fish_cio_using_subcommand screen" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand screen" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand screen" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand screen" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand screen" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -155,6 +165,8 @@ complete -c cio -n "__fish_cio_using_subcommand group" -l write-key -d 'Write ke
 complete -c cio -n "__fish_cio_using_subcommand group" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand group" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand group" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand group" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand group" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -178,6 +190,8 @@ complete -c cio -n "__fish_cio_using_subcommand alias" -l write-key -d 'Write ke
 complete -c cio -n "__fish_cio_using_subcommand alias" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand alias" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand alias" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand alias" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand alias" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -205,6 +219,8 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -l write-key -d 'Write ke
 complete -c cio -n "__fish_cio_using_subcommand batch" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand batch" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand batch" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand batch" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand batch" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -221,6 +237,8 @@ complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subc
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -242,6 +260,8 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from init" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -257,6 +277,8 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -271,6 +293,8 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -285,6 +309,8 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -299,6 +325,8 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -313,6 +341,8 @@ complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcomma
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -334,6 +364,8 @@ complete -c cio -n "__fish_cio_using_subcommand completions" -l write-key -d 'Wr
 complete -c cio -n "__fish_cio_using_subcommand completions" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand completions" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand completions" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand completions" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand completions" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand completions" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand completions" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
@@ -348,6 +380,8 @@ complete -c cio -n "__fish_cio_using_subcommand man" -l write-key -d 'Write key 
 complete -c cio -n "__fish_cio_using_subcommand man" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
 complete -c cio -n "__fish_cio_using_subcommand man" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand man" -l ca-cert -d 'Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand man" -l proxy -d 'Send through this HTTP proxy (http://[user:pass@]host:port; "" for none) [default: from HTTPS_PROXY, ALL_PROXY]' -r
 complete -c cio -n "__fish_cio_using_subcommand man" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
 complete -c cio -n "__fish_cio_using_subcommand man" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand man" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r

@@ -64,6 +64,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
 
+    /// Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Send through this HTTP proxy (http://[user:pass@]host:port; "" for none)
+    /// [default: from HTTPS_PROXY, ALL_PROXY]
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+
     /// Profile of the config file to use [env: CIO_PROFILE]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -301,7 +310,8 @@ pub enum ConfigAction {
     },
     /// Set a value of the profile; write_key is read from stdin or a hidden prompt
     Set {
-        /// write_key, region, endpoint, user_id, anonymous_id, timeout, retries, or default_profile
+        /// write_key, region, endpoint, user_id, anonymous_id, timeout, retries, ca_cert,
+        /// proxy, or default_profile
         key: String,
         /// The value (not for write_key, which must stay out of shell history)
         value: Option<String>,

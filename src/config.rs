@@ -49,6 +49,12 @@ pub struct Profile {
     pub timeout: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
+    /// A PEM bundle of extra certificate authorities; relative to the config file's directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    /// The proxy when the environment names none (`http://user:pass@host:port`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
 // Written by hand so that `{:?}` of a profile can never show the key.
@@ -62,12 +68,17 @@ impl std::fmt::Debug for Profile {
             .field("anonymous_id", &self.anonymous_id)
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
+            .field("ca_cert", &self.ca_cert)
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(crate::proxy::redact_raw),
+            )
             .finish()
     }
 }
 
 /// The keys `cio config set/get/unset` accept, in the order `list` shows them.
-pub const PROFILE_KEYS: [&str; 7] = [
+pub const PROFILE_KEYS: [&str; 9] = [
     "write_key",
     "region",
     "endpoint",
@@ -75,6 +86,8 @@ pub const PROFILE_KEYS: [&str; 7] = [
     "anonymous_id",
     "timeout",
     "retries",
+    "ca_cert",
+    "proxy",
 ];
 
 impl Profile {
@@ -88,6 +101,8 @@ impl Profile {
             "anonymous_id" => self.anonymous_id.clone(),
             "timeout" => self.timeout.map(|t| t.to_string()),
             "retries" => self.retries.map(|r| r.to_string()),
+            "ca_cert" => self.ca_cert.clone(),
+            "proxy" => self.proxy.clone(),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -115,6 +130,8 @@ impl Profile {
                     .map(|v| v.parse().map_err(|_| bad("a whole number")))
                     .transpose()?
             }
+            "ca_cert" => self.ca_cert = value.map(str::to_string),
+            "proxy" => self.proxy = value.map(str::to_string),
             _ => return Err(unknown_key(key)),
         }
         Ok(())

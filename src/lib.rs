@@ -11,9 +11,11 @@ pub mod error;
 pub mod input;
 pub mod items;
 pub mod output;
+pub mod proxy;
 pub mod secret;
 pub mod settings;
 pub mod timestamp;
+pub mod tls;
 
 use std::ffi::OsString;
 use std::future::Future;

@@ -9,7 +9,9 @@ use reqwest::Url;
 use crate::cli::{GlobalArgs, Region};
 use crate::config::{self, ConfigFile, Profile, DEFAULT_PROFILE};
 use crate::error::{Error, Result};
+use crate::proxy::{ProxySettings, Sourced};
 use crate::secret::WriteKey;
+use crate::tls::TrustSettings;
 
 pub const US_ENDPOINT: &str = "https://cdp.customer.io/v1";
 pub const EU_ENDPOINT: &str = "https://cdp-eu.customer.io/v1";
@@ -32,6 +34,10 @@ pub struct Settings {
     pub anonymous_id: Option<String>,
     pub profile_name: String,
     pub config_path: PathBuf,
+    /// Certificate authorities to trust for HTTPS.
+    pub trust: TrustSettings,
+    /// What may pick a proxy; the choice is made per endpoint by `proxy.rs`.
+    pub proxy: ProxySettings,
 }
 
 /// Where the config file is, and whether the user named it (then it must exist).
@@ -131,6 +137,53 @@ impl Settings {
             },
         };
 
+        let from_profile = |key: &str| format!("profile '{profile_name}' {key}");
+        let ca_cert = match (&global.ca_cert, env_var("CIO_CA_CERT"), &profile.ca_cert) {
+            (Some(path), _, _) => Some((path.clone(), "--ca-cert".to_string())),
+            (None, Some(path), _) => Some((PathBuf::from(path), "CIO_CA_CERT".to_string())),
+            // A relative path in the file means beside the file, wherever cio runs from.
+            (None, None, Some(path)) => Some((
+                config_path
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""))
+                    .join(path),
+                from_profile("ca_cert"),
+            )),
+            (None, None, None) => None,
+        };
+        let trust = TrustSettings {
+            cert_file: env_var("SSL_CERT_FILE").map(PathBuf::from),
+            cert_dirs: env_var("SSL_CERT_DIR")
+                .map(|dirs| {
+                    std::env::split_paths(&dirs)
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ca_cert,
+        };
+        // curl's reading: lower case first; an empty variable is no variable.
+        let proxy_var = |name: &str| {
+            let lower = name.to_ascii_lowercase();
+            env_var(&lower)
+                .map(|v| Sourced::new(v, lower))
+                .or_else(|| env_var(name).map(|v| Sourced::new(v, name)))
+        };
+        let proxy = ProxySettings {
+            flag: global
+                .proxy
+                .as_ref()
+                .map(|p| Sourced::new(p.clone(), "--proxy")),
+            https: proxy_var("HTTPS_PROXY"),
+            http: proxy_var("HTTP_PROXY"),
+            all: proxy_var("ALL_PROXY"),
+            profile: profile
+                .proxy
+                .as_ref()
+                .map(|p| Sourced::new(p.clone(), from_profile("proxy"))),
+            no_proxy: proxy_var("NO_PROXY"),
+        };
+
         Ok(Settings {
             write_key,
             endpoint,
@@ -141,6 +194,8 @@ impl Settings {
             anonymous_id: env_var("CIO_ANONYMOUS_ID").or(profile.anonymous_id.clone()),
             profile_name,
             config_path,
+            trust,
+            proxy,
         })
     }
 
@@ -194,7 +249,7 @@ fn check_timeout(t: f64, flag: &str) -> Result<f64> {
     })
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
