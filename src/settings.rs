@@ -340,6 +340,55 @@ mod tests {
     }
 
     #[test]
+    fn ca_cert_and_proxy_resolve_like_the_rest() {
+        let file =
+            "[profiles.default]\nca_cert = \"corp.pem\"\nproxy = \"http://u:pw@profile:3128\"\n";
+        let s = resolve(&GlobalArgs::default(), &[], file).unwrap();
+        let (path, from) = s.trust.ca_cert.unwrap();
+        assert_eq!(path, PathBuf::from("/x/corp.pem"), "beside the config file");
+        assert_eq!(from, "profile 'default' ca_cert");
+        assert_eq!(s.proxy.profile.unwrap().from, "profile 'default' proxy");
+
+        let env = [
+            ("CIO_CA_CERT", "/env.pem"),
+            ("HTTPS_PROXY", "http://upper:1"),
+            ("https_proxy", "http://lower:1"),
+            ("NO_PROXY", "a.example"),
+            ("SSL_CERT_FILE", "/bundle.pem"),
+            ("SSL_CERT_DIR", "/d1:/d2"),
+            ("ALL_PROXY", " "),
+        ];
+        let s = resolve(&GlobalArgs::default(), &env, file).unwrap();
+        assert_eq!(s.trust.ca_cert.unwrap().1, "CIO_CA_CERT");
+        assert_eq!(s.trust.cert_file, Some(PathBuf::from("/bundle.pem")));
+        assert_eq!(
+            s.trust.cert_dirs,
+            [PathBuf::from("/d1"), PathBuf::from("/d2")]
+        );
+        assert_eq!(
+            s.proxy.https.as_ref().unwrap().from,
+            "https_proxy",
+            "lower case first"
+        );
+        assert_eq!(s.proxy.no_proxy.as_ref().unwrap().value, "a.example");
+        assert!(s.proxy.all.is_none(), "a blank variable is no variable");
+        let shown = format!("{:?}", s.proxy);
+        assert!(!shown.contains("pw"), "{shown}");
+
+        let flags = GlobalArgs {
+            ca_cert: Some(PathBuf::from("flag.pem")),
+            proxy: Some(String::new()),
+            ..GlobalArgs::default()
+        };
+        let s = resolve(&flags, &env, file).unwrap();
+        assert_eq!(
+            s.trust.ca_cert.unwrap(),
+            (PathBuf::from("flag.pem"), "--ca-cert".to_string())
+        );
+        assert_eq!(s.proxy.flag.unwrap().value, "");
+    }
+
+    #[test]
     fn plain_http_only_to_loopback_unless_allowed() {
         let at = |endpoint: &str, allow: bool| {
             let g = GlobalArgs {
