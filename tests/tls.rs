@@ -618,3 +618,32 @@ fn bad_proxy_settings_are_usage_errors_without_credentials() {
     );
     assert_eq!(tls.server.request_count(), 0);
 }
+
+#[test]
+fn a_profile_proxy_keeps_its_password_out_of_config_get_and_list() {
+    let env = CioEnv::new();
+    let set = env
+        .cmd()
+        .args([
+            "config",
+            "set",
+            "proxy",
+            "http://alice:pr0xy-s3cret@proxy.corp:3128",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(set.status.code(), Some(0), "{}", stderr_of(&set));
+    let get = env.cmd().args(["config", "get", "proxy"]).output().unwrap();
+    assert_eq!(stdout_of(&get), "http://***@proxy.corp:3128\n");
+    let list = env.cmd().args(["config", "list"]).output().unwrap();
+    assert!(
+        stdout_of(&list).contains("  proxy = http://***@proxy.corp:3128\n"),
+        "{}",
+        stdout_of(&list)
+    );
+    let file = std::fs::read_to_string(env.config_dir().join("config.toml")).unwrap();
+    assert!(
+        file.contains("proxy = \"http://alice:pr0xy-s3cret@proxy.corp:3128\""),
+        "{file}"
+    );
+}
