@@ -31,6 +31,8 @@ pub struct Client {
     report: Reporter,
     /// `host[:port]` of the endpoint, for error messages.
     host: String,
+    /// The endpoint's host alone, as NO_PROXY would name it.
+    host_name: String,
     /// The proxy in use, credentials hidden, and the setting that named it.
     proxy: Option<(String, String)>,
 }
@@ -132,6 +134,7 @@ impl Client {
 
         let url = reqwest::Url::parse(&base)
             .map_err(|e| Error::usage(format!("endpoint '{base}': {e}")))?;
+        let host_name = url.host_str().unwrap_or_default().to_string();
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
@@ -170,6 +173,7 @@ impl Client {
             retries: settings.retries,
             report,
             host,
+            host_name,
             proxy,
         })
     }
@@ -368,11 +372,12 @@ impl Client {
             );
         }
         if let Some((proxy, from)) = &self.proxy {
+            let name = &self.host_name;
             let chain = chain_text(e);
             let (line, retry) = if chain.contains("proxy authorization required") {
                 (format!("proxy {proxy} asks for credentials (407); put them in the proxy URL ({from}: http://user:password@host:port)"), false)
             } else if chain.contains("tunnel error: unsuccessful") {
-                (format!("proxy {proxy} refused to open a tunnel (CONNECT) to {host}; ask its administrator to allow {host}, or list {host} in NO_PROXY to go direct"), true)
+                (format!("proxy {proxy} refused to open a tunnel (CONNECT) to {host}; ask its administrator to allow {host}, or list {name} in NO_PROXY to go direct"), true)
             } else if e.is_connect() && !e.is_timeout() {
                 let (_, cause) = describe_network_error(e, &self.key);
                 // "Connection refused", without std's "(os error 111)".
@@ -380,7 +385,7 @@ impl Client {
                     Some(i) => cause[..i].to_string(),
                     None => cause,
                 };
-                (format!("cannot connect to proxy {proxy} (from {from}): {cause}; check {from}, or list {host} in NO_PROXY to go direct"), true)
+                (format!("cannot connect to proxy {proxy} (from {from}): {cause}; check {from}, or list {name} in NO_PROXY to go direct"), true)
             } else {
                 let (what, cause) = describe_network_error(e, &self.key);
                 (format!("{what} via proxy {proxy}: {cause}"), true)

@@ -563,7 +563,7 @@ fn a_proxy_that_refuses_connect_or_is_not_there_is_named_with_the_fix() {
     assert_eq!(
         stderr_of(&out),
         format!(
-            "cio: error: not delivered after 2 attempts: proxy {} refused to open a tunnel (CONNECT) to {host}; ask its administrator to allow {host}, or list {host} in NO_PROXY to go direct\n",
+            "cio: error: not delivered after 2 attempts: proxy {} refused to open a tunnel (CONNECT) to {host}; ask its administrator to allow {host}, or list 127.0.0.1 in NO_PROXY to go direct\n",
             proxy.url()
         )
     );
@@ -579,7 +579,7 @@ fn a_proxy_that_refuses_connect_or_is_not_there_is_named_with_the_fix() {
     assert_eq!(
         stderr_of(&out),
         format!(
-            "cio: error: not delivered after 1 attempt: cannot connect to proxy http://127.0.0.1:9 (from https_proxy): Connection refused; check https_proxy, or list {host} in NO_PROXY to go direct\n"
+            "cio: error: not delivered after 1 attempt: cannot connect to proxy http://127.0.0.1:9 (from https_proxy): Connection refused; check https_proxy, or list 127.0.0.1 in NO_PROXY to go direct\n"
         )
     );
     assert_eq!(tls.server.request_count(), 0);
