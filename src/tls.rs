@@ -36,18 +36,19 @@ pub fn build(trust: &TrustSettings) -> Result<Trust> {
     let mut roots = RootCertStore::empty();
     let mut parts = Vec::new();
     if trust.cert_file.is_some() || !trust.cert_dirs.is_empty() {
-        let mut loaded = 0;
+        let mut found = Vec::new();
         if let Some(file) = &trust.cert_file {
-            loaded += add_openssl_path(&mut roots, "SSL_CERT_FILE", file, Some(file), None)?;
+            found.extend(load_openssl_path("SSL_CERT_FILE", file, Some(file), None)?);
         }
         for dir in &trust.cert_dirs {
-            loaded += add_openssl_path(&mut roots, "SSL_CERT_DIR", dir, None, Some(dir))?;
+            found.extend(load_openssl_path("SSL_CERT_DIR", dir, None, Some(dir))?);
         }
-        parts.push(format!("{loaded} roots from SSL_CERT_FILE/SSL_CERT_DIR"));
+        let (added, _) = roots.add_parsable_certificates(unique(found));
+        parts.push(format!("{added} roots from SSL_CERT_FILE/SSL_CERT_DIR"));
     } else {
         // Unreadable files among many are the system's business: use what loads.
         let found = rustls_native_certs::load_native_certs();
-        let (added, _) = roots.add_parsable_certificates(found.certs);
+        let (added, _) = roots.add_parsable_certificates(unique(found.certs));
         if added > 0 {
             parts.push(format!("{added} roots from the system store"));
         } else {
@@ -74,15 +75,22 @@ pub fn build(trust: &TrustSettings) -> Result<Trust> {
     })
 }
 
+/// The bundle file and the hashed directory of a Linux system hold the same
+/// roots: parsing each once halves the start-up cost of a call.
+fn unique(mut certs: Vec<CertificateDer<'static>>) -> Vec<CertificateDer<'static>> {
+    certs.sort_unstable_by(|a, b| a.as_ref().cmp(b.as_ref()));
+    certs.dedup_by(|a, b| a.as_ref() == b.as_ref());
+    certs
+}
+
 /// Loads `SSL_CERT_FILE` or one `SSL_CERT_DIR` entry; the user set it, so a
 /// path that gives nothing is an error rather than a silent empty store.
-fn add_openssl_path(
-    roots: &mut RootCertStore,
+fn load_openssl_path(
     var: &str,
     shown: &Path,
     file: Option<&Path>,
     dir: Option<&Path>,
-) -> Result<usize> {
+) -> Result<Vec<CertificateDer<'static>>> {
     let found = rustls_native_certs::load_certs_from_paths(file, dir);
     if let Some(e) = found.errors.first() {
         let reason =
@@ -95,14 +103,13 @@ fn add_openssl_path(
             shown.display()
         )));
     }
-    let (added, _) = roots.add_parsable_certificates(found.certs);
-    if added == 0 && file.is_some() {
+    if found.certs.is_empty() && file.is_some() {
         return Err(Error::usage(format!(
             "{var} {}: no certificate in it; point it at a PEM bundle or unset it",
             shown.display()
         )));
     }
-    Ok(added)
+    Ok(found.certs)
 }
 
 /// Adds every certificate of a PEM bundle; anything unusable in it is an error.
