@@ -46,9 +46,7 @@ pub fn build(trust: &TrustSettings) -> Result<Trust> {
         let (added, _) = roots.add_parsable_certificates(unique(found));
         parts.push(format!("{added} roots from SSL_CERT_FILE/SSL_CERT_DIR"));
     } else {
-        // Unreadable files among many are the system's business: use what loads.
-        let found = rustls_native_certs::load_native_certs();
-        let (added, _) = roots.add_parsable_certificates(unique(found.certs));
+        let (added, _) = roots.add_parsable_certificates(unique(system_roots()));
         if added > 0 {
             parts.push(format!("{added} roots from the system store"));
         } else {
@@ -73,6 +71,34 @@ pub fn build(trust: &TrustSettings) -> Result<Trust> {
         config,
         description: parts.join(" + "),
     })
+}
+
+/// The system's roots. On Linux and the BSDs that is OpenSSL's bundle file,
+/// which update-ca-certificates and update-ca-trust keep; the hashed directory
+/// beside it is read only when there is no bundle, as reading its ~300 files
+/// costs a call more than its TLS handshake (measured: bench/tls.sh). Elsewhere
+/// it is the platform's store (keychain, Windows certificate store).
+/// Unreadable files among many are the system's business: use what loads.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    // `probe` would honour SSL_CERT_FILE/DIR too, but those were handled already.
+    let probe = openssl_probe::probe();
+    if let Some(file) = &probe.cert_file {
+        let found = rustls_native_certs::load_certs_from_paths(Some(file), None);
+        if !found.certs.is_empty() {
+            return found.certs;
+        }
+    }
+    probe
+        .cert_dir
+        .iter()
+        .flat_map(|dir| rustls_native_certs::load_certs_from_paths(None, Some(dir)).certs)
+        .collect()
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    rustls_native_certs::load_native_certs().certs
 }
 
 /// The bundle file and the hashed directory of a Linux system hold the same
