@@ -17,12 +17,18 @@ Every run is a new process and a full TLS handshake: neither tool keeps
 sessions between processes. A run counts only if the tool exited 0 and the
 sink got exactly one new call with a new messageId.
 
+Start-up: cio sending to a closed port of 127.0.0.1 over https, so that only
+process start and loading the trust roots count: the CA alone (SSL_CERT_FILE),
+the system store as cio reads it, and /etc/ssl/certs read whole (SSL_CERT_DIR),
+as rustls-native-certs would by default.
+
 Replay: `cio batch CORPUS --json` to each sink under /usr/bin/time -v; the
 sink's `connections` shows how many handshakes the whole replay took.
 """
 import argparse
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -118,6 +124,32 @@ def single(args, sinks, urls):
     return times, all(times.values())
 
 
+def startup(args):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"https://127.0.0.1:{s.getsockname()[1]}"
+    variants = [("CA alone (SSL_CERT_FILE)", {"SSL_CERT_FILE": args.ca}), ("system store", {})]
+    if os.path.isdir("/etc/ssl/certs"):
+        variants.append(("/etc/ssl/certs whole (SSL_CERT_DIR)", {"SSL_CERT_DIR": "/etc/ssl/certs"}))
+    print(f"\nstart-up to a closed port, {args.runs} runs each:\n")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cio-bench-xdg.") as config_home:
+        times = {name: [] for name, _ in variants}
+        for round_no in range(args.warmup + args.runs):
+            for name, extra in variants:
+                env = cio_env(closed, config_home)
+                env.update(extra)
+                start = time.perf_counter()
+                subprocess.run([benchlib.cio_bin(), "--retries", "0"] + TRACK, env=env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if round_no >= args.warmup:
+                    times[name].append((time.perf_counter() - start) * 1000)
+    for name, _ in variants:
+        ms = times[name]
+        rows.append([name, f"{statistics.median(ms):.1f}", f"{p90(ms):.1f}", f"{min(ms):.1f}"])
+    print(benchlib.table(["roots", "median ms", "p90 ms", "min ms"], rows))
+
+
 def replay(args, sinks, urls, tmp):
     events = sum(1 for line in open(args.corpus, "rb") if line.strip())
     print(f"\nreplay: {events:,} events from {args.corpus}\n")
@@ -168,6 +200,7 @@ def main():
     sinks = {"http": benchlib.Sink(urls["http"]), "https": benchlib.Sink(urls["https"], ca=args.ca)}
     benchlib.print_versions(["cio", "curl"])
     times, single_ok = single(args, sinks, urls)
+    startup(args)
     with tempfile.TemporaryDirectory(prefix="cio-bench.") as tmp:
         results, replay_ok = replay(args, sinks, urls, tmp)
     if args.json:
