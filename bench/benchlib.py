@@ -1,6 +1,7 @@
 """Helpers shared by single.py and batch.py (standard library only)."""
 import json
 import os
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -18,16 +19,18 @@ def cio_bin():
 
 
 class Sink:
-    """The local sink started by lib.sh; only ever 127.0.0.1."""
+    """The local sink started by lib.sh; only ever 127.0.0.1. An https:// sink
+    (`sink --tls DIR`) is reached trusting only its own CA, `ca`."""
 
-    def __init__(self, url):
-        if not url.startswith("http://127.0.0.1:"):
-            sys.exit(f"refusing sink URL {url!r}: only http://127.0.0.1:PORT is allowed")
+    def __init__(self, url, ca=None):
+        if not (url.startswith("http://127.0.0.1:") or (ca and url.startswith("https://127.0.0.1:"))):
+            sys.exit(f"refusing sink URL {url!r}: only http(s)://127.0.0.1:PORT is allowed")
         self.url = url.rstrip("/")
+        self.context = ssl.create_default_context(cafile=ca) if ca else None
 
     def _call(self, method, path):
         req = urllib.request.Request(self.url + path, method=method, data=b"" if method == "POST" else None)
-        with urllib.request.urlopen(req, timeout=30) as res:
+        with urllib.request.urlopen(req, timeout=30, context=self.context) as res:
             return json.loads(res.read())
 
     def stats(self):

@@ -4,18 +4,22 @@
 //!
 //! ```text
 //! cargo build --release --example sink
-//! target/release/examples/sink [--port 0]
+//! target/release/examples/sink [--port 0] [--tls DIR]
 //! ```
 //!
 //! It binds 127.0.0.1 only and prints `listening http://127.0.0.1:PORT` as the
-//! first line on stdout. Then:
+//! first line on stdout. With `--tls DIR` it speaks HTTPS instead (HTTP/1.1),
+//! with a certificate for 127.0.0.1 and localhost signed by a CA it makes at
+//! start and writes to `DIR/ca.pem` (give that to cio and curl), and prints
+//! `listening https://127.0.0.1:PORT`. Then:
 //!
 //! - `POST <any path>`: a single call (`/v1/track`, ...) or a batch
 //!   (`{"batch": [...]}`), plain or `Content-Encoding: gzip`. Each item of
 //!   `batch` counts as one call, any other body as one. The `messageId`s are
 //!   collected into a set. A body that is not gzip or JSON gets a 400 and is
 //!   counted in `bad_requests` only.
-//! - `GET /stats`: `{"requests":N,"calls":N,"unique_message_ids":N,"bad_requests":N}`.
+//! - `GET /stats`: `{"requests":N,"calls":N,"unique_message_ids":N,"bad_requests":N,"connections":N}`;
+//!   `connections` counts accepted connections (TLS handshakes, with `--tls`).
 //! - `POST /reset`: zeroes all of it.
 //!
 //! For network benchmarks it can play a distant, rate-limited API:
@@ -72,6 +76,7 @@ struct Stats {
     /// The current quota window (whole seconds since start) and the POSTs taken in it.
     window: u64,
     taken_in_window: u64,
+    connections: u64,
     ids: HashSet<Box<str>>,
 }
 
@@ -89,17 +94,22 @@ type Shared = Arc<Mutex<Stats>>;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: sink [--port PORT] [--delay-ms N] [--quota N] [--slow-ms N --slow-after A --slow-until B]\n\
+        "usage: sink [--port PORT] [--tls DIR] [--delay-ms N] [--quota N] [--slow-ms N --slow-after A --slow-until B]\n\
          (binds 127.0.0.1; PORT 0 picks a free one)"
     );
     std::process::exit(2);
 }
 
-fn parse_args() -> (u16, Behaviour) {
+fn parse_args() -> (u16, Option<std::path::PathBuf>, Behaviour) {
     let mut port = 0u16;
+    let mut tls = None;
     let mut b = Behaviour::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--tls" {
+            tls = Some(args.next().unwrap_or_else(|| usage()).into());
+            continue;
+        }
         let (name, value) = match arg.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => (arg, args.next()),
@@ -117,19 +127,53 @@ fn parse_args() -> (u16, Behaviour) {
             _ => usage(),
         }
     }
-    (port, b)
+    (port, tls, b)
+}
+
+/// Makes a CA (written to `dir/ca.pem`) and a leaf for 127.0.0.1 and localhost.
+fn tls_acceptor(dir: &std::path::Path) -> tokio_rustls::TlsAcceptor {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "cio bench sink CA");
+    let ca_key = KeyPair::generate().expect("CA key");
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .expect("leaf params");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf certificate");
+    let path = dir.join("ca.pem");
+    if let Err(e) = std::fs::write(&path, ca_cert.pem()) {
+        eprintln!("sink: cannot write {}: {e}", path.display());
+        std::process::exit(1);
+    }
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf_cert.der().clone(), ca_cert.der().clone()], key)
+        .expect("server certificate");
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 fn main() {
-    let (port, behaviour) = parse_args();
+    let (port, tls, behaviour) = parse_args();
+    let tls = tls.map(|dir| tls_acceptor(&dir));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(serve(port, behaviour));
+    runtime.block_on(serve(port, tls, behaviour));
 }
 
-async fn serve(port: u16, behaviour: Behaviour) {
+async fn serve(port: u16, tls: Option<tokio_rustls::TlsAcceptor>, behaviour: Behaviour) {
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -140,7 +184,8 @@ async fn serve(port: u16, behaviour: Behaviour) {
     let addr = listener.local_addr().expect("local address");
     {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let _ = writeln!(out, "listening {scheme}://{addr}");
         let _ = out.flush();
     }
     let shared: Shared = Arc::default();
@@ -156,14 +201,24 @@ async fn serve(port: u16, behaviour: Behaviour) {
             }
         };
         let _ = stream.set_nodelay(true);
+        shared.lock().unwrap().connections += 1;
         let shared = Arc::clone(&shared);
+        let tls = tls.clone();
         tokio::spawn(async move {
             let service =
                 service_fn(move |req| handle(req, Arc::clone(&shared), behaviour, started));
-            let _ = http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let http = http1::Builder::new().keep_alive(true).clone();
+            match tls {
+                Some(acceptor) => {
+                    let Ok(stream) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                }
+                None => {
+                    let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                }
+            }
         });
     }
 }
@@ -207,12 +262,13 @@ async fn handle(
         (Method::GET, "/stats") => {
             let s = shared.lock().unwrap();
             let body = format!(
-                "{{\"requests\":{},\"calls\":{},\"unique_message_ids\":{},\"bad_requests\":{},\"throttled\":{}}}",
+                "{{\"requests\":{},\"calls\":{},\"unique_message_ids\":{},\"bad_requests\":{},\"throttled\":{},\"connections\":{}}}",
                 s.requests,
                 s.calls,
                 s.ids.len(),
                 s.bad_requests,
-                s.throttled
+                s.throttled,
+                s.connections
             );
             Ok(reply(StatusCode::OK, body))
         }

@@ -110,6 +110,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
 
+    /// Also trust the certificate authorities in this PEM file [env: CIO_CA_CERT]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Send through this HTTP proxy (http://[user:pass@]host:port; "" for none)
+    /// [default: from HTTPS_PROXY, ALL_PROXY]
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+
     /// Profile of the config file to use [env: CIO_PROFILE]
     #[arg(long, global = true, value_name = "NAME",
           add = clap_complete::ArgValueCandidates::new(crate::config::profile_candidates))]

@@ -1,6 +1,8 @@
 //! The HTTP transport: auth, headers, gzip, timeouts, retries with backoff and
 //! `Retry-After`, and the mapping of answers to outcomes. Knows nothing of
 //! what is inside the body beyond the `sentAt` it is given at each attempt.
+//! Trust roots come from `tls.rs`, the proxy from `proxy.rs`; this module turns
+//! their failures into one line that names the host and the fix.
 
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
@@ -11,9 +13,10 @@ use reqwest::StatusCode;
 
 use crate::error::{Error, Result};
 use crate::output::{sanitize, Reporter};
+use crate::proxy::{self, Route};
 use crate::secret::{basic_auth_token, WriteKey};
 use crate::settings::Settings;
-use crate::timestamp;
+use crate::{timestamp, tls};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -30,6 +33,12 @@ pub struct Client {
     halt: Option<tokio::sync::watch::Receiver<bool>>,
     /// The headers every request carries, for `-vv` (shown with the key redacted).
     headers: HeaderMap,
+    /// `host[:port]` of the endpoint, for error messages.
+    host: String,
+    /// The endpoint's host alone, as NO_PROXY would name it.
+    host_name: String,
+    /// The proxy in use, credentials hidden, and the setting that named it.
+    proxy: Option<(String, String)>,
 }
 
 /// A delivered request.
@@ -120,13 +129,48 @@ impl Client {
             HeaderValue::from_static("application/json"),
         );
         headers.insert("X-Strict-Mode", HeaderValue::from_static("1"));
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .default_headers(headers.clone())
             // A redirect could carry the key elsewhere, and turns POST into GET: never follow.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
             .timeout(settings.timeout)
+            // The proxy is chosen below from the settings, not by reqwest from the environment.
+            .no_proxy();
+
+        let url = reqwest::Url::parse(&base)
+            .map_err(|e| Error::usage(format!("endpoint '{base}': {e}")))?;
+        let host_name = url.host_str().unwrap_or_default().to_string();
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let route = settings.proxy.route(&url)?;
+        if let Some(line) = route.describe() {
+            report.detail(line);
+        }
+        let mut proxy = None;
+        let mut needs_tls = url.scheme() == "https";
+        if let Route::Via {
+            url: proxy_url,
+            from,
+        } = &route
+        {
+            needs_tls |= proxy_url.scheme() == "https";
+            builder = builder.proxy(
+                reqwest::Proxy::all(proxy_url.as_str())
+                    .map_err(|e| Error::usage(format!("{from}: {e}")))?,
+            );
+            proxy = Some((proxy::redact(proxy_url), from.clone()));
+        }
+        // Loading the roots costs a few milliseconds: only when something speaks TLS.
+        if needs_tls {
+            let trust = tls::build(&settings.trust)?;
+            report.detail(format_args!("trusting {}", trust.description));
+            builder = builder.use_preconfigured_tls(trust.config);
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::Internal(format!("cannot set up HTTP: {e}")))?;
         Ok(Client {
@@ -137,6 +181,9 @@ impl Client {
             report,
             halt: None,
             headers,
+            host,
+            host_name,
+            proxy,
         })
     }
 
@@ -262,11 +309,17 @@ impl Client {
                     }
                 }
                 Err(e) => {
-                    let reason = describe_network_error(&e, &self.key);
+                    let (reason, retry) = self.describe_network_error(&e);
                     self.report.detail(format_args!(
                         "POST {url} -> {reason} after {:.1} ms (attempt {attempt})",
                         elapsed.as_secs_f64() * 1000.0
                     ));
+                    if !retry {
+                        return Err(SendError::Undelivered {
+                            reason,
+                            attempts: attempt,
+                        });
+                    }
                     (None, None, reason)
                 }
             };
@@ -396,7 +449,79 @@ fn extract_message(body: &str) -> Option<String> {
         .find_map(|k| v.get(*k).and_then(as_text))
 }
 
-fn describe_network_error(e: &reqwest::Error, key: &WriteKey) -> String {
+impl Client {
+    /// One line for a failed attempt, and whether another attempt can help:
+    /// a refused certificate or proxy credentials stay refused.
+    fn describe_network_error(&self, e: &reqwest::Error) -> (String, bool) {
+        let host = &self.host;
+        if let Some(tls) = find_rustls_error(e) {
+            let failure = tls::describe(tls, host);
+            return (
+                sanitize(&self.key.redact(&failure.message), 400),
+                failure.retry,
+            );
+        }
+        if let Some((proxy, from)) = &self.proxy {
+            let name = &self.host_name;
+            let chain = chain_text(e);
+            let (line, retry) = if chain.contains("proxy authorization required") {
+                (format!("proxy {proxy} asks for credentials (407); put them in the proxy URL ({from}: http://user:password@host:port)"), false)
+            } else if chain.contains("tunnel error: unsuccessful") {
+                (format!("proxy {proxy} refused to open a tunnel (CONNECT) to {host}; ask its administrator to allow {host}, or list {name} in NO_PROXY to go direct"), true)
+            } else if e.is_connect() && !e.is_timeout() {
+                let (_, cause) = describe_network_error(e, &self.key);
+                // "Connection refused", without std's "(os error 111)".
+                let cause = match cause.find(" (os error") {
+                    Some(i) => cause[..i].to_string(),
+                    None => cause,
+                };
+                (format!("cannot connect to proxy {proxy} (from {from}): {cause}; check {from}, or list {name} in NO_PROXY to go direct"), true)
+            } else {
+                let (what, cause) = describe_network_error(e, &self.key);
+                (format!("{what} via proxy {proxy}: {cause}"), true)
+            };
+            return (sanitize(&self.key.redact(&line), 400), retry);
+        }
+        let (what, cause) = describe_network_error(e, &self.key);
+        (sanitize(&format!("{what}: {cause}"), 300), true)
+    }
+}
+
+/// The rustls error behind a failed request, if TLS is what failed. It hides
+/// inside an `io::Error`, whose `source()` skips it, so look inside those too.
+fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(tls) = find_rustls_error(inner) {
+                return Some(tls);
+            }
+        }
+        next = err.source();
+    }
+    None
+}
+
+/// Every message of the error's chain, for recognising failures that have no type of their own.
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(err) = next {
+        text.push_str(": ");
+        text.push_str(&err.to_string());
+        next = err.source();
+    }
+    text
+}
+
+/// What kind of failure ("timed out", "cannot connect") and its innermost cause.
+fn describe_network_error(e: &reqwest::Error, key: &WriteKey) -> (&'static str, String) {
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -410,7 +535,7 @@ fn describe_network_error(e: &reqwest::Error, key: &WriteKey) -> String {
     while let Some(next) = source.source() {
         source = next;
     }
-    sanitize(&key.redact(&format!("{what}: {source}")), 300)
+    (what, key.redact(&source.to_string()))
 }
 
 fn compress(body: &[u8]) -> Vec<u8> {

@@ -57,6 +57,12 @@ pub struct Profile {
     pub spool_dir: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spool_max_bytes: Option<u64>,
+    /// A PEM bundle of extra certificate authorities; relative to the config file's directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    /// The proxy when the environment names none (`http://user:pass@host:port`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
 // Written by hand so that `{:?}` of a profile can never show the key.
@@ -73,12 +79,17 @@ impl std::fmt::Debug for Profile {
             .field("spool", &self.spool)
             .field("spool_dir", &self.spool_dir)
             .field("spool_max_bytes", &self.spool_max_bytes)
+            .field("ca_cert", &self.ca_cert)
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(crate::proxy::redact_raw),
+            )
             .finish()
     }
 }
 
 /// The keys `cio config set/get/unset` accept, in the order `list` shows them.
-pub const PROFILE_KEYS: [&str; 10] = [
+pub const PROFILE_KEYS: [&str; 12] = [
     "write_key",
     "region",
     "endpoint",
@@ -89,6 +100,8 @@ pub const PROFILE_KEYS: [&str; 10] = [
     "spool",
     "spool_dir",
     "spool_max_bytes",
+    "ca_cert",
+    "proxy",
 ];
 
 impl Profile {
@@ -105,6 +118,8 @@ impl Profile {
             "spool" => self.spool.map(|s| s.to_string()),
             "spool_dir" => self.spool_dir.clone(),
             "spool_max_bytes" => self.spool_max_bytes.map(|b| b.to_string()),
+            "ca_cert" => self.ca_cert.clone(),
+            "proxy" => self.proxy.clone(),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -143,6 +158,8 @@ impl Profile {
                     .map(|v| v.trim().parse().map_err(|_| bad("a number of bytes")))
                     .transpose()?
             }
+            "ca_cert" => self.ca_cert = value.map(str::to_string),
+            "proxy" => self.proxy = value.map(str::to_string),
             _ => return Err(unknown_key(key)),
         }
         Ok(())

@@ -13,11 +13,13 @@ pub mod files;
 pub mod input;
 pub mod items;
 pub mod output;
+pub mod proxy;
 pub mod schema;
 pub mod secret;
 pub mod settings;
 pub mod spool;
 pub mod timestamp;
+pub mod tls;
 
 use std::ffi::OsString;
 use std::future::Future;

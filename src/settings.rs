@@ -9,7 +9,9 @@ use reqwest::Url;
 use crate::cli::{GlobalArgs, Region};
 use crate::config::{self, ConfigFile, Profile, DEFAULT_PROFILE};
 use crate::error::{Error, Result};
+use crate::proxy::{ProxySettings, Sourced};
 use crate::secret::WriteKey;
+use crate::tls::TrustSettings;
 
 pub const US_ENDPOINT: &str = "https://cdp.customer.io/v1";
 pub const EU_ENDPOINT: &str = "https://cdp-eu.customer.io/v1";
@@ -45,6 +47,10 @@ pub struct Settings {
     /// the platform has no state directory and none was given.
     pub spool_dir: Option<PathBuf>,
     pub spool_max_bytes: u64,
+    /// Certificate authorities to trust for HTTPS.
+    pub trust: TrustSettings,
+    /// What may pick a proxy; the choice is made per endpoint by `proxy.rs`.
+    pub proxy: ProxySettings,
 }
 
 /// Where the config file is, and whether the user named it (then it must exist).
@@ -183,6 +189,52 @@ impl Settings {
                 None => profile.spool_max_bytes.unwrap_or(DEFAULT_SPOOL_MAX_BYTES),
             },
         };
+        let from_profile = |key: &str| format!("profile '{profile_name}' {key}");
+        let ca_cert = match (&global.ca_cert, env_var("CIO_CA_CERT"), &profile.ca_cert) {
+            (Some(path), _, _) => Some((path.clone(), "--ca-cert".to_string())),
+            (None, Some(path), _) => Some((PathBuf::from(path), "CIO_CA_CERT".to_string())),
+            // A relative path in the file means beside the file, wherever cio runs from.
+            (None, None, Some(path)) => Some((
+                config_path
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""))
+                    .join(path),
+                from_profile("ca_cert"),
+            )),
+            (None, None, None) => None,
+        };
+        let trust = TrustSettings {
+            cert_file: env_var("SSL_CERT_FILE").map(PathBuf::from),
+            cert_dirs: env_var("SSL_CERT_DIR")
+                .map(|dirs| {
+                    std::env::split_paths(&dirs)
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ca_cert,
+        };
+        // curl's reading: lower case first; an empty variable is no variable.
+        let proxy_var = |name: &str| {
+            let lower = name.to_ascii_lowercase();
+            env_var(&lower)
+                .map(|v| Sourced::new(v, lower))
+                .or_else(|| env_var(name).map(|v| Sourced::new(v, name)))
+        };
+        let proxy = ProxySettings {
+            flag: global
+                .proxy
+                .as_ref()
+                .map(|p| Sourced::new(p.clone(), "--proxy")),
+            https: proxy_var("HTTPS_PROXY"),
+            http: proxy_var("HTTP_PROXY"),
+            all: proxy_var("ALL_PROXY"),
+            profile: profile
+                .proxy
+                .as_ref()
+                .map(|p| Sourced::new(p.clone(), from_profile("proxy"))),
+            no_proxy: proxy_var("NO_PROXY"),
+        };
 
         Ok(Settings {
             write_key,
@@ -199,6 +251,8 @@ impl Settings {
             spool,
             spool_dir,
             spool_max_bytes,
+            trust,
+            proxy,
         })
     }
 
@@ -269,7 +323,7 @@ fn check_timeout(t: f64, flag: &str) -> Result<f64> {
     })
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -418,6 +472,55 @@ mod tests {
             err,
             "profile 'nope' not found in /x/config.toml (profiles: p, q)"
         );
+    }
+
+    #[test]
+    fn ca_cert_and_proxy_resolve_like_the_rest() {
+        let file =
+            "[profiles.default]\nca_cert = \"corp.pem\"\nproxy = \"http://u:pw@profile:3128\"\n";
+        let s = resolve(&GlobalArgs::default(), &[], file).unwrap();
+        let (path, from) = s.trust.ca_cert.unwrap();
+        assert_eq!(path, PathBuf::from("/x/corp.pem"), "beside the config file");
+        assert_eq!(from, "profile 'default' ca_cert");
+        assert_eq!(s.proxy.profile.unwrap().from, "profile 'default' proxy");
+
+        let env = [
+            ("CIO_CA_CERT", "/env.pem"),
+            ("HTTPS_PROXY", "http://upper:1"),
+            ("https_proxy", "http://lower:1"),
+            ("NO_PROXY", "a.example"),
+            ("SSL_CERT_FILE", "/bundle.pem"),
+            ("SSL_CERT_DIR", "/d1:/d2"),
+            ("ALL_PROXY", " "),
+        ];
+        let s = resolve(&GlobalArgs::default(), &env, file).unwrap();
+        assert_eq!(s.trust.ca_cert.unwrap().1, "CIO_CA_CERT");
+        assert_eq!(s.trust.cert_file, Some(PathBuf::from("/bundle.pem")));
+        assert_eq!(
+            s.trust.cert_dirs,
+            [PathBuf::from("/d1"), PathBuf::from("/d2")]
+        );
+        assert_eq!(
+            s.proxy.https.as_ref().unwrap().from,
+            "https_proxy",
+            "lower case first"
+        );
+        assert_eq!(s.proxy.no_proxy.as_ref().unwrap().value, "a.example");
+        assert!(s.proxy.all.is_none(), "a blank variable is no variable");
+        let shown = format!("{:?}", s.proxy);
+        assert!(!shown.contains("pw"), "{shown}");
+
+        let flags = GlobalArgs {
+            ca_cert: Some(PathBuf::from("flag.pem")),
+            proxy: Some(String::new()),
+            ..GlobalArgs::default()
+        };
+        let s = resolve(&flags, &env, file).unwrap();
+        assert_eq!(
+            s.trust.ca_cert.unwrap(),
+            (PathBuf::from("flag.pem"), "--ca-cert".to_string())
+        );
+        assert_eq!(s.proxy.flag.unwrap().value, "");
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn completions_offer_values_where_they_exist() {
     assert_eq!(offered(&["cio", "--region", ""], &config), ["us", "eu"]);
     let keys = offered(&["cio", "config", "set", ""], &config);
     assert_eq!(
-        &keys[..11],
+        &keys[..13],
         [
             "write_key",
             "region",
@@ -90,6 +90,8 @@ fn completions_offer_values_where_they_exist() {
             "spool",
             "spool_dir",
             "spool_max_bytes",
+            "ca_cert",
+            "proxy",
             "default_profile"
         ]
     );

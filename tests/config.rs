@@ -138,7 +138,7 @@ fn set_get_unset_and_profiles() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr_of(&out),
-        "cio: error: invalid value 'colour' for '<KEY>'\n  [possible values: write_key, region, endpoint, user_id, anonymous_id, timeout, retries, spool, spool_dir, spool_max_bytes, default_profile]\n  see 'cio config set --help'\n"
+        "cio: error: invalid value 'colour' for '<KEY>'\n  [possible values: write_key, region, endpoint, user_id, anonymous_id, timeout, retries, spool, spool_dir, spool_max_bytes, ca_cert, proxy, default_profile]\n  see 'cio config set --help'\n"
     );
     assert_eq!(
         ok(&["config", "path"]),

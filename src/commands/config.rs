@@ -68,10 +68,10 @@ fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
             .cloned()
             .unwrap_or_default();
         let value = profile.get(key)?;
-        if key == "write_key" {
-            value.as_deref().and_then(WriteKey::new).map(|k| k.masked())
-        } else {
-            value
+        match key {
+            "write_key" => value.as_deref().and_then(WriteKey::new).map(|k| k.masked()),
+            "proxy" => value.as_deref().map(crate::proxy::redact_raw),
+            _ => value,
         }
     };
     match value {
@@ -125,18 +125,18 @@ fn list(ctx: &ConfigContext) {
     }
 }
 
-/// The set values of a profile, write key masked.
+/// The set values of a profile, write key masked, proxy credentials hidden.
 fn shown_values(profile: &Profile) -> Vec<(&'static str, String)> {
     PROFILE_KEYS
         .iter()
         .filter_map(|key| {
             let value = profile.get(key).ok().flatten()?;
-            let value = if *key == "write_key" {
-                WriteKey::new(&value)
+            let value = match *key {
+                "write_key" => WriteKey::new(&value)
                     .map(|k| k.masked())
-                    .unwrap_or_default()
-            } else {
-                value
+                    .unwrap_or_default(),
+                "proxy" => crate::proxy::redact_raw(&value),
+                _ => value,
             };
             Some((*key, value))
         })

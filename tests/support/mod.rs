@@ -6,13 +6,17 @@
 #![allow(dead_code, unused_imports)]
 
 mod faults;
+mod proxy;
 mod server;
+mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 pub use faults::{Fault, FaultProfile};
+pub use proxy::{ProxyMode, TestProxy, Tunnel};
 pub use server::{Recorded, Reply, TestServer};
+pub use tls::{Leaf, TestCa};
 
 /// The write key every test uses, so outputs can be searched for it.
 pub const TEST_KEY: &str = "wk_test_9f8e7d6c5b4a3210SECRET";

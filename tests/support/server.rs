@@ -1,5 +1,5 @@
-//! A real HTTP/1.1 server on 127.0.0.1 that records every request and answers
-//! as the test scripts it. It runs on its own thread with its own tokio
+//! A real HTTP/1.1 server on 127.0.0.1 (plain, or HTTPS with a certificate
+//! the test made) that records every request and answers as the test scripts it. It runs on its own thread with its own tokio
 //! runtime, so plain `#[test]` functions can use it, and stops when dropped.
 
 use std::collections::{HashMap, VecDeque};
@@ -254,6 +254,8 @@ struct State {
 /// A real HTTP/1.1 server on 127.0.0.1; stops when dropped.
 pub struct TestServer {
     addr: SocketAddr,
+    /// "http", or "https" when it speaks TLS.
+    scheme: &'static str,
     shared: Arc<Shared>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -273,6 +275,7 @@ impl TestServer {
             Some(Box::new(move || {
                 (queue.pop_front().unwrap_or_else(Reply::ok), None)
             })),
+            None,
         )
     }
 
@@ -280,7 +283,27 @@ impl TestServer {
     pub fn with_handler(
         handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
     ) -> TestServer {
-        Self::build(Some(Box::new(handler)), None)
+        Self::build(Some(Box::new(handler)), None, None)
+    }
+
+    /// An HTTPS server presenting `tls`'s certificate, answering with `handler`.
+    pub fn https(
+        tls: Arc<rustls::ServerConfig>,
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> TestServer {
+        Self::build(Some(Box::new(handler)), None, Some(tls))
+    }
+
+    /// An HTTPS server answering the i-th request with `replies[i]`, then 200 `{}`.
+    pub fn https_with_replies(tls: Arc<rustls::ServerConfig>, replies: Vec<Reply>) -> TestServer {
+        let mut queue = VecDeque::from(replies);
+        Self::build(
+            None,
+            Some(Box::new(move || {
+                (queue.pop_front().unwrap_or_else(Reply::ok), None)
+            })),
+            Some(tls),
+        )
     }
 
     /// Draws a fault (or none) per request from a generator seeded with
@@ -297,10 +320,15 @@ impl TestServer {
                     None => (Reply::ok(), None),
                 }
             })),
+            None,
         )
     }
 
-    fn build(handler: Option<Handler>, sequence: Option<Sequence>) -> TestServer {
+    fn build(
+        handler: Option<Handler>,
+        sequence: Option<Sequence>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> TestServer {
         let shared = Arc::new(Shared {
             handler,
             state: Mutex::new(State {
@@ -319,6 +347,7 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let for_thread = Arc::clone(&shared);
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let thread = std::thread::Builder::new()
             .name(format!("test-server-{}", addr.port()))
             .spawn(move || {
@@ -327,12 +356,13 @@ impl TestServer {
                     .enable_all()
                     .build()
                     .unwrap();
-                runtime.block_on(serve(listener, for_thread, rx));
+                runtime.block_on(serve(listener, for_thread, rx, tls));
                 // Dropping the runtime here cancels open connections and pending delays.
             })
             .unwrap();
         TestServer {
             addr,
+            scheme,
             shared,
             shutdown: Some(tx),
             thread: Some(thread),
@@ -347,14 +377,15 @@ impl TestServer {
         self.addr
     }
 
-    /// The base URL the client appends `/track`, `/batch`, ... to: `http://127.0.0.1:PORT/v1`.
+    /// The base URL the client appends `/track`, `/batch`, ... to: `http://127.0.0.1:PORT/v1`
+    /// (`https://` for a TLS server).
     pub fn endpoint(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}://{}/v1", self.scheme, self.addr)
     }
 
-    /// `http://127.0.0.1:PORT` followed by `path`.
+    /// `http://127.0.0.1:PORT` (or `https://`) followed by `path`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        format!("{}://{}{}", self.scheme, self.addr, path)
     }
 
     /// Every request so far, in arrival order.
@@ -427,8 +458,10 @@ async fn serve(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) {
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
@@ -436,11 +469,23 @@ async fn serve(
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| answer(req, Arc::clone(&shared)));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    match acceptor {
+                        // A client that refuses the certificate ends here, unrecorded.
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(stream).await else { return };
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                        None => {
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
                 });
             }
         }
