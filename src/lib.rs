@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod input;
 pub mod items;
+pub mod lint;
 pub mod output;
 pub mod secret;
 pub mod settings;
