@@ -45,6 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'Put a person in a group (company, account): `cio group --group-id acme`')
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`')
             [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Replay NDJSON calls (files, .gz, or stdin) through the batch API')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check calls against the semantic event specs without sending: `cio lint events.ndjson`')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List the semantic events by family, or show one: `cio events "Product Added"`')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create, read and change the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff): `cio man > cio.1`')
@@ -72,6 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -105,6 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -139,6 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -172,6 +177,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -206,6 +212,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -238,6 +245,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the complete call as it would be sent, and send nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -274,6 +282,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--no-gzip', '--no-gzip', [CompletionResultType]::ParameterName, 'Send request bodies uncompressed')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Validate everything, report what would be sent, and send nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate everything, report what would be sent, and send nothing')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Reject (kind invalid) lines that break a semantic event spec; warnings are printed')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
@@ -282,6 +291,56 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON object on stdout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cio;lint' {
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'Only these families (comma-separated)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Type of the lines that have no "type" of their own (as for cio batch)')
+            [CompletionResult]::new('--user-id', '--user-id', [CompletionResultType]::ParameterName, 'The person''s id in your system [env: CIO_USER_ID]')
+            [CompletionResult]::new('--anonymous-id', '--anonymous-id', [CompletionResultType]::ParameterName, 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)')
+            [CompletionResult]::new('--integration', '--integration', [CompletionResultType]::ParameterName, 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)')
+            [CompletionResult]::new('--write-key', '--write-key', [CompletionResultType]::ParameterName, 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of the workspace [env: CIO_REGION] [default: us]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CIO_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 10) only on errors, what `cio batch --strict` would reject')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request (method, URL, status, timing) on stderr; never the key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request (method, URL, status, timing) on stderr; never the key')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON object on stdout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cio;events' {
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'Only these families (comma-separated)')
+            [CompletionResult]::new('--write-key', '--write-key', [CompletionResultType]::ParameterName, 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of the workspace [env: CIO_REGION] [default: us]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CIO_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
+            [CompletionResult]::new('--names', '--names', [CompletionResultType]::ParameterName, 'Print only the event names, one per line (for shell completion)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request (method, URL, status, timing) on stderr; never the key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request (method, URL, status, timing) on stderr; never the key')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON object on stdout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -513,6 +572,8 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'Put a person in a group (company, account): `cio group --group-id acme`')
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`')
             [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Replay NDJSON calls (files, .gz, or stdin) through the batch API')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check calls against the semantic event specs without sending: `cio lint events.ndjson`')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List the semantic events by family, or show one: `cio events "Product Added"`')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create, read and change the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff): `cio man > cio.1`')
@@ -538,6 +599,12 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             break
         }
         'cio;help;batch' {
+            break
+        }
+        'cio;help;lint' {
+            break
+        }
+        'cio;help;events' {
             break
         }
         'cio;help;config' {

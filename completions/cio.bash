@@ -28,6 +28,9 @@ _cio() {
             cio,config)
                 cmd="cio__subcmd__config"
                 ;;
+            cio,events)
+                cmd="cio__subcmd__events"
+                ;;
             cio,group)
                 cmd="cio__subcmd__group"
                 ;;
@@ -36,6 +39,9 @@ _cio() {
                 ;;
             cio,identify)
                 cmd="cio__subcmd__identify"
+                ;;
+            cio,lint)
+                cmd="cio__subcmd__lint"
                 ;;
             cio,man)
                 cmd="cio__subcmd__man"
@@ -103,6 +109,9 @@ _cio() {
             cio__subcmd__help,config)
                 cmd="cio__subcmd__help__subcmd__config"
                 ;;
+            cio__subcmd__help,events)
+                cmd="cio__subcmd__help__subcmd__events"
+                ;;
             cio__subcmd__help,group)
                 cmd="cio__subcmd__help__subcmd__group"
                 ;;
@@ -111,6 +120,9 @@ _cio() {
                 ;;
             cio__subcmd__help,identify)
                 cmd="cio__subcmd__help__subcmd__identify"
+                ;;
+            cio__subcmd__help,lint)
+                cmd="cio__subcmd__help__subcmd__lint"
                 ;;
             cio__subcmd__help,man)
                 cmd="cio__subcmd__help__subcmd__man"
@@ -149,7 +161,7 @@ _cio() {
 
     case "${cmd}" in
         cio)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version track identify page screen group alias batch config completions man help"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version track identify page screen group alias batch lint events config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,7 +203,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__alias)
-            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-f -c -n -q -v -h -V --previous-id --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --strict --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,7 +285,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__batch)
-            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --no-gzip --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-c -n -q -v -h -V --type --user-id --anonymous-id --context --integration --rejects --checkpoint --concurrency --rate --flush-interval --max-batch-bytes --max-batch-calls --no-gzip --dry-run --strict --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -814,8 +826,54 @@ _cio() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cio__subcmd__events)
+            opts="-q -v -h -V --family --names --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --family)
+                    COMPREPLY=($(compgen -W "ecommerce mobile video email live-chat ab-testing customerio" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -W "us eu" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cio__subcmd__group)
-            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --group-id --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --strict --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -905,7 +963,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__help)
-            opts="track identify page screen group alias batch config completions man help"
+            opts="track identify page screen group alias batch lint events config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1058,6 +1116,20 @@ _cio() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cio__subcmd__help__subcmd__events)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cio__subcmd__help__subcmd__group)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1087,6 +1159,20 @@ _cio() {
             return 0
             ;;
         cio__subcmd__help__subcmd__identify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__help__subcmd__lint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1157,7 +1243,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__identify)
-            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-t -f -c -n -q -v -h -V --trait --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --strict --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1192,6 +1278,76 @@ _cio() {
                     return 0
                     ;;
                 --message-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --integration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -W "us eu" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__lint)
+            opts="-c -q -v -h -V --family --strict --type --user-id --anonymous-id --context --integration --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --family)
+                    COMPREPLY=($(compgen -W "ecommerce mobile video email live-chat ab-testing customerio" -- "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anonymous-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1285,7 +1441,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__page)
-            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --category --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --strict --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1375,7 +1531,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__screen)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --strict --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1461,7 +1617,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__track)
-            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-p -f -c -n -q -v -h -V --prop --user-id --anonymous-id --file --timestamp --message-id --context --integration --dry-run --strict --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1553,4 +1709,36 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
     complete -F _cio -o nosort -o bashdefault -o default cio
 else
     complete -F _cio -o bashdefault -o default cio
+fi
+
+# Semantic event names for `cio track <TAB>` and `cio events <TAB>`, quoted.
+_cio_event_names() {
+    local i word cmd="" positional=0
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]}
+        case $word in
+            -*) ;;
+            *) if [[ -z $cmd ]]; then cmd=$word; else positional=1; fi ;;
+        esac
+    done
+    [[ ($cmd == track || $cmd == events) && $positional == 0 ]] || return 1
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    [[ $cur == -* ]] && return 1
+    [[ ${COMP_WORDS[COMP_CWORD-1]} == -* && $cmd == track ]] && return 1
+    cur=${cur#[\"\']}
+    cur=${cur//\\/}
+    local IFS=$'\n' name
+    COMPREPLY=()
+    for name in $(cio events --names 2>/dev/null); do
+        [[ $name == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$name")")
+    done
+    return 0
+}
+_cio_with_event_names() {
+    _cio_event_names || _cio "$@"
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _cio_with_event_names -o nosort -o bashdefault -o default cio
+else
+    complete -F _cio_with_event_names -o bashdefault -o default cio
 fi

@@ -45,6 +45,8 @@ complete -c cio -n "__fish_cio_needs_command" -f -a "screen" -d 'Record a mobile
 complete -c cio -n "__fish_cio_needs_command" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_needs_command" -f -a "lint" -d 'Check calls against the semantic event specs without sending: `cio lint events.ndjson`'
+complete -c cio -n "__fish_cio_needs_command" -f -a "events" -d 'List the semantic events by family, or show one: `cio events "Product Added"`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "config" -d 'Create, read and change the config file'
 complete -c cio -n "__fish_cio_needs_command" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
@@ -66,6 +68,7 @@ complete -c cio -n "__fish_cio_using_subcommand track" -l config -d 'Config file
 complete -c cio -n "__fish_cio_using_subcommand track" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand track" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
+complete -c cio -n "__fish_cio_using_subcommand track" -l strict -d 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed'
 complete -c cio -n "__fish_cio_using_subcommand track" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand track" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand track" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
@@ -89,6 +92,7 @@ complete -c cio -n "__fish_cio_using_subcommand identify" -l config -d 'Config f
 complete -c cio -n "__fish_cio_using_subcommand identify" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand identify" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
+complete -c cio -n "__fish_cio_using_subcommand identify" -l strict -d 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed'
 complete -c cio -n "__fish_cio_using_subcommand identify" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand identify" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
@@ -113,6 +117,7 @@ complete -c cio -n "__fish_cio_using_subcommand page" -l config -d 'Config file 
 complete -c cio -n "__fish_cio_using_subcommand page" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand page" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
+complete -c cio -n "__fish_cio_using_subcommand page" -l strict -d 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed'
 complete -c cio -n "__fish_cio_using_subcommand page" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand page" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand page" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
@@ -136,6 +141,7 @@ complete -c cio -n "__fish_cio_using_subcommand screen" -l config -d 'Config fil
 complete -c cio -n "__fish_cio_using_subcommand screen" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand screen" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
+complete -c cio -n "__fish_cio_using_subcommand screen" -l strict -d 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed'
 complete -c cio -n "__fish_cio_using_subcommand screen" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand screen" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
@@ -160,6 +166,7 @@ complete -c cio -n "__fish_cio_using_subcommand group" -l config -d 'Config file
 complete -c cio -n "__fish_cio_using_subcommand group" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand group" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
+complete -c cio -n "__fish_cio_using_subcommand group" -l strict -d 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed'
 complete -c cio -n "__fish_cio_using_subcommand group" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand group" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand group" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
@@ -183,6 +190,7 @@ complete -c cio -n "__fish_cio_using_subcommand alias" -l config -d 'Config file
 complete -c cio -n "__fish_cio_using_subcommand alias" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand alias" -s n -l dry-run -d 'Print the complete call as it would be sent, and send nothing'
+complete -c cio -n "__fish_cio_using_subcommand alias" -l strict -d 'Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed'
 complete -c cio -n "__fish_cio_using_subcommand alias" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand alias" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
@@ -211,12 +219,62 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -l timeout -d 'Timeout of
 complete -c cio -n "__fish_cio_using_subcommand batch" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
 complete -c cio -n "__fish_cio_using_subcommand batch" -l no-gzip -d 'Send request bodies uncompressed'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s n -l dry-run -d 'Validate everything, report what would be sent, and send nothing'
+complete -c cio -n "__fish_cio_using_subcommand batch" -l strict -d 'Reject (kind invalid) lines that break a semantic event spec; warnings are printed'
 complete -c cio -n "__fish_cio_using_subcommand batch" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
 complete -c cio -n "__fish_cio_using_subcommand batch" -l json -d 'Print the result as one JSON object on stdout'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s V -l version -d 'Print version'
+complete -c cio -n "__fish_cio_using_subcommand lint" -l family -d 'Only these families (comma-separated)' -r -f -a "ecommerce\t''
+mobile\t''
+video\t''
+email\t''
+live-chat\t''
+ab-testing\t''
+customerio\t''"
+complete -c cio -n "__fish_cio_using_subcommand lint" -l type -d 'Type of the lines that have no "type" of their own (as for cio batch)' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l user-id -d 'The person\'s id in your system [env: CIO_USER_ID]' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l anonymous-id -d 'An id for a person not yet known [env: CIO_ANONYMOUS_ID]' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -s c -l context -d 'A context field, e.g. ip=1.2.3.4 or device.type=ios (repeatable)' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l integration -d 'Turn a destination on or off: NAME=true|false, or All=false (repeatable)' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
+eu\t''"
+complete -c cio -n "__fish_cio_using_subcommand lint" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand lint" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand lint" -l strict -d 'Fail (exit 10) only on errors, what `cio batch --strict` would reject'
+complete -c cio -n "__fish_cio_using_subcommand lint" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+complete -c cio -n "__fish_cio_using_subcommand lint" -s q -l quiet -d 'Print nothing but errors'
+complete -c cio -n "__fish_cio_using_subcommand lint" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
+complete -c cio -n "__fish_cio_using_subcommand lint" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cio -n "__fish_cio_using_subcommand lint" -s V -l version -d 'Print version'
+complete -c cio -n "__fish_cio_using_subcommand events" -l family -d 'Only these families (comma-separated)' -r -f -a "ecommerce\t''
+mobile\t''
+video\t''
+email\t''
+live-chat\t''
+ab-testing\t''
+customerio\t''"
+complete -c cio -n "__fish_cio_using_subcommand events" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
+complete -c cio -n "__fish_cio_using_subcommand events" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
+eu\t''"
+complete -c cio -n "__fish_cio_using_subcommand events" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand events" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
+complete -c cio -n "__fish_cio_using_subcommand events" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand events" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
+complete -c cio -n "__fish_cio_using_subcommand events" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand events" -l names -d 'Print only the event names, one per line (for shell completion)'
+complete -c cio -n "__fish_cio_using_subcommand events" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+complete -c cio -n "__fish_cio_using_subcommand events" -s q -l quiet -d 'Print nothing but errors'
+complete -c cio -n "__fish_cio_using_subcommand events" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
+complete -c cio -n "__fish_cio_using_subcommand events" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand events" -s h -l help -d 'Print help'
+complete -c cio -n "__fish_cio_using_subcommand events" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
@@ -358,20 +416,25 @@ complete -c cio -n "__fish_cio_using_subcommand man" -s v -l verbose -d 'Show ea
 complete -c cio -n "__fish_cio_using_subcommand man" -l json -d 'Print the result as one JSON object on stdout'
 complete -c cio -n "__fish_cio_using_subcommand man" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "track" -d 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "identify" -d 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "page" -d 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "config" -d 'Create, read and change the config file'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "track" -d 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "identify" -d 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "page" -d 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "lint" -d 'Check calls against the semantic event specs without sending: `cio lint events.ndjson`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "events" -d 'List the semantic events by family, or show one: `cio events "Product Added"`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "config" -d 'Create, read and change the config file'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch lint events config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Create the config file with a profile (asks for the write key on a terminal)'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set a value of the profile; write_key is read from stdin or a hidden prompt'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print a value of the profile (write_key is masked)'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "unset" -d 'Remove a value from the profile'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "list" -d 'List the profiles and their values (write keys masked)'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the config file'
+
+# Semantic event names for `cio track <TAB>` and `cio events <TAB>`.
+complete -c cio -n "__fish_cio_using_subcommand track; or __fish_cio_using_subcommand events" -f -a "(cio events --names 2>/dev/null)"

@@ -19,6 +19,10 @@ pub enum ExitCode {
     Undelivered = 5,
     /// Some calls were delivered, others were rejected or undeliverable (`batch`).
     Partial = 6,
+    /// `cio lint` found warnings and no errors.
+    LintWarnings = 9,
+    /// `cio lint` found errors.
+    LintErrors = 10,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }

@@ -17,6 +17,8 @@ pub struct Defaults {
     pub anonymous_id: Option<String>,
     /// `context` and `integrations` built from `--context` / `--integration` items.
     pub extras: Map<String, Value>,
+    /// The semantic-event linter, when `--strict` or `cio lint` asks for it.
+    pub lint: Option<std::sync::Arc<crate::lint::Hook>>,
 }
 
 /// Why a line was not sent, and the field at fault when there is one.
@@ -355,6 +357,7 @@ mod tests {
             anonymous_id: None,
             extras: json!({"context": {"ip": "1.1.1.1", "app": {"name": "x"}}, "integrations": {"All": false}})
                 .as_object().unwrap().clone(),
+            lint: None,
         };
         let call = ok(
             r#"{"event":"e","context":{"ip":"2.2.2.2","app":{"version":"1"}}}"#,

@@ -3,7 +3,9 @@
 pub mod batch;
 pub mod call;
 pub mod config;
+pub mod events;
 pub mod generate;
+pub mod lint;
 
 use crate::cli::Command;
 use crate::envelope::CallType;
@@ -73,6 +75,10 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
         }
         Command::Batch(args) => batch::run(ctx, args),
         // Handled before settings are resolved (they need no config).
-        Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
+        Command::Config { .. }
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Lint(_)
+        | Command::Events { .. } => Ok(()),
     }
 }

@@ -113,17 +113,24 @@ impl Finding {
 
     /// `rule: severity: message; suggestion`, the text after `file:line: `.
     pub fn text(&self) -> String {
-        let mut text = format!(
+        format!(
             "{}: {}: {}",
             self.rule,
             self.severity().as_str(),
-            self.message
-        );
-        if let Some(s) = &self.suggestion {
-            text.push_str("; ");
-            text.push_str(s);
+            self.body()
+        )
+    }
+
+    /// `rule: message; suggestion`, where the severity is said another way.
+    pub fn text_without_severity(&self) -> String {
+        format!("{}: {}", self.rule, self.body())
+    }
+
+    fn body(&self) -> String {
+        match &self.suggestion {
+            Some(s) => format!("{}; {s}", self.message),
+            None => self.message.clone(),
         }
-        text
     }
 
     pub fn to_json(&self, source: &str, line: u64) -> Value {
@@ -365,7 +372,11 @@ fn check_type(event: &Event, spec: &Prop, value: &Value, path: &str, out: &mut V
                 event.name,
                 article_type(spec.ty)
             ),
-            suggestion: fix_for(spec.ty, value),
+            suggestion: fix_for(
+                spec.ty,
+                value,
+                path.strip_prefix("properties.").unwrap_or(path),
+            ),
             field: Some(path.to_string()),
         });
         return;
@@ -418,16 +429,16 @@ fn describe(value: &Value) -> String {
 }
 
 /// How to send the same value with the right type, when that is unambiguous.
-fn fix_for(ty: Type, value: &Value) -> Option<String> {
+fn fix_for(ty: Type, value: &Value, key: &str) -> Option<String> {
     match (ty, value) {
         (Type::Number, Value::String(s)) => {
             let n: serde_json::Number = s.trim().parse().ok()?;
             Some(format!(
-                "send the number {n} (no quotes; with cio: --prop key={n})"
+                "send the number {n} (no quotes; with cio: --prop {key}={n})"
             ))
         }
         (Type::String, Value::Number(n)) => Some(format!(
-            "send the string \"{n}\" (with cio: --prop 'key:=\"{n}\"')"
+            "send the string \"{n}\" (with cio: --prop '{key}:=\"{n}\"')"
         )),
         (Type::Boolean, Value::String(s)) if s == "true" || s == "false" => {
             Some(format!("send the boolean {s} (no quotes)"))
@@ -650,7 +661,7 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(
             a[0].suggestion.as_deref(),
-            Some("send the number 1 (no quotes; with cio: --prop key=1)")
+            Some("send the number 1 (no quotes; with cio: --prop price=1)")
         );
     }
 }
