@@ -13,6 +13,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use specs::{Event, Family, Prop, Requirement, Type};
@@ -189,12 +190,19 @@ impl Linter {
     /// the name is a semantic one (or a near miss), so a custom event costs
     /// little more than a scan of its bytes.
     pub fn check_json(&self, json: &str) -> Vec<Finding> {
+        // The payload and context stay raw bytes until a semantic event needs them.
         #[derive(Deserialize)]
         struct Head<'a> {
             #[serde(rename = "type", borrow)]
             call_type: Option<std::borrow::Cow<'a, str>>,
             #[serde(borrow)]
             event: Option<std::borrow::Cow<'a, str>>,
+            #[serde(rename = "userId")]
+            user_id: Option<Value>,
+            #[serde(borrow)]
+            properties: Option<&'a RawValue>,
+            #[serde(borrow)]
+            context: Option<&'a RawValue>,
         }
         let Ok(head) = serde_json::from_str::<Head>(json) else {
             return Vec::new();
@@ -205,14 +213,24 @@ impl Linter {
         let Some(name) = head.event else {
             return Vec::new();
         };
-        match self.lookup(&name) {
-            Lookup::Unknown => Vec::new(),
-            Lookup::Near(event) => vec![near_miss(&name, event)],
-            Lookup::Exact(event) => match serde_json::from_str::<Map<String, Value>>(json) {
-                Ok(call) => check_event(event, &call),
-                Err(_) => Vec::new(),
-            },
+        let event = match self.lookup(&name) {
+            Lookup::Unknown => return Vec::new(),
+            Lookup::Near(event) => return vec![near_miss(&name, event)],
+            Lookup::Exact(event) => event,
+        };
+        let parse = |raw: Option<&RawValue>| {
+            raw.and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
+                .unwrap_or(Value::Null)
+        };
+        let mut call = Map::new();
+        call.insert("type".into(), Value::String("track".into()));
+        call.insert("event".into(), Value::String(event.name.into()));
+        call.insert("userId".into(), head.user_id.unwrap_or(Value::Null));
+        call.insert("properties".into(), parse(head.properties));
+        if event.requires.contains(&Requirement::DeviceToken) {
+            call.insert("context".into(), parse(head.context));
         }
+        check_event(event, &call)
     }
 
     /// Checks a call held as a JSON object (a single call, after its envelope is complete).
