@@ -218,6 +218,10 @@ impl Linter {
             Lookup::Near(event) => return vec![near_miss(&name, event)],
             Lookup::Exact(event) => event,
         };
+        // Most calls are right: a check on the raw bytes says so without building values.
+        if let Some(true) = head.properties.map(|p| raw_clean(event, p)) {
+            return Vec::new();
+        }
         let parse = |raw: Option<&RawValue>| {
             raw.and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
                 .unwrap_or(Value::Null)
@@ -351,6 +355,65 @@ fn check_event(event: &Event, call: &Map<String, Value>) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Properties as raw values, keyed by their (unescaped) names.
+type RawMap<'a> = HashMap<&'a str, &'a RawValue>;
+
+/// Whether `check_event` would find nothing, judged from the raw bytes: a
+/// JSON value's type is its first byte. `false` means "look closer", so
+/// anything unusual (escaped keys, requirements) takes the full path.
+fn raw_clean(event: &Event, properties: &RawValue) -> bool {
+    if !event.requires.is_empty() {
+        return false;
+    }
+    let Ok(props) = serde_json::from_str::<RawMap>(properties.get()) else {
+        return false;
+    };
+    let kind_ok = |ty: Type, raw: &RawValue| match raw.get().as_bytes().first() {
+        Some(b'n') => true,
+        Some(b'"') => ty == Type::String,
+        Some(b't' | b'f') => ty == Type::Boolean,
+        Some(b'[') => matches!(ty, Type::Array | Type::Products),
+        Some(b'{') => ty == Type::Object,
+        Some(b'-' | b'0'..=b'9') => ty == Type::Number,
+        _ => false,
+    };
+    let has_id = |p: &RawMap| {
+        ["product_id", "sku"].iter().any(|k| {
+            p.get(k)
+                .is_some_and(|v| v.get() != "null" && v.get() != "\"\"")
+        })
+    };
+    for (key, raw) in &props {
+        let Some(spec) = event.prop(key) else {
+            continue;
+        };
+        if !kind_ok(spec.ty, raw) {
+            return false;
+        }
+        if spec.ty == Type::Products && raw.get().starts_with('[') {
+            let Ok(items) = serde_json::from_str::<Vec<RawMap>>(raw.get()) else {
+                return false;
+            };
+            for item in &items {
+                let types_ok = item.iter().all(|(k, v)| {
+                    specs::PRODUCT
+                        .iter()
+                        .find(|p| p.name == *k)
+                        .is_none_or(|p| kind_ok(p.ty, v))
+                });
+                if !types_ok || !has_id(item) {
+                    return false;
+                }
+            }
+        }
+    }
+    let expected_present = event
+        .all_props()
+        .filter(|p| p.expected)
+        .all(|p| props.get(p.name).is_some_and(|v| v.get() != "null"));
+    expected_present && (!event.is_product || has_id(&props))
 }
 
 fn has_product_id(product: &Map<String, Value>) -> bool {
@@ -544,7 +607,14 @@ mod tests {
     use serde_json::json;
 
     fn lint(call: Value) -> Vec<(Rule, Option<String>)> {
-        Linter::new(&[])
+        let linter = Linter::new(&[]);
+        // The fast path over raw bytes and the full one agree.
+        assert_eq!(
+            linter.check_json(&call.to_string()),
+            linter.check(call.as_object().unwrap()),
+            "{call}"
+        );
+        linter
             .check(call.as_object().unwrap())
             .into_iter()
             .map(|f| (f.rule, f.field))
@@ -663,6 +733,24 @@ mod tests {
             lint(base("product added", json!({"price": "x"}))),
             vec![(Rule::EventName, Some("event".into()))]
         );
+        // Odd shapes: both paths agree (checked inside `lint`).
+        assert_eq!(
+            lint(base("Product Added", json!({"sku": ""}))),
+            vec![(Rule::ProductId, Some("properties".into()))]
+        );
+        assert_eq!(lint(base("Cart Viewed", json!({"products": [1]}))).len(), 1);
+        assert_eq!(lint(base("Cart Viewed", json!({"products": "x"}))).len(), 1);
+        assert!(lint(base(
+            "Cart Viewed",
+            json!({"products": null, "cart_id": null})
+        ))
+        .is_empty());
+        assert!(lint(base(
+            "Experiment Viewed",
+            json!({"experiment_id": "e", "variation_id": "v", "a\\b": 1})
+        ))
+        .is_empty());
+        assert_eq!(lint(base("Products Searched", Value::Null)).len(), 1);
         // Custom events and other call types draw nothing, whatever their properties.
         assert!(lint(base("login", json!({"price": "139.99"}))).is_empty());
         assert!(lint(json!({"type": "page", "name": "product added"})).is_empty());
