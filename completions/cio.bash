@@ -9,8 +9,10 @@ _clap_complete_cio() {
         local _CLAP_COMPLETE_SPACE=true
     fi
     local words=("${COMP_WORDS[@]}")
+    local _cio_quote=${2:0:1} _cio_word=${2#[\"\']}
+    _cio_word=${_cio_word//\\/}
     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
-        words[COMP_CWORD]="$2"
+        words[COMP_CWORD]="$_cio_word"
     fi
     COMPREPLY=( $( \
         _CLAP_IFS="$IFS" \
@@ -25,6 +27,13 @@ _clap_complete_cio() {
     elif [[ $_CLAP_COMPLETE_SPACE == false ]] && [[ "${COMPREPLY-}" =~ [=/:]$ ]]; then
         compopt -o nospace
     fi
+    local _cio_i
+    for _cio_i in "${!COMPREPLY[@]}"; do
+        case $_cio_quote in
+            \"|\') COMPREPLY[_cio_i]="$_cio_quote${COMPREPLY[_cio_i]}$_cio_quote" ;;
+            *) COMPREPLY[_cio_i]=$(printf '%q' "${COMPREPLY[_cio_i]}") ;;
+        esac
+    done
 }
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
     complete -o nospace -o bashdefault -o nosort -F _clap_complete_cio cio

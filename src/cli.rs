@@ -30,6 +30,8 @@ Exit codes:
   7    spooled: not delivered now, kept in the spool for `cio flush` (--spool)
   8    spool full: not delivered, and not kept (--spool-max-bytes)
   9    not set: `cio config get` of a key that has no value
+  10   lint: warnings only (cio lint without --strict)
+  11   lint: errors (cio lint)
   130  interrupted"
     };
 }
@@ -191,7 +193,8 @@ pub enum Command {
     )]
     Track {
         /// Name of the event; quote a name with spaces: "Product Added"
-        #[arg(value_name = "EVENT")]
+        #[arg(value_name = "EVENT",
+              add = clap_complete::ArgValueCandidates::new(crate::lint::specs::completion_candidates))]
         event: Option<String>,
         /// A property of the event (repeatable)
         #[arg(long = "prop", short = 'p', value_name = "ITEM")]
@@ -287,6 +290,21 @@ pub enum Command {
         #[command(subcommand)]
         action: SpoolAction,
     },
+    /// Check calls against the semantic event specs without sending: `cio lint events.ndjson`
+    Lint(Box<crate::cli::LintArgs>),
+    /// List the semantic events by family, or show one: `cio events "Product Added"`
+    Events {
+        /// A semantic event to show with its properties
+        #[arg(value_name = "EVENT",
+              add = clap_complete::ArgValueCandidates::new(crate::lint::specs::completion_candidates))]
+        event: Option<String>,
+        /// Only these families (comma-separated)
+        #[arg(long, value_delimiter = ',', value_parser = FAMILIES, value_name = "FAMILY")]
+        family: Vec<String>,
+        /// Print only the event names, one per line (for shell completion)
+        #[arg(long, hide = true)]
+        names: bool,
+    },
     /// Create, read and change the config file
     #[command(after_help = "Examples:
   cio config init --profile prod --region eu
@@ -355,6 +373,57 @@ pub struct CallArgs {
     /// Print the complete call as it would be sent, and send nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+
+    /// Refuse the call (exit 2, nothing sent) when it breaks a semantic event spec; warnings are printed
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The names `--family` takes (`lint::specs::Family::as_str`).
+pub const FAMILIES: [&str; 7] = [
+    "ecommerce",
+    "mobile",
+    "video",
+    "email",
+    "live-chat",
+    "ab-testing",
+    "customerio",
+];
+
+#[derive(Debug, Args, Clone)]
+#[command(after_long_help = "\
+Rules (severity): invalid (error): what cio batch would reject, with its reason; \
+event-name (warning): a near miss of a semantic event name (case, spacing, underscores, \
+plural); property-type (error): a semantic property with the wrong JSON type; \
+missing-property (warning): a property integrations expect is missing; product-id \
+(warning): a product without product_id or sku; cio-requirement (error): Customer.io \
+cannot act on the call (userId, context.device.token). Custom events and custom \
+properties draw no finding.
+
+Exit: 0 clean, 9 warnings only, 10 errors. With --strict, warnings alone exit 0, as \
+cio batch --strict would send those lines: cio lint events.ndjson --strict && cio batch events.ndjson")]
+pub struct LintArgs {
+    /// Input files, read like cio batch reads them (`-` for stdin)
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Only these families (comma-separated)
+    #[arg(long, value_delimiter = ',', value_parser = FAMILIES, value_name = "FAMILY")]
+    pub family: Vec<String>,
+
+    /// Fail (exit 11) only on errors, what `cio batch --strict` would reject
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Type of the lines that have no "type" of their own (as for cio batch)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub call_type: Option<String>,
+
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+
+    #[command(flatten)]
+    pub extras: ExtrasArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -469,6 +538,10 @@ pub struct BatchArgs {
     /// Validate everything, report what would be sent, and send nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+
+    /// Reject (kind invalid) lines that break a semantic event spec; warnings are printed
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -25,6 +25,10 @@ pub enum ExitCode {
     SpoolFull = 8,
     /// `cio config get` of a key that is not set: not a failure, an answer.
     NotSet = 9,
+    /// `cio lint` found warnings and no errors.
+    LintWarnings = 10,
+    /// `cio lint` found errors.
+    LintErrors = 11,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }

@@ -12,6 +12,7 @@ pub mod explain;
 pub mod files;
 pub mod input;
 pub mod items;
+pub mod lint;
 pub mod output;
 pub mod proxy;
 pub mod schema;
@@ -88,6 +89,13 @@ fn execute(cli: &Cli, env: EnvLookup, report: Reporter) -> Result<()> {
     match &cli.command {
         Command::Completions { shell } => return commands::generate::completions(*shell),
         Command::Man => return commands::generate::man(),
+        // Offline: no key, no config, so CI can lint without secrets.
+        Command::Lint(args) => return commands::lint::run(report, args),
+        Command::Events {
+            event,
+            family,
+            names,
+        } => return commands::events::run(report, event.as_deref(), family, *names),
         _ => {}
     }
     let (path, explicit) = settings::config_location(&cli.global, env)?;

@@ -25,6 +25,7 @@ use super::rejects::{Entry, Held, Kind, Rejects};
 use super::Stats;
 use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{Error, Result};
+use crate::lint::{self, Finding, Hook, Severity};
 use crate::output::sanitize;
 use crate::schema::Schema;
 use crate::timestamp;
@@ -90,7 +91,8 @@ impl Run {
 
 /// What became of one line: the call, or why it cannot go; `None` for a blank line.
 type Outcome = Option<std::result::Result<Ready, LineError>>;
-type Prepared = (RawLine, Outcome);
+/// A line, what became of it, and what the linter (if on) found to say.
+type Prepared = (RawLine, Outcome, Vec<Finding>);
 
 struct Job {
     run: Run,
@@ -149,9 +151,11 @@ impl Pipeline {
             .collect();
         // Bounds the runs between reader and sequencer, and so the memory they hold.
         let (steps, order) = mpsc::sync_channel(2 * count);
+        let lint = defaults.lint.clone();
         let sequencer = std::thread::spawn(move || {
             Sequencer {
                 outlets,
+                lint,
                 seq: 0,
                 chunk: Vec::with_capacity(CHUNK),
                 chunk_bytes: 0,
@@ -239,7 +243,11 @@ fn work(
                 if let (Some(schema), Some(Ok(Ready::Call(call)))) = (schema, &mut result) {
                     call.schema_problem = schema_problem(schema, &call.json, &now);
                 }
-                (line, result)
+                let (result, findings) = match &defaults.lint {
+                    Some(hook) => apply_lint(hook, result),
+                    None => (result, Vec::new()),
+                };
+                (line, result, findings)
             })
             .collect();
         // The sequencer may have stopped; then nobody wants the result.
@@ -276,8 +284,34 @@ fn prepare_line(line: &RawLine, at: LineId, defaults: &Defaults, now: &str) -> O
     Some(prepare::prepare_line(&line.bytes, at, defaults, now))
 }
 
+/// Lints a prepared call. With `reject_errors`, a lint error makes the line
+/// a reject (its first error is the reason) and only the rest are reported.
+fn apply_lint(hook: &Hook, result: Outcome) -> (Outcome, Vec<Finding>) {
+    let Some(Ok(Ready::Call(call))) = &result else {
+        return (result, Vec::new());
+    };
+    let mut findings = hook.linter.check_json(&call.json);
+    if hook.reject_errors {
+        if let Some(i) = findings
+            .iter()
+            .position(|f| f.severity() == Severity::Error)
+        {
+            let first = findings.remove(i);
+            let error = LineError {
+                reason: lint::reject_reason(&first),
+                field: first.field,
+            };
+            findings.retain(|f| f.severity() != Severity::Error);
+            return (Some(Err(error)), findings);
+        }
+    }
+    (result, findings)
+}
+
 struct Sequencer {
     outlets: Outlets,
+    /// Where lint findings go, in input order.
+    lint: Option<Arc<Hook>>,
     seq: u64,
     /// Calls not yet handed on: sent in chunks, to wake the senders once per chunk.
     chunk: Vec<Record>,
@@ -309,7 +343,11 @@ impl Sequencer {
                     let prepared = done
                         .recv()
                         .map_err(|_| Error::Internal("a thread preparing lines failed".into()))?;
-                    for (line, result) in prepared {
+                    for (line, result, findings) in prepared {
+                        if let Some(hook) = self.lint.as_ref().filter(|_| !findings.is_empty()) {
+                            hook.sink
+                                .report(&self.outlets.names[source], line.number, &findings);
+                        }
                         if !self.pass_on(source, line, result) {
                             return Ok(());
                         }
@@ -390,14 +428,22 @@ impl Sequencer {
             Some(Err(e)) => {
                 Stats::add(&out.stats.read, 1);
                 Stats::add(&out.stats.invalid, 1);
-                out.rejects.line(Entry {
-                    kind: Kind::Invalid,
-                    source: &out.names[source],
-                    line: line.number,
-                    reason: &e.reason,
-                    field: e.field.as_deref(),
-                    held: Held::Line(&line.bytes, line.full_len),
-                });
+                match self.lint.as_ref().filter(|h| h.invalid_as_findings) {
+                    // `cio lint`: what batch would reject is a finding like any other.
+                    Some(hook) => hook.sink.report(
+                        &out.names[source],
+                        line.number,
+                        &[Finding::invalid(&e.reason, e.field.as_deref())],
+                    ),
+                    None => out.rejects.line(Entry {
+                        kind: Kind::Invalid,
+                        source: &out.names[source],
+                        line: line.number,
+                        reason: &e.reason,
+                        field: e.field.as_deref(),
+                        held: Held::Line(&line.bytes, line.full_len),
+                    }),
+                }
                 // Settled for good: a resume passes over it, wherever it is.
                 self.seq += 1;
                 out.ledger.settled(self.seq, at);

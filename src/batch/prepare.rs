@@ -21,6 +21,8 @@ pub struct Defaults {
     pub extras: Map<String, Value>,
     /// `--allow-old-timestamps`
     pub allow_old_timestamps: bool,
+    /// The semantic-event linter, when `--strict` or `cio lint` asks for it.
+    pub lint: Option<std::sync::Arc<crate::lint::Hook>>,
 }
 
 /// A line made ready: a call to send, or one cio leaves out on purpose.

@@ -20,18 +20,24 @@ use crate::batch::source::Reader;
 /// Chunks of calls between the reader and the packer.
 const QUEUED_CHUNKS: usize = 4;
 use crate::batch::{Defaults, Options, Stats};
-use crate::cli::BatchArgs;
+use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
 use crate::commands::call::apply_extras;
 use crate::envelope::{CallType, FOREIGN_FIELDS};
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
+use crate::lint::{Finding, Hook, Linter, Sink};
+use crate::output::{sanitize, Reporter};
 use crate::Context;
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
-    let sources = input_sources(args)?;
+    let sources = input_sources(&args.files)?;
     let names: Vec<String> = sources.iter().map(|p| input::display_name(p)).collect();
-    let defaults = defaults(args)?;
+    let mut defaults = defaults(args.call_type.as_deref(), &args.identity, &args.extras)?;
+    defaults.allow_old_timestamps = args.allow_old_timestamps;
+    if args.strict {
+        defaults.lint = Some(strict_hook(ctx.report));
+    }
     let options = Options {
         concurrency: args.concurrency.map(|n| n as usize),
         rate: match args.rate {
@@ -180,12 +186,35 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     }
 }
 
-fn input_sources(args: &BatchArgs) -> Result<Vec<PathBuf>> {
-    if !args.files.is_empty() {
-        if args.files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
+/// `--strict`: lint errors make a line a reject; warnings are printed on stderr.
+fn strict_hook(report: Reporter) -> Arc<Hook> {
+    struct Warnings(Reporter);
+    impl Sink for Warnings {
+        fn report(&self, source: &str, line: u64, findings: &[Finding]) {
+            for f in findings {
+                self.0.warn(format!(
+                    "{}:{line}: {}",
+                    sanitize(source, 200),
+                    sanitize(&f.text_without_severity(), 500)
+                ));
+            }
+        }
+    }
+    Arc::new(Hook {
+        linter: Linter::new(&[]),
+        reject_errors: true,
+        invalid_as_findings: false,
+        sink: Arc::new(Warnings(report)),
+    })
+}
+
+/// The inputs named, or stdin when it is piped; shared with `cio lint`.
+pub fn input_sources(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if !files.is_empty() {
+        if files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
             return Err(Error::usage("stdin (-) can be read only once"));
         }
-        return Ok(args.files.clone());
+        return Ok(files.to_vec());
     }
     if std::io::stdin().is_terminal() {
         return Err(Error::usage(
@@ -195,19 +224,25 @@ fn input_sources(args: &BatchArgs) -> Result<Vec<PathBuf>> {
     Ok(vec![PathBuf::from("-")])
 }
 
-fn defaults(args: &BatchArgs) -> Result<Defaults> {
-    if let Some(t) = &args.call_type {
+/// What `--type`, the identity flags, `--context` and `--integration` give each line; shared with `cio lint`.
+pub fn defaults(
+    call_type: Option<&str>,
+    identity: &IdentityArgs,
+    extras_args: &ExtrasArgs,
+) -> Result<Defaults> {
+    if let Some(t) = call_type {
         t.parse::<CallType>()
             .map_err(|e| Error::usage(format!("--type: {}", e.message)))?;
     }
     let mut extras = Map::new();
-    apply_extras(&mut extras, &args.extras)?;
+    apply_extras(&mut extras, extras_args)?;
     Ok(Defaults {
-        call_type: args.call_type.clone(),
-        user_id: args.identity.user_id.clone(),
-        anonymous_id: args.identity.anonymous_id.clone(),
+        call_type: call_type.map(str::to_string),
+        user_id: identity.user_id.clone(),
+        anonymous_id: identity.anonymous_id.clone(),
         extras,
-        allow_old_timestamps: args.allow_old_timestamps,
+        allow_old_timestamps: false,
+        lint: None,
     })
 }
 

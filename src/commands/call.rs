@@ -43,6 +43,10 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
         ))
     })?;
 
+    if args.strict {
+        strict(ctx, spec.call_type, &call)?;
+    }
+
     let json = serde_json::to_string(&call).map_err(|e| Error::Internal(e.to_string()))?;
     envelope::check_size(json.len() + SENT_AT_BYTES).map_err(|e| {
         Error::usage(format!(
@@ -154,6 +158,25 @@ fn spool(
         crate::output::stdout_line(message_id);
     }
     Err(Error::Reported(ExitCode::Spooled))
+}
+
+/// `--strict`: warnings are printed; lint errors refuse the call before anything is sent.
+fn strict(ctx: &Context, call_type: CallType, call: &Map<String, Value>) -> Result<()> {
+    let findings = crate::lint::Linter::new(&[]).check(call);
+    let mut errors = Vec::new();
+    for f in &findings {
+        match f.severity() {
+            crate::lint::Severity::Warning => ctx.report.warn(f.text_without_severity()),
+            crate::lint::Severity::Error => errors.push(f.text_without_severity()),
+        }
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "cannot send this {call_type} call (--strict): {}",
+        errors.join(" | ")
+    )))
 }
 
 /// `{...}` + `sentAt` without parsing the call again.

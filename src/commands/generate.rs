@@ -20,11 +20,34 @@ pub fn write_completions(shell: Shell, out: &mut Vec<u8>) -> std::io::Result<()>
     let name = shell.to_string();
     let shells = clap_complete::env::Shells::builtins();
     match shells.completer(&name) {
-        Some(completer) => completer.write_registration("COMPLETE", "cio", "cio", "cio", out),
+        Some(completer) => {
+            completer.write_registration("COMPLETE", "cio", "cio", "cio", out)?;
+            if shell == Shell::Bash {
+                *out = quote_bash_values(&String::from_utf8_lossy(out)).into_bytes();
+            }
+            Ok(())
+        }
         None => Err(std::io::Error::other(format!(
             "no completion support for {name}"
         ))),
     }
+}
+
+/// clap's bash registration hands values back as they are, so a value with a
+/// space ("Product Added") would become two words. The word being completed
+/// is passed on without the quote or backslashes typed so far, and each value
+/// comes back quoted the way it was started (or escaped with backslashes).
+fn quote_bash_values(script: &str) -> String {
+    script
+        .replace(
+            "    local words=(\"${COMP_WORDS[@]}\")\n",
+            "    local words=(\"${COMP_WORDS[@]}\")\n    local _cio_quote=${2:0:1} _cio_word=${2#[\\\"\\']}\n    _cio_word=${_cio_word//\\\\/}\n",
+        )
+        .replace("        words[COMP_CWORD]=\"$2\"\n", "        words[COMP_CWORD]=\"$_cio_word\"\n")
+        .replace(
+            "        compopt -o nospace\n    fi\n}",
+            "        compopt -o nospace\n    fi\n    local _cio_i\n    for _cio_i in \"${!COMPREPLY[@]}\"; do\n        case $_cio_quote in\n            \\\"|\\') COMPREPLY[_cio_i]=\"$_cio_quote${COMPREPLY[_cio_i]}$_cio_quote\" ;;\n            *) COMPREPLY[_cio_i]=$(printf '%q' \"${COMPREPLY[_cio_i]}\") ;;\n        esac\n    done\n}",
+        )
 }
 
 pub fn man() -> Result<()> {

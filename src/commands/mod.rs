@@ -3,8 +3,10 @@
 pub mod batch;
 pub mod call;
 pub mod config;
+pub mod events;
 pub mod flush;
 pub mod generate;
+pub mod lint;
 pub mod ping;
 
 use crate::cli::Command;
@@ -80,6 +82,10 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
         } => flush::status(ctx),
         Command::Ping { send_event } => ping::run(ctx, *send_event),
         // Handled before settings are resolved (they need no config).
-        Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
+        Command::Config { .. }
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Lint(_)
+        | Command::Events { .. } => Ok(()),
     }
 }
