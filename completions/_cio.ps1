@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'Put a person in a group (company, account): `cio group --group-id acme`')
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`')
             [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Replay NDJSON calls (files, .gz, or stdin) through the batch API')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Serve the Pipelines API locally: show, check and record every call an app sends')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create, read and change the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff): `cio man > cio.1`')
@@ -286,6 +287,36 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cio;listen' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0 picks a free one)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on; anything but loopback also needs a write key')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Append every accepted call to FILE as NDJSON, with receivedAt (replay: cio batch FILE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Append every accepted call to FILE as NDJSON, with receivedAt (replay: cio batch FILE)')
+            [CompletionResult]::new('--exit-after', '--exit-after', [CompletionResultType]::ParameterName, 'Stop after this many calls')
+            [CompletionResult]::new('--idle-exit', '--idle-exit', [CompletionResultType]::ParameterName, 'Stop after this many seconds without a request')
+            [CompletionResult]::new('--read-timeout', '--read-timeout', [CompletionResultType]::ParameterName, 'Time a client has to send a request''s headers, and then its body, in seconds')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Fault injection: answer requests with this status (every one, or --fail-rate of them)')
+            [CompletionResult]::new('--fail-rate', '--fail-rate', [CompletionResultType]::ParameterName, 'Fault injection: answer this share of requests (0 to 1) with --status (default 503)')
+            [CompletionResult]::new('--delay-ms', '--delay-ms', [CompletionResultType]::ParameterName, 'Fault injection: wait this long before every answer')
+            [CompletionResult]::new('--write-key', '--write-key', [CompletionResultType]::ParameterName, 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of the workspace [env: CIO_REGION] [default: us]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CIO_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request (method, URL, status, timing) on stderr; never the key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request (method, URL, status, timing) on stderr; never the key')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON object on stdout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cio;config' {
             [CompletionResult]::new('--write-key', '--write-key', [CompletionResultType]::ParameterName, 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of the workspace [env: CIO_REGION] [default: us]')
@@ -513,6 +544,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'Put a person in a group (company, account): `cio group --group-id acme`')
             [CompletionResult]::new('alias', 'alias', [CompletionResultType]::ParameterValue, 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`')
             [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Replay NDJSON calls (files, .gz, or stdin) through the batch API')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Serve the Pipelines API locally: show, check and record every call an app sends')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Create, read and change the config file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff): `cio man > cio.1`')
@@ -538,6 +570,9 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             break
         }
         'cio;help;batch' {
+            break
+        }
+        'cio;help;listen' {
             break
         }
         'cio;help;config' {

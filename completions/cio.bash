@@ -37,6 +37,9 @@ _cio() {
             cio,identify)
                 cmd="cio__subcmd__identify"
                 ;;
+            cio,listen)
+                cmd="cio__subcmd__listen"
+                ;;
             cio,man)
                 cmd="cio__subcmd__man"
                 ;;
@@ -112,6 +115,9 @@ _cio() {
             cio__subcmd__help,identify)
                 cmd="cio__subcmd__help__subcmd__identify"
                 ;;
+            cio__subcmd__help,listen)
+                cmd="cio__subcmd__help__subcmd__listen"
+                ;;
             cio__subcmd__help,man)
                 cmd="cio__subcmd__help__subcmd__man"
                 ;;
@@ -149,7 +155,7 @@ _cio() {
 
     case "${cmd}" in
         cio)
-            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version track identify page screen group alias batch config completions man help"
+            opts="-q -v -h -V --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version track identify page screen group alias batch listen config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -905,7 +911,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__help)
-            opts="track identify page screen group alias batch config completions man help"
+            opts="track identify page screen group alias batch listen config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1100,6 +1106,20 @@ _cio() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cio__subcmd__help__subcmd__listen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cio__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1204,6 +1224,88 @@ _cio() {
                     return 0
                     ;;
                 --integration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -W "us eu" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cio__subcmd__listen)
+            opts="-o -q -v -h -V --port --host --output --exit-after --idle-exit --read-timeout --status --fail-rate --delay-ms --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exit-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-exit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --read-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[cio] = {|@words|
             cand group 'Put a person in a group (company, account): `cio group --group-id acme`'
             cand alias 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
             cand batch 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+            cand listen 'Serve the Pipelines API locally: show, check and record every call an app sends'
             cand config 'Create, read and change the config file'
             cand completions 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
             cand man 'Print the man page (roff): `cio man > cio.1`'
@@ -275,6 +276,35 @@ set edit:completion:arg-completer[cio] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cio;listen'= {
+            cand --port 'Port to listen on (0 picks a free one)'
+            cand --host 'Address to listen on; anything but loopback also needs a write key'
+            cand -o 'Append every accepted call to FILE as NDJSON, with receivedAt (replay: cio batch FILE)'
+            cand --output 'Append every accepted call to FILE as NDJSON, with receivedAt (replay: cio batch FILE)'
+            cand --exit-after 'Stop after this many calls'
+            cand --idle-exit 'Stop after this many seconds without a request'
+            cand --read-timeout 'Time a client has to send a request''s headers, and then its body, in seconds'
+            cand --status 'Fault injection: answer requests with this status (every one, or --fail-rate of them)'
+            cand --fail-rate 'Fault injection: answer this share of requests (0 to 1) with --status (default 503)'
+            cand --delay-ms 'Fault injection: wait this long before every answer'
+            cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
+            cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
+            cand --endpoint 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]'
+            cand --profile 'Profile of the config file to use [env: CIO_PROFILE]'
+            cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
+            cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
+            cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --verbose 'Show each request (method, URL, status, timing) on stderr; never the key'
+            cand --json 'Print the result as one JSON object on stdout'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cio;config'= {
             cand --write-key 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file'
             cand --region 'Region of the workspace [env: CIO_REGION] [default: us]'
@@ -485,6 +515,7 @@ set edit:completion:arg-completer[cio] = {|@words|
             cand group 'Put a person in a group (company, account): `cio group --group-id acme`'
             cand alias 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
             cand batch 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+            cand listen 'Serve the Pipelines API locally: show, check and record every call an app sends'
             cand config 'Create, read and change the config file'
             cand completions 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
             cand man 'Print the man page (roff): `cio man > cio.1`'
@@ -503,6 +534,8 @@ set edit:completion:arg-completer[cio] = {|@words|
         &'cio;help;alias'= {
         }
         &'cio;help;batch'= {
+        }
+        &'cio;help;listen'= {
         }
         &'cio;help;config'= {
             cand init 'Create the config file with a profile (asks for the write key on a terminal)'

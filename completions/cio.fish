@@ -45,6 +45,7 @@ complete -c cio -n "__fish_cio_needs_command" -f -a "screen" -d 'Record a mobile
 complete -c cio -n "__fish_cio_needs_command" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_needs_command" -f -a "listen" -d 'Serve the Pipelines API locally: show, check and record every call an app sends'
 complete -c cio -n "__fish_cio_needs_command" -f -a "config" -d 'Create, read and change the config file'
 complete -c cio -n "__fish_cio_needs_command" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
 complete -c cio -n "__fish_cio_needs_command" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
@@ -217,6 +218,29 @@ complete -c cio -n "__fish_cio_using_subcommand batch" -s v -l verbose -d 'Show 
 complete -c cio -n "__fish_cio_using_subcommand batch" -l json -d 'Print the result as one JSON object on stdout'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cio -n "__fish_cio_using_subcommand batch" -s V -l version -d 'Print version'
+complete -c cio -n "__fish_cio_using_subcommand listen" -l port -d 'Port to listen on (0 picks a free one)' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l host -d 'Address to listen on; anything but loopback also needs a write key' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -s o -l output -d 'Append every accepted call to FILE as NDJSON, with receivedAt (replay: cio batch FILE)' -r -F
+complete -c cio -n "__fish_cio_using_subcommand listen" -l exit-after -d 'Stop after this many calls' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l idle-exit -d 'Stop after this many seconds without a request' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l read-timeout -d 'Time a client has to send a request\'s headers, and then its body, in seconds' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l status -d 'Fault injection: answer requests with this status (every one, or --fail-rate of them)' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l fail-rate -d 'Fault injection: answer this share of requests (0 to 1) with --status (default 503)' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l delay-ms -d 'Fault injection: wait this long before every answer' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
+eu\t''"
+complete -c cio -n "__fish_cio_using_subcommand listen" -l endpoint -d 'Base URL that /track, /batch, ... are appended to [env: CIO_ENDPOINT]' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l profile -d 'Profile of the config file to use [env: CIO_PROFILE]' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
+complete -c cio -n "__fish_cio_using_subcommand listen" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
+complete -c cio -n "__fish_cio_using_subcommand listen" -s q -l quiet -d 'Print nothing but errors'
+complete -c cio -n "__fish_cio_using_subcommand listen" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'
+complete -c cio -n "__fish_cio_using_subcommand listen" -l json -d 'Print the result as one JSON object on stdout'
+complete -c cio -n "__fish_cio_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cio -n "__fish_cio_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l write-key -d 'Write key of the source [env: CIO_WRITE_KEY]. Visible to other users in the process list: prefer CIO_WRITE_KEY or the config file' -r
 complete -c cio -n "__fish_cio_using_subcommand config; and not __fish_seen_subcommand_from init set get unset list path help" -l region -d 'Region of the workspace [env: CIO_REGION] [default: us]' -r -f -a "us\t''
 eu\t''"
@@ -358,17 +382,18 @@ complete -c cio -n "__fish_cio_using_subcommand man" -s v -l verbose -d 'Show ea
 complete -c cio -n "__fish_cio_using_subcommand man" -l json -d 'Print the result as one JSON object on stdout'
 complete -c cio -n "__fish_cio_using_subcommand man" -s h -l help -d 'Print help'
 complete -c cio -n "__fish_cio_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "track" -d 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "identify" -d 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "page" -d 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "config" -d 'Create, read and change the config file'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
-complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "track" -d 'Record an action a person took: `cio track "Product Added" --prop price=139.99`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "identify" -d 'Say who a person is and set their traits: `cio identify --user-id u1 --trait email=a@b.c`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "page" -d 'Record a page view: `cio page Home --prop url=https://example.com/?q=1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "screen" -d 'Record a mobile screen view: `cio screen Settings`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "group" -d 'Put a person in a group (company, account): `cio group --group-id acme`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "alias" -d 'Merge two identities: `cio alias --previous-id anon-1 --user-id u1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "batch" -d 'Replay NDJSON calls (files, .gz, or stdin) through the batch API'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "listen" -d 'Serve the Pipelines API locally: show, check and record every call an app sends'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "config" -d 'Create, read and change the config file'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "completions" -d 'Print a completion script: `cio completions bash > /etc/bash_completion.d/cio`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "man" -d 'Print the man page (roff): `cio man > cio.1`'
+complete -c cio -n "__fish_cio_using_subcommand help; and not __fish_seen_subcommand_from track identify page screen group alias batch listen config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Create the config file with a profile (asks for the write key on a terminal)'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set a value of the profile; write_key is read from stdin or a hidden prompt'
 complete -c cio -n "__fish_cio_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print a value of the profile (write_key is masked)'

@@ -19,6 +19,8 @@ pub enum ExitCode {
     Undelivered = 5,
     /// Some calls were delivered, others were rejected or undeliverable (`batch`).
     Partial = 6,
+    /// `listen`: some calls received were invalid, or requests were refused.
+    ListenInvalid = 11,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }

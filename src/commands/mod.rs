@@ -4,6 +4,7 @@ pub mod batch;
 pub mod call;
 pub mod config;
 pub mod generate;
+pub mod listen;
 
 use crate::cli::Command;
 use crate::envelope::CallType;
@@ -72,7 +73,11 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
             call::run(ctx, spec, call)
         }
         Command::Batch(args) => batch::run(ctx, args),
-        // Handled before settings are resolved (they need no config).
-        Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
+        // Handled before settings are resolved (they need no config), or, for
+        // listen, where the explicit write key is known (`lib.rs`).
+        Command::Config { .. }
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Listen(_) => Ok(()),
     }
 }
