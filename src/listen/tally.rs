@@ -140,8 +140,10 @@ mod tests {
 
     #[test]
     fn summary_lines() {
-        let mut t = Tally::default();
-        t.requests = 2;
+        let mut t = Tally {
+            requests: 2,
+            ..Tally::default()
+        };
         t.count("track", Some("login"));
         t.count("track", Some("login"));
         t.count("identify", None);
