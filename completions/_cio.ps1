@@ -305,6 +305,7 @@ Register-ArgumentCompleter -Native -CommandName 'cio' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]')
+            [CompletionResult]::new('--forward', '--forward', [CompletionResultType]::ParameterName, 'Send accepted calls on to the configured endpoint (profile, region, --endpoint) and answer each request with the upstream''s verdict')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the key travels in clear)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')

@@ -1263,7 +1263,7 @@ _cio() {
             return 0
             ;;
         cio__subcmd__listen)
-            opts="-o -q -v -h -V --port --host --output --exit-after --idle-exit --read-timeout --status --fail-rate --delay-ms --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
+            opts="-o -q -v -h -V --port --host --output --exit-after --idle-exit --read-timeout --forward --status --fail-rate --delay-ms --write-key --region --endpoint --allow-insecure-http --profile --config --timeout --retries --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -294,6 +294,7 @@ set edit:completion:arg-completer[cio] = {|@words|
             cand --config 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]'
             cand --timeout 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]'
             cand --retries 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]'
+            cand --forward 'Send accepted calls on to the configured endpoint (profile, region, --endpoint) and answer each request with the upstream''s verdict'
             cand --allow-insecure-http 'Allow plain http:// to a host other than loopback (the key travels in clear)'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'

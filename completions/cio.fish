@@ -235,6 +235,7 @@ complete -c cio -n "__fish_cio_using_subcommand listen" -l profile -d 'Profile o
 complete -c cio -n "__fish_cio_using_subcommand listen" -l config -d 'Config file [env: CIO_CONFIG] [default: $XDG_CONFIG_HOME/cio/config.toml]' -r -F
 complete -c cio -n "__fish_cio_using_subcommand listen" -l timeout -d 'Timeout of one HTTP attempt, in seconds [env: CIO_TIMEOUT] [default: 10]' -r
 complete -c cio -n "__fish_cio_using_subcommand listen" -l retries -d 'How many times a retryable failure is retried [env: CIO_RETRIES] [default: 5]' -r
+complete -c cio -n "__fish_cio_using_subcommand listen" -l forward -d 'Send accepted calls on to the configured endpoint (profile, region, --endpoint) and answer each request with the upstream\'s verdict'
 complete -c cio -n "__fish_cio_using_subcommand listen" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the key travels in clear)'
 complete -c cio -n "__fish_cio_using_subcommand listen" -s q -l quiet -d 'Print nothing but errors'
 complete -c cio -n "__fish_cio_using_subcommand listen" -s v -l verbose -d 'Show each request (method, URL, status, timing) on stderr; never the key'

@@ -341,6 +341,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub read_timeout: f64,
 
+    /// Send accepted calls on to the configured endpoint (profile, region, --endpoint)
+    /// and answer each request with the upstream's verdict
+    #[arg(long)]
+    pub forward: bool,
+
     /// Fault injection: answer requests with this status (every one, or --fail-rate of them)
     #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(200..=599))]
     pub status: Option<u16>,

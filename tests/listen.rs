@@ -878,3 +878,106 @@ fn injected_faults_are_retried_through_by_cio() {
         "{stderr}"
     );
 }
+
+#[test]
+fn forward_answers_only_once_the_upstream_took_the_calls() {
+    let env = CioEnv::new();
+    let upstream_rec = env.path().join("upstream.ndjson");
+    let front_rec = env.path().join("front.ndjson");
+    // The upstream fails a third of its requests.
+    let upstream = Listener::start(
+        &env,
+        &[
+            "--fail-rate",
+            "0.3",
+            "--exit-after",
+            "201",
+            "-o",
+            upstream_rec.to_str().unwrap(),
+        ],
+    );
+    let front = Listener::start_with(
+        &env,
+        &[
+            "--forward",
+            "--exit-after",
+            "201",
+            "-o",
+            front_rec.to_str().unwrap(),
+        ],
+        &[
+            ("CIO_ENDPOINT", &upstream.url),
+            ("CIO_WRITE_KEY", TEST_KEY),
+            ("CIO_RETRIES", "10"),
+        ],
+    );
+    let input = env.path().join("in.ndjson");
+    let lines: Vec<String> = (0..200)
+        .map(|n| json!({"type": "track", "event": "e", "userId": "u", "messageId": format!("fw{n}"), "properties": {"n": n}}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = cio_to(&env, &front)
+        .args(["batch", "--max-batch-calls", "10"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = cio_to(&env, &front)
+        .args([
+            "track",
+            "single",
+            "--user-id",
+            "u",
+            "--message-id",
+            "fw-single",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    let (status, _, stderr) = front.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("forwarded 201 calls"), "{stderr}");
+    let (status, stdout, stderr) = upstream.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("injected fault"), "{stdout}");
+    assert_no_key(&stdout);
+    assert_no_key(&stderr);
+    // Nothing lost, and the front recorded exactly what the upstream took.
+    let mut expected: BTreeSet<String> = (0..200).map(|n| format!("fw{n}")).collect();
+    expected.insert("fw-single".into());
+    assert_eq!(ids(&read_recording(&upstream_rec)), expected);
+    assert_eq!(ids(&read_recording(&front_rec)), expected);
+    assert_eq!(read_recording(&front_rec).len(), 201);
+
+    // The upstream's refusal is the client's answer, and nothing is recorded.
+    let refusing = Listener::start(&env, &["--status", "400"]);
+    let front_rec = env.path().join("front2.ndjson");
+    let front = Listener::start_with(
+        &env,
+        &[
+            "--forward",
+            "--idle-exit",
+            "1",
+            "-o",
+            front_rec.to_str().unwrap(),
+        ],
+        &[("CIO_ENDPOINT", &refusing.url), ("CIO_WRITE_KEY", TEST_KEY)],
+    );
+    let out = cio_to(&env, &front)
+        .args(["track", "single", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains(
+            "the server refused the call (400): upstream: server refused (400): injected fault"
+        ),
+        "{}",
+        stderr_of(&out)
+    );
+    let (status, _, _) = front.wait();
+    assert_eq!(status.code(), Some(11));
+    assert!(read_recording(&front_rec).is_empty());
+    drop(refusing);
+}

@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::cli::ListenArgs;
+use crate::client::Client;
 use crate::error::{Error, ExitCode, Result};
 use crate::listen::display::Display;
 use crate::listen::record::Recorder;
@@ -47,6 +48,17 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
             "--fail-rate: expected a share from 0 to 1, found {rate}"
         )));
     }
+    // Forwarding uses the settings as a single call does: endpoint, key, timeout, retries.
+    let forward = if args.forward {
+        let client = Client::new(&ctx.settings, ctx.report)?;
+        ctx.report.info(format_args!(
+            "forwarding accepted calls to {}",
+            ctx.settings.endpoint_url()?
+        ));
+        Some(client)
+    } else {
+        None
+    };
     let recorder = args.output.as_deref().map(Recorder::open).transpose()?;
     let recording = recorder.as_ref().map(Recorder::name);
     let terminal = ctx.stdout_is_terminal;
@@ -54,6 +66,7 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
         addr: SocketAddr::new(host, args.port),
         key,
         recorder,
+        forward,
         exit_after: args.exit_after,
         idle_exit,
         read_timeout,

@@ -8,6 +8,7 @@
 
 pub mod answer;
 pub mod display;
+pub mod forward;
 pub mod record;
 pub mod server;
 pub mod tally;
@@ -56,6 +57,8 @@ pub struct Options {
     /// The key clients must send, when one is given.
     pub key: Option<WriteKey>,
     pub recorder: Option<Recorder>,
+    /// `--forward`: the upstream that must take a request's calls before it is answered.
+    pub forward: Option<crate::client::Client>,
     pub exit_after: Option<u64>,
     pub idle_exit: Option<Duration>,
     /// How long a client may take to send a request's headers, and its body.

@@ -22,6 +22,26 @@ type Answer = Response<Full<Bytes>>;
 
 pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     let _activity = shared.begin();
+    // A browser SDK asks first; the key still guards the calls themselves.
+    if request.method() == hyper::Method::OPTIONS {
+        let mut answer = respond(204, String::new());
+        let headers = answer.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(
+                "Authorization, Content-Type, Content-Encoding, X-Strict-Mode",
+            ),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        return answer;
+    }
     let options = &shared.options;
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_string();
@@ -131,6 +151,13 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
         ok()
     };
     if !refused_whole {
+        if let Some(upstream) = &options.forward {
+            let accepted: Vec<_> = calls.iter().filter(|c| c.problem.is_none()).collect();
+            match super::forward::send(upstream, route, &accepted).await {
+                Ok(n) => shared.with_tally(|t| t.forwarded += n),
+                Err((status, reason)) => return refuse(status, &reason),
+            }
+        }
         if let Some(recorder) = &options.recorder {
             let accepted = calls
                 .iter()
@@ -304,9 +331,14 @@ fn error_list(status: u16, errors: &[String]) -> Answer {
 fn respond(status: u16, body: String) -> Answer {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
     );
     response
 }

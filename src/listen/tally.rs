@@ -12,6 +12,8 @@ pub struct Tally {
     pub calls: u64,
     pub invalid: u64,
     pub recorded: u64,
+    /// Calls the upstream took (`--forward`).
+    pub forwarded: u64,
     /// Requests refused whole, by status (401, 408, 413, 400 malformed, ...).
     pub refused: BTreeMap<u16, u64>,
     /// Requests answered with an injected fault.
@@ -97,6 +99,13 @@ impl Tally {
                 plural(self.faults)
             ));
         }
+        if self.forwarded > 0 {
+            lines.push(format!(
+                "forwarded {} call{}",
+                self.forwarded,
+                plural(self.forwarded)
+            ));
+        }
         if let Some(file) = recording {
             lines.push(format!(
                 "recorded {} call{} to {file}",
@@ -118,6 +127,7 @@ impl Tally {
             "calls": self.calls,
             "invalid": self.invalid,
             "recorded": self.recorded,
+            "forwarded": self.forwarded,
             "refused": self.refused.iter().map(|(s, n)| (s.to_string(), *n)).collect::<BTreeMap<_, _>>(),
             "faults": self.faults,
             "types": self.by_type,
