@@ -418,6 +418,8 @@ fn every_path_answers_like_the_api() {
     assert_eq!(status.code(), Some(11), "{stdout}\n{stderr}");
     assert!(stderr.contains("; 11 invalid; "), "{stderr}");
     assert!(stdout.contains("error: invalid: 'event' is required for a track call (answered 200 without X-Strict-Mode, dropped by the API)"), "{stdout}");
+    // The good call of a refused batch is shown as not taken (and not recorded, below).
+    assert!(stdout.contains("user u                        61 B  warning: not taken: its batch was refused for the invalid calls in it"), "{stdout}");
     // -v shows the whole call.
     assert!(stdout.contains("\"email\": \"a@b.c\""), "{stdout}");
     assert!(

@@ -22,25 +22,8 @@ type Answer = Response<Full<Bytes>>;
 
 pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     let _activity = shared.begin();
-    // A browser SDK asks first; the key still guards the calls themselves.
     if request.method() == hyper::Method::OPTIONS {
-        let mut answer = respond(204, String::new());
-        let headers = answer.headers_mut();
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("POST, OPTIONS"),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(
-                "Authorization, Content-Type, Content-Encoding, X-Strict-Mode",
-            ),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        return answer;
+        return preflight();
     }
     let options = &shared.options;
     let (parts, body) = request.into_parts();
@@ -134,7 +117,7 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
                 200,
                 &method,
                 &path,
-                &format!("{reason} (answered 200 as the API does without X-Strict-Mode: 1; the call is lost)"),
+                &format!("{reason} (answered 200 as the API does without X-Strict-Mode: 1; its calls are lost)"),
             );
             return ok();
         }
@@ -193,6 +176,12 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
                     call.error_text().unwrap_or_else(|| problem.message.clone())
                 ),
             });
+        } else if refused_whole {
+            // It will come again once its client has taken the bad calls out.
+            findings.push(Finding {
+                level: Level::Warning,
+                text: "not taken: its batch was refused for the invalid calls in it".into(),
+            });
         }
         options
             .display
@@ -200,7 +189,11 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     }
     shared.with_tally(|t| {
         t.requests += 1;
-        for call in &calls {
+        // The good calls of a refused batch are not counted: they will come again.
+        for call in calls
+            .iter()
+            .filter(|c| !refused_whole || c.problem.is_some())
+        {
             let name = match call.call_type() {
                 "track" => call.call.get("event"),
                 "page" | "screen" => call.call.get("name"),
@@ -308,6 +301,25 @@ fn check_auth(
         Some(key) if user != key.expose() => Err("wrong write key"),
         _ => Ok(()),
     }
+}
+
+/// A browser SDK asks before it posts; the key still guards the calls themselves.
+fn preflight() -> Answer {
+    let mut answer = respond(204, String::new());
+    let headers = answer.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type, Content-Encoding, X-Strict-Mode"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    answer
 }
 
 /// The time of day, UTC, to the millisecond.
