@@ -161,6 +161,14 @@ mod tests {
         assert_eq!(label(page.as_object().unwrap()), "https://x/");
         assert_eq!(identity(page.as_object().unwrap()), "anon a");
         assert_eq!(size(412), "412 B");
+        let on = Display {
+            color: true,
+            verbose: false,
+            quiet: false,
+        };
+        assert_eq!(on.paint(RED, "x"), "\x1b[31mx\x1b[0m");
+        let off = Display { color: false, ..on };
+        assert_eq!(off.paint(RED, "x"), "x");
         assert_eq!(size(31_500), "31.5 KB");
     }
 }
