@@ -712,6 +712,14 @@ fn a_recording_replays_with_the_same_message_ids() {
     let (status, _, stderr) = replay.wait();
     assert_eq!(status.code(), Some(0), "{stderr}");
     let replayed = read_recording(&second);
+    // The second listener's receivedAt replaces the first's: one per line.
+    for line in std::fs::read_to_string(&second).unwrap().lines() {
+        assert_eq!(line.matches("\"receivedAt\"").count(), 1, "{line}");
+    }
+    for line in std::fs::read_to_string(&first).unwrap().lines() {
+        assert_eq!(line.matches("\"receivedAt\"").count(), 1, "{line}");
+        assert!(line.ends_with("Z\"}"), "{line}");
+    }
     assert_eq!(ids(&replayed), ids(&recorded));
     assert_eq!(ids(&recorded).len(), 52);
     // And the same calls: type, event, identity, properties, timestamp.

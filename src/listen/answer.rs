@@ -78,23 +78,26 @@ pub fn parse(route: Route, body: &[u8]) -> Result<Vec<Received>, String> {
     let text = std::str::from_utf8(body)
         .map_err(|e| format!("body is not valid UTF-8 (at byte {})", e.valid_up_to() + 1))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    let invalid = |e: serde_json::Error| {
         format!(
             "invalid JSON at line {} column {}: {}",
             e.line(),
             e.column(),
             json_error_message(&e)
         )
-    })?;
-    let Value::Object(sent) = value else {
-        return Err(format!(
-            "expected a JSON object, found {}",
-            json_kind(&value)
-        ));
     };
     match route {
-        Route::Single(call_type) => Ok(vec![single(call_type, text, sent)]),
+        Route::Single(call_type) => match serde_json::from_str(text).map_err(invalid)? {
+            Value::Object(sent) => Ok(vec![single(call_type, text, sent)]),
+            other => Err(not_an_object(&other)),
+        },
         Route::Batch => {
+            // The items are parsed one by one below; the whole body only as raw JSON.
+            let raw: &RawValue = serde_json::from_str(text).map_err(invalid)?;
+            if !raw.get().starts_with('{') {
+                let value: Value = serde_json::from_str(raw.get()).map_err(invalid)?;
+                return Err(not_an_object(&value));
+            }
             let items = serde_json::from_str::<BatchBody>(text)
                 .ok()
                 .and_then(|b| b.batch)
@@ -106,6 +109,10 @@ pub fn parse(route: Route, body: &[u8]) -> Result<Vec<Received>, String> {
                 .collect())
         }
     }
+}
+
+fn not_an_object(value: &Value) -> String {
+    format!("expected a JSON object, found {}", json_kind(value))
 }
 
 fn single(call_type: CallType, text: &str, sent: Map<String, Value>) -> Received {
@@ -173,13 +180,22 @@ fn batch_item(index: usize, raw: &RawValue) -> Received {
 pub fn check(text: &str, call: &Map<String, Value>) -> Result<CallType, InvalidCall> {
     envelope::top_level_fields(text)
         .map_err(|e| InvalidCall::new("json", json_error_message(&e)))?;
-    let mut call = call.clone();
-    call.retain(|k, v| {
-        !(v.is_null()
+    let absent = |k: &String, v: &Value| {
+        v.is_null()
             && k != "type"
-            && (ENVELOPE_FIELDS.contains(&k.as_str()) || PAYLOAD_OBJECTS.contains(&k.as_str())))
-    });
-    let call_type = envelope::validate(&call)?;
+            && (ENVELOPE_FIELDS.contains(&k.as_str()) || PAYLOAD_OBJECTS.contains(&k.as_str()))
+    };
+    // Most calls have no such null: copy the call only for those that do.
+    let stripped;
+    let call = if call.iter().any(|(k, v)| absent(k, v)) {
+        let mut copy = call.clone();
+        copy.retain(|k, v| !absent(k, v));
+        stripped = copy;
+        &stripped
+    } else {
+        call
+    };
+    let call_type = envelope::validate(call)?;
     for field in ["timestamp", "originalTimestamp", "sentAt"] {
         match call.get(field) {
             None => {}

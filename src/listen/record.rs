@@ -44,11 +44,19 @@ impl Recorder {
     ) -> std::io::Result<usize> {
         let mut text = String::new();
         let mut count = 0;
+        let stamp = format!(",\"receivedAt\":\"{received_at}\"}}\n");
         for call in calls {
-            let mut line = call.clone();
-            line.insert("receivedAt".into(), Value::String(received_at.into()));
-            text.push_str(&serde_json::to_string(&line).map_err(std::io::Error::other)?);
-            text.push('\n');
+            if call.contains_key("receivedAt") || call.is_empty() {
+                // A replayed recording: this listener's time replaces the old one.
+                let mut line = call.clone();
+                line.insert("receivedAt".into(), Value::String(received_at.into()));
+                text.push_str(&serde_json::to_string(&line).map_err(std::io::Error::other)?);
+                text.push('\n');
+            } else {
+                let json = serde_json::to_string(call).map_err(std::io::Error::other)?;
+                text.push_str(&json[..json.len() - 1]);
+                text.push_str(&stamp);
+            }
             count += 1;
         }
         if count == 0 {
