@@ -32,6 +32,7 @@ Exit codes:
   9    not set: `cio config get` of a key that has no value
   10   lint: warnings only (cio lint without --strict)
   11   lint: errors (cio lint)
+  12   listen: some calls received were invalid, or requests were refused
   130  interrupted"
     };
 }
@@ -305,6 +306,8 @@ pub enum Command {
         #[arg(long, hide = true)]
         names: bool,
     },
+    /// Serve the Pipelines API locally: show, check and record every call an app sends
+    Listen(Box<crate::cli::ListenArgs>),
     /// Create, read and change the config file
     #[command(after_help = "Examples:
   cio config init --profile prod --region eu
@@ -560,6 +563,59 @@ pub struct FlushArgs {
 pub enum SpoolAction {
     /// How many calls wait in the spool, their bytes, and the oldest
     Status,
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(after_long_help = "\
+Serves POST /v1/track, /identify, /page, /screen, /group, /alias and /batch (gzip bodies \
+too) and answers like the API: 200; with X-Strict-Mode: 1, 400 and the API's error body \
+for calls the API would refuse; 413 for a call over 32 KB or a batch over 500 KB; 401 \
+without HTTP Basic auth, or with a key other than --write-key (or CIO_WRITE_KEY) when one \
+is given. The first line on stdout is the URL to use: listening on http://127.0.0.1:PORT/v1
+
+Stops at --exit-after, --idle-exit, Ctrl-C or SIGTERM, prints a summary on stderr, and \
+exits 12 if any call was invalid or any request refused.")]
+pub struct ListenArgs {
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+
+    /// Address to listen on; anything but loopback also needs a write key
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Append every accepted call to FILE as NDJSON, with receivedAt (replay: cio batch FILE)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Stop after this many calls
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub exit_after: Option<u64>,
+
+    /// Stop after this many seconds without a request
+    #[arg(long, value_name = "SECS")]
+    pub idle_exit: Option<f64>,
+
+    /// Time a client has to send a request's headers, and then its body, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub read_timeout: f64,
+
+    /// Send accepted calls on to the configured endpoint (profile, region, --endpoint)
+    /// and answer each request with the upstream's verdict
+    #[arg(long)]
+    pub forward: bool,
+
+    /// Fault injection: answer requests with this status (every one, or --fail-rate of them)
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(200..=599))]
+    pub status: Option<u16>,
+
+    /// Fault injection: answer this share of requests (0 to 1) with --status (default 503)
+    #[arg(long, value_name = "P")]
+    pub fail_rate: Option<f64>,
+
+    /// Fault injection: wait this long before every answer
+    #[arg(long, value_name = "MS")]
+    pub delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

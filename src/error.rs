@@ -29,6 +29,8 @@ pub enum ExitCode {
     LintWarnings = 10,
     /// `cio lint` found errors.
     LintErrors = 11,
+    /// `listen`: some calls received were invalid, or requests were refused.
+    ListenInvalid = 12,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }

@@ -13,6 +13,7 @@ pub mod files;
 pub mod input;
 pub mod items;
 pub mod lint;
+pub mod listen;
 pub mod output;
 pub mod proxy;
 pub mod schema;
@@ -125,6 +126,13 @@ fn execute(cli: &Cli, env: EnvLookup, report: Reporter) -> Result<()> {
         report,
         stdout_is_terminal: std::io::stdout().is_terminal(),
     };
+    if let Command::Listen(args) = &cli.command {
+        // The listener checks a key only when one is given for this run, never the profile's.
+        let env_key = env("CIO_WRITE_KEY");
+        let key = cli.global.write_key.as_deref().or(env_key.as_deref());
+        let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+        return commands::listen::run(&ctx, args, key, no_color);
+    }
     commands::dispatch(&ctx, &cli.command)
 }
 

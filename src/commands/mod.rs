@@ -7,6 +7,7 @@ pub mod events;
 pub mod flush;
 pub mod generate;
 pub mod lint;
+pub mod listen;
 pub mod ping;
 
 use crate::cli::Command;
@@ -81,11 +82,13 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
             action: crate::cli::SpoolAction::Status,
         } => flush::status(ctx),
         Command::Ping { send_event } => ping::run(ctx, *send_event),
-        // Handled before settings are resolved (they need no config).
+        // Handled before settings are resolved (they need no config), or, for
+        // listen, where the explicit write key is known (`lib.rs`).
         Command::Config { .. }
         | Command::Completions { .. }
         | Command::Man
         | Command::Lint(_)
-        | Command::Events { .. } => Ok(()),
+        | Command::Events { .. }
+        | Command::Listen(_) => Ok(()),
     }
 }

@@ -1,0 +1,97 @@
+//! `cio listen`: flags → listener options; the summary and the exit code after.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use crate::cli::ListenArgs;
+use crate::client::Client;
+use crate::error::{Error, ExitCode, Result};
+use crate::listen::display::Display;
+use crate::listen::record::Recorder;
+use crate::listen::{self, Faults, Options};
+use crate::secret::WriteKey;
+use crate::Context;
+
+pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) -> Result<()> {
+    let host: IpAddr = match args.host.trim() {
+        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        other => other.trim_matches(['[', ']']).parse().map_err(|_| {
+            Error::usage(format!(
+                "--host: expected an IP address such as 127.0.0.1 or 0.0.0.0, found '{other}'"
+            ))
+        })?,
+    };
+    let key = key.and_then(WriteKey::new);
+    // An open collector on a network takes anyone's calls: outside loopback, a key is required.
+    if !host.is_loopback() && key.is_none() {
+        return Err(Error::usage(format!(
+            "--host {host} is reachable from other machines: give a write key clients must send (CIO_WRITE_KEY or --write-key)"
+        )));
+    }
+    let seconds = |flag: &str, v: f64| {
+        if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+            Ok(Duration::from_secs_f64(v))
+        } else {
+            Err(Error::usage(format!(
+                "{flag}: expected seconds > 0, found {v}"
+            )))
+        }
+    };
+    let idle_exit = args
+        .idle_exit
+        .map(|v| seconds("--idle-exit", v))
+        .transpose()?;
+    let read_timeout = seconds("--read-timeout", args.read_timeout)?;
+    let rate = args.fail_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(Error::usage(format!(
+            "--fail-rate: expected a share from 0 to 1, found {rate}"
+        )));
+    }
+    // Forwarding uses the settings as a single call does: endpoint, key, timeout, retries.
+    let forward = if args.forward {
+        let client = Client::new(&ctx.settings, ctx.report)?;
+        ctx.report.info(format_args!(
+            "forwarding accepted calls to {}",
+            ctx.settings.endpoint_url()?
+        ));
+        Some(client)
+    } else {
+        None
+    };
+    let recorder = args.output.as_deref().map(Recorder::open).transpose()?;
+    let recording = recorder.as_ref().map(Recorder::name);
+    let terminal = ctx.stdout_is_terminal;
+    let options = Options {
+        addr: SocketAddr::new(host, args.port),
+        key,
+        recorder,
+        forward,
+        exit_after: args.exit_after,
+        idle_exit,
+        read_timeout,
+        faults: Faults {
+            status: args.status,
+            rate,
+            delay: Duration::from_millis(args.delay_ms.unwrap_or(0)),
+        },
+        display: Display {
+            color: terminal && !no_color,
+            verbose: ctx.report.verbose > 0,
+            quiet: ctx.report.quiet,
+        },
+    };
+    let (tally, _why) = listen::run(options)?;
+    if ctx.report.json {
+        crate::output::stdout_line(tally.to_json());
+    } else {
+        for line in tally.lines(recording.as_deref()) {
+            ctx.report.info(line);
+        }
+    }
+    if tally.failed() {
+        Err(Error::Reported(ExitCode::ListenInvalid))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,363 @@
+//! One request, start to answer: route, auth, the body read within its size
+//! limit and time, injected faults, the calls checked, recorded and shown,
+//! and the answer the API would give.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+
+use super::answer::{self, Received, Route};
+use super::display::{Finding, Level};
+use super::Shared;
+use crate::timestamp;
+
+type Answer = Response<Full<Bytes>>;
+
+pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
+    let _activity = shared.begin();
+    if request.method() == hyper::Method::OPTIONS {
+        return preflight();
+    }
+    let options = &shared.options;
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let refuse = |status: u16, reason: &str| {
+        let time = clock();
+        shared.with_tally(|t| {
+            t.requests += 1;
+            *t.refused.entry(status).or_default() += 1;
+        });
+        options
+            .display
+            .refused(&time, status, &method, &path, reason);
+        error(status, reason)
+    };
+
+    let route = Route::from_path(&path);
+    let limit = route.map_or(crate::envelope::MAX_CALL_BYTES, Route::limit);
+    // The body is read (within its limit) even for a request about to be
+    // refused: answering before it is read can reset the connection under
+    // the client before it sees the answer.
+    let body = read_body(body, &parts.headers, limit, options.read_timeout).await;
+
+    let Some(route) = route else {
+        return refuse(404, &format!("no such path: {path} (the API serves /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias and /v1/batch)"));
+    };
+    if parts.method != hyper::Method::POST {
+        return refuse(405, &format!("{path} takes POST, not {method}"));
+    }
+    if let Err(reason) = check_auth(&parts.headers, options.key.as_ref()) {
+        return refuse(401, reason);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            let what = match route {
+                Route::Batch => "a batch request",
+                Route::Single(_) => "a single call",
+            };
+            let mut answer = refuse(
+                413,
+                &format!("{what} is limited to {limit} bytes; this one is larger"),
+            );
+            close(&mut answer);
+            return answer;
+        }
+        Err(BodyError::TimedOut) => {
+            let mut answer = refuse(
+                408,
+                &format!(
+                    "the body did not arrive within {} s",
+                    options.read_timeout.as_secs_f64()
+                ),
+            );
+            close(&mut answer);
+            return answer;
+        }
+        Err(BodyError::Broken(reason)) => return refuse(400, &reason),
+    };
+
+    if !options.faults.delay.is_zero() {
+        tokio::time::sleep(options.faults.delay).await;
+    }
+    if let Some(status) = options.faults.pick() {
+        shared.with_tally(|t| {
+            t.requests += 1;
+            t.faults += 1;
+        });
+        options
+            .display
+            .refused(&clock(), status, &method, &path, "injected fault");
+        return error(status, "injected fault (cio listen --status/--fail-rate)");
+    }
+
+    let strict = parts
+        .headers
+        .get("x-strict-mode")
+        .is_some_and(|v| v.as_bytes().trim_ascii() == b"1");
+    let calls = match answer::parse(route, &body) {
+        Ok(calls) => calls,
+        Err(reason) if strict => return refuse(400, &reason),
+        Err(reason) => {
+            // Without strict mode the API answers 200 and drops what it cannot read.
+            shared.with_tally(|t| {
+                t.requests += 1;
+                *t.refused.entry(400).or_default() += 1;
+            });
+            options.display.refused(
+                &clock(),
+                200,
+                &method,
+                &path,
+                &format!("{reason} (answered 200 as the API does without X-Strict-Mode: 1; its calls are lost)"),
+            );
+            return ok();
+        }
+    };
+
+    let errors: Vec<String> = calls.iter().filter_map(Received::error_text).collect();
+    let time = clock();
+    // In strict mode one bad call refuses the request; without it, the API
+    // takes the good calls and silently drops the bad ones.
+    let refused_whole = strict && !errors.is_empty();
+    let answer = if refused_whole {
+        error_list(400, &errors)
+    } else {
+        ok()
+    };
+    if !refused_whole {
+        if let Some(upstream) = &options.forward {
+            let accepted: Vec<_> = calls.iter().filter(|c| c.problem.is_none()).collect();
+            match super::forward::send(upstream, route, &accepted).await {
+                Ok(n) => shared.with_tally(|t| t.forwarded += n),
+                Err((status, reason)) => return refuse(status, &reason),
+            }
+        }
+        if let Some(recorder) = &options.recorder {
+            let accepted = calls
+                .iter()
+                .filter(|c| c.problem.is_none())
+                .map(|c| &c.call);
+            match recorder.append(accepted, &timestamp::now()) {
+                Ok(n) => shared.with_tally(|t| t.recorded += n as u64),
+                Err(e) => {
+                    // The client must not believe calls were kept that were not: it will retry.
+                    let reason = format!(
+                        "cannot record to {}: {}",
+                        recorder.name(),
+                        crate::error::describe_io(&e)
+                    );
+                    crate::output::Reporter::default().error(&reason);
+                    return refuse(500, &reason);
+                }
+            }
+        }
+    }
+    for call in &calls {
+        let mut findings = Vec::new();
+        if let Some(problem) = &call.problem {
+            let consequence = if strict {
+                "refused with 400"
+            } else {
+                "answered 200 without X-Strict-Mode, dropped by the API"
+            };
+            findings.push(Finding {
+                level: Level::Error,
+                text: format!(
+                    "invalid: {} ({consequence})",
+                    call.error_text().unwrap_or_else(|| problem.message.clone())
+                ),
+            });
+        } else if refused_whole {
+            // It will come again once its client has taken the bad calls out.
+            findings.push(Finding {
+                level: Level::Warning,
+                text: "not taken: its batch was refused for the invalid calls in it".into(),
+            });
+        }
+        options
+            .display
+            .call(&time, &call.call, call.bytes, &findings);
+    }
+    shared.with_tally(|t| {
+        t.requests += 1;
+        // The good calls of a refused batch are not counted: they will come again.
+        for call in calls
+            .iter()
+            .filter(|c| !refused_whole || c.problem.is_some())
+        {
+            let name = match call.call_type() {
+                "track" => call.call.get("event"),
+                "page" | "screen" => call.call.get("name"),
+                _ => None,
+            };
+            t.count(call.call_type(), name.and_then(|v| v.as_str()));
+            if call.problem.is_some() {
+                t.invalid += 1;
+            }
+        }
+    });
+    answer
+}
+
+enum BodyError {
+    TooLarge,
+    TimedOut,
+    Broken(String),
+}
+
+/// Reads the body, decompressing gzip, refusing it as soon as it passes
+/// `limit` (compressed or not): a 10 GB upload never reaches memory.
+async fn read_body(
+    mut body: Incoming,
+    headers: &HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyError> {
+    let gzip = match headers
+        .get(header::CONTENT_ENCODING)
+        .map(HeaderValue::as_bytes)
+    {
+        None | Some(b"identity") => false,
+        Some(b"gzip") | Some(b"x-gzip") => true,
+        Some(other) => {
+            return Err(BodyError::Broken(format!(
+                "unsupported Content-Encoding '{}' (gzip or none)",
+                String::from_utf8_lossy(other)
+            )))
+        }
+    };
+    // A gzip body can be a little larger than what it holds.
+    let wire_limit = if gzip { limit + limit / 64 + 64 } else { limit };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > wire_limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let read = async {
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| BodyError::Broken(format!("the body broke off: {e}")))?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > wire_limit {
+                    return Err(BodyError::TooLarge);
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        Ok(bytes)
+    };
+    let bytes = tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))?;
+    if !gzip {
+        return Ok(bytes);
+    }
+    let mut plain = Vec::with_capacity(bytes.len() * 4);
+    flate2::read::GzDecoder::new(&bytes[..])
+        .take(limit as u64 + 1)
+        .read_to_end(&mut plain)
+        .map_err(|_| BodyError::Broken("the body is not valid gzip".into()))?;
+    if plain.len() > limit {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(plain)
+}
+
+/// HTTP Basic with the write key as the user: always required (the API
+/// answers 401 without it), and it must be the listener's key when one is set.
+fn check_auth(
+    headers: &HeaderMap,
+    key: Option<&crate::secret::WriteKey>,
+) -> Result<(), &'static str> {
+    const MISSING: &str = "no write key: send HTTP Basic auth with the write key as the user name";
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(MISSING)?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+        .ok_or(MISSING)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| "the Authorization header is not valid Basic auth")?;
+    let decoded = String::from_utf8(decoded).map_err(|_| "the write key is not valid UTF-8")?;
+    let user = decoded.split_once(':').map_or(&decoded[..], |(u, _)| u);
+    if user.trim().is_empty() {
+        return Err(MISSING);
+    }
+    match key {
+        Some(key) if user != key.expose() => Err("wrong write key"),
+        _ => Ok(()),
+    }
+}
+
+/// A browser SDK asks before it posts; the key still guards the calls themselves.
+fn preflight() -> Answer {
+    let mut answer = respond(204, String::new());
+    let headers = answer.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type, Content-Encoding, X-Strict-Mode"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    answer
+}
+
+/// The time of day, UTC, to the millisecond.
+fn clock() -> String {
+    let now = timestamp::now();
+    now.get(11..23).unwrap_or(&now).to_string()
+}
+
+fn ok() -> Answer {
+    respond(200, "{}".into())
+}
+
+fn error(status: u16, reason: &str) -> Answer {
+    error_list(status, &[reason.to_string()])
+}
+
+fn error_list(status: u16, errors: &[String]) -> Answer {
+    respond(status, answer::error_body(errors))
+}
+
+fn respond(status: u16, body: String) -> Answer {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// After a body left unread, the connection cannot carry another request.
+fn close(answer: &mut Answer) {
+    answer
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+}

@@ -1,0 +1,994 @@
+//! `cio listen`: the real binary as a listener on 127.0.0.1, fed by cio's own
+//! `track` and `batch` and by raw HTTP written byte by byte: every path, every
+//! refusal, limits enforced mid-body, a body that never ends, the recording
+//! replayed into a second listener, the exit conditions, and a kill -9.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::*;
+
+/// A running `cio listen`, its URL read from its first line of stdout.
+struct Listener {
+    child: Child,
+    url: String,
+    lines: mpsc::Receiver<String>,
+    stderr: Option<thread::JoinHandle<String>>,
+}
+
+impl Listener {
+    fn start(env: &CioEnv, args: &[&str]) -> Listener {
+        Listener::start_with(env, args, &[])
+    }
+
+    fn start_with(env: &CioEnv, args: &[&str], vars: &[(&str, &str)]) -> Listener {
+        let mut cmd = env.std_cmd();
+        cmd.arg("listen").arg("--port").arg("0").args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn cio listen");
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let first = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the listener's first line");
+        let url = first
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {first}"))
+            .to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with("/v1"),
+            "{url}"
+        );
+        Listener {
+            child,
+            url,
+            lines,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// host:port
+    fn addr(&self) -> String {
+        self.url
+            .trim_start_matches("http://")
+            .trim_end_matches("/v1")
+            .to_string()
+    }
+
+    /// Waits for the listener to stop by itself; its exit status, stdout after the first line, stderr.
+    fn wait(mut self) -> (ExitStatus, String, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the listener did not stop by itself");
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        let stdout: Vec<String> = self.lines.iter().collect();
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        (status, stdout.join("\n"), stderr)
+    }
+
+    /// SIGTERM, then wait.
+    fn terminate(self) -> (ExitStatus, String, String) {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        self.wait()
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One raw HTTP/1.1 request; the status and the body of the answer.
+fn raw(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut request = head.replace('\n', "\r\n").into_bytes();
+    request.extend_from_slice(body);
+    stream.write_all(&request).unwrap();
+    read_answer(&mut stream)
+}
+
+fn read_answer(stream: &mut TcpStream) -> (u16, String) {
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no answer: {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+fn auth(key: &str) -> String {
+    format!(
+        "Authorization: Basic {}",
+        base64_encode(format!("{key}:").as_bytes())
+    )
+}
+
+/// POST `body` to `/v1/{path}` with the test key; strict mode when asked.
+fn post(addr: &str, path: &str, body: &str, strict: bool) -> (u16, String) {
+    let strict = if strict { "X-Strict-Mode: 1\n" } else { "" };
+    let head = format!(
+        "POST /v1/{path} HTTP/1.1\nHost: {addr}\n{}\nContent-Type: application/json\n{strict}Content-Length: {}\nConnection: close\n\n",
+        auth(TEST_KEY),
+        body.len()
+    );
+    raw(addr, &head, body.as_bytes())
+}
+
+fn errors_of(body: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    v["meta"]["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not the API's error shape: {body}"))
+        .iter()
+        .map(|e| e.as_str().expect("errors are strings").to_string())
+        .collect()
+}
+
+fn read_recording(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn ids(calls: &[Value]) -> BTreeSet<String> {
+    calls
+        .iter()
+        .map(|c| c["messageId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// cio itself, pointed at a listener.
+fn cio_to(env: &CioEnv, listener: &Listener) -> std::process::Command {
+    let mut cmd = env.std_cmd();
+    cmd.env("CIO_ENDPOINT", &listener.url)
+        .env("CIO_WRITE_KEY", TEST_KEY);
+    cmd
+}
+
+#[test]
+fn cio_track_and_batch_are_shown_recorded_and_counted() {
+    let env = CioEnv::new();
+    let rec = env.path().join("rec.ndjson");
+    let listener = Listener::start(&env, &["--exit-after", "7", "-o", rec.to_str().unwrap()]);
+
+    let out = cio_to(&env, &listener)
+        .args([
+            "track",
+            "Product Added",
+            "--user-id",
+            "u1",
+            "--prop",
+            "price=139.99",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let track_id = stdout_of(&out).trim().to_string();
+
+    let input = env.path().join("in.ndjson");
+    let lines: Vec<String> = (0..3)
+        .map(|n| json!({"type": "track", "event": "login", "userId": format!("b{n}"), "messageId": format!("m-{n}")}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    // gzip (the default) and plain.
+    for extra in [None, Some("--no-gzip")] {
+        let out = cio_to(&env, &listener)
+            .arg("batch")
+            .arg(&input)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+
+    let (status, stdout, stderr) = listener.wait();
+    assert_eq!(status.code(), Some(0), "{stdout}\n{stderr}");
+    // One line per call, with type, event, identity and size; no colour when piped.
+    let shown: Vec<&str> = stdout.lines().collect();
+    assert_eq!(shown.len(), 7, "{stdout}");
+    assert!(
+        shown[0].contains("track")
+            && shown[0].contains("Product Added")
+            && shown[0].contains("user u1")
+            && shown[0].ends_with(" B"),
+        "{}",
+        shown[0]
+    );
+    assert!(
+        shown[1].contains("login") && shown[1].contains("user b0"),
+        "{}",
+        shown[1]
+    );
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    assert!(
+        stderr.contains("7 calls in 3 requests (track 7); 0 invalid; 0 requests refused"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("track: Product Added 1, login 6"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("recorded 7 calls to"), "{stderr}");
+    assert_no_key(&stdout);
+    assert_no_key(&stderr);
+
+    let recorded = read_recording(&rec);
+    assert_eq!(recorded.len(), 7);
+    assert_eq!(recorded[0]["messageId"], track_id.as_str());
+    assert_eq!(recorded[0]["properties"]["price"], 139.99);
+    for call in &recorded {
+        assert!(call["receivedAt"].is_string(), "{call}");
+        assert_eq!(call["type"], "track");
+    }
+    // Both batches delivered the same three ids.
+    let batch_ids: Vec<&str> = recorded[1..]
+        .iter()
+        .map(|c| c["messageId"].as_str().unwrap())
+        .collect();
+    assert_eq!(batch_ids, ["m-0", "m-1", "m-2", "m-0", "m-1", "m-2"]);
+}
+
+#[test]
+fn every_path_answers_like_the_api() {
+    let env = CioEnv::new();
+    let rec = env.path().join("rec.ndjson");
+    let listener = Listener::start(&env, &["-o", rec.to_str().unwrap(), "-v"]);
+    let addr = listener.addr();
+    let valid = [
+        (
+            "track",
+            json!({"event": "e", "userId": "u", "messageId": "t1"}),
+        ),
+        (
+            "identify",
+            json!({"userId": "u", "traits": {"email": "a@b.c"}, "messageId": "i1"}),
+        ),
+        (
+            "page",
+            json!({"anonymousId": "a", "name": "Home", "messageId": "p1"}),
+        ),
+        (
+            "screen",
+            json!({"userId": "u", "name": "Settings", "messageId": "s1"}),
+        ),
+        (
+            "group",
+            json!({"userId": "u", "groupId": "acme", "messageId": "g1"}),
+        ),
+        (
+            "alias",
+            json!({"userId": "u", "previousId": "anon", "messageId": "a1"}),
+        ),
+        (
+            "batch",
+            json!({"batch": [{"type": "track", "event": "e", "userId": "u", "messageId": "b1"}, {"type": "identify", "anonymousId": "x", "messageId": "b2"}]}),
+        ),
+    ];
+    for (path, body) in &valid {
+        let (status, answer) = post(&addr, path, &body.to_string(), true);
+        assert_eq!((status, answer.as_str()), (200, "{}"), "/v1/{path}");
+    }
+
+    // Strict mode: the API's 400 and error shape, naming what is wrong.
+    let refused = [
+        ("track", json!({"userId": "u"}), "'event' is required for a track call"),
+        ("identify", json!({"traits": {}}), "a identify call needs 'userId' or 'anonymousId'"),
+        ("group", json!({"userId": "u"}), "'groupId' is required for a group call"),
+        ("alias", json!({"previousId": "p", "anonymousId": "a"}), "'userId' is required for a alias call"),
+        ("page", json!({"userId": 5}), "'userId' must be a string"),
+        ("screen", json!({"userId": "u", "properties": []}), "'properties' must be an object"),
+        ("track", json!({"event": "e", "userId": "u", "timestamp": "yesterday"}), "'timestamp' is not RFC 3339: 'yesterday'"),
+        ("track", json!({"type": "identify", "userId": "u"}), "'type' is \"identify\" but the call came to /v1/track"),
+        ("batch", json!({"batch": [{"type": "track", "event": "e", "userId": "u", "messageId": "never"}, {"type": "track", "userId": "u"}]}), "batch[1]: 'event' is required for a track call"),
+        ("batch", json!({"batch": [{"type": "login", "userId": "u"}]}), "batch[0]: unknown type 'login' (expected track, identify, page, screen, group or alias)"),
+        ("batch", json!({"calls": []}), "'batch' must be an array of calls"),
+    ];
+    for (path, body, error) in &refused {
+        let (status, answer) = post(&addr, path, &body.to_string(), true);
+        assert_eq!(status, 400, "/v1/{path} {body}: {answer}");
+        assert_eq!(errors_of(&answer), [error.to_string()], "/v1/{path} {body}");
+    }
+    let (status, answer) = post(&addr, "track", "{\"event\": \"e\",", true);
+    assert_eq!(status, 400);
+    assert!(
+        errors_of(&answer)[0].starts_with("invalid JSON at line 1 column 14"),
+        "{answer}"
+    );
+    let (status, answer) = post(&addr, "identify", "[1]", true);
+    assert_eq!(
+        (status, errors_of(&answer)),
+        (
+            400,
+            vec!["expected a JSON object, found an array".to_string()]
+        )
+    );
+
+    // Without strict mode the API says 200 and drops the call: so does the listener, and says so.
+    let (status, answer) = post(
+        &addr,
+        "track",
+        &json!({"userId": "u", "messageId": "lost"}).to_string(),
+        false,
+    );
+    assert_eq!((status, answer.as_str()), (200, "{}"));
+
+    // Wrong path and method.
+    let (status, answer) = post(&addr, "nope", "{}", true);
+    assert_eq!(status, 404);
+    assert!(
+        errors_of(&answer)[0].contains("no such path: /v1/nope"),
+        "{answer}"
+    );
+    let (status, _) = raw(
+        &addr,
+        &format!(
+            "GET /v1/track HTTP/1.1\nHost: x\n{}\nConnection: close\n\n",
+            auth(TEST_KEY)
+        ),
+        b"",
+    );
+    assert_eq!(status, 405);
+
+    // gzip bodies, and a gzip body that is not.
+    let body = json!({"event": "zipped", "userId": "u", "messageId": "z1"}).to_string();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let head = |len: usize| {
+        format!("POST /v1/track HTTP/1.1\nHost: x\n{}\nContent-Encoding: gzip\nX-Strict-Mode: 1\nContent-Length: {len}\nConnection: close\n\n", auth(TEST_KEY))
+    };
+    assert_eq!(raw(&addr, &head(gz.len()), &gz), (200, "{}".to_string()));
+    let (status, answer) = raw(&addr, &head(body.len()), body.as_bytes());
+    assert_eq!(
+        (status, errors_of(&answer)),
+        (400, vec!["the body is not valid gzip".to_string()])
+    );
+
+    // No Basic auth at all: the API answers 401, and so does the listener, key or no key.
+    let (status, answer) = raw(
+        &addr,
+        &format!(
+            "POST /v1/track HTTP/1.1\nHost: x\nContent-Length: {}\nConnection: close\n\n",
+            body.len()
+        ),
+        body.as_bytes(),
+    );
+    assert_eq!(status, 401);
+    assert!(
+        errors_of(&answer)[0].starts_with("no write key"),
+        "{answer}"
+    );
+
+    let (status, stdout, stderr) = listener.terminate();
+    // Invalid calls and refused requests make the exit code say so.
+    assert_eq!(status.code(), Some(12), "{stdout}\n{stderr}");
+    assert!(stderr.contains("; 11 invalid; "), "{stderr}");
+    assert!(stdout.contains("error: invalid: 'event' is required for a track call (answered 200 without X-Strict-Mode, dropped by the API)"), "{stdout}");
+    // The good call of a refused batch is shown as not taken (and not recorded, below).
+    assert!(stdout.contains("user u                        61 B  warning: not taken: its batch was refused for the invalid calls in it"), "{stdout}");
+    // -v shows the whole call.
+    assert!(stdout.contains("\"email\": \"a@b.c\""), "{stdout}");
+    assert!(
+        stdout.contains("  404  POST /v1/nope  no such path"),
+        "{stdout}"
+    );
+    assert_no_key(&stdout);
+    assert_no_key(&stderr);
+    // Only what was accepted is recorded, with the type the path gave it.
+    let recorded = read_recording(&rec);
+    let got: Vec<(&str, &str)> = recorded
+        .iter()
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap(),
+                c["messageId"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("track", "t1"),
+            ("identify", "i1"),
+            ("page", "p1"),
+            ("screen", "s1"),
+            ("group", "g1"),
+            ("alias", "a1"),
+            ("track", "b1"),
+            ("identify", "b2"),
+            ("track", "z1")
+        ]
+    );
+}
+
+#[test]
+fn the_write_key_is_checked_when_given() {
+    let env = CioEnv::new();
+    let listener =
+        Listener::start_with(&env, &["--exit-after", "1"], &[("CIO_WRITE_KEY", TEST_KEY)]);
+    let addr = listener.addr();
+    let body = json!({"event": "e", "userId": "u"}).to_string();
+    let head = |auth: &str| {
+        format!(
+            "POST /v1/track HTTP/1.1\nHost: x\n{auth}\nContent-Length: {}\nConnection: close\n\n",
+            body.len()
+        )
+    };
+    let (status, answer) = raw(&addr, &head(&auth("wk_wrong")), body.as_bytes());
+    assert_eq!(
+        (status, errors_of(&answer)),
+        (401, vec!["wrong write key".to_string()])
+    );
+    let (status, _) = raw(&addr, &head("Authorization: Bearer x"), body.as_bytes());
+    assert_eq!(status, 401);
+
+    // cio with the wrong key gets 401 and exit 3; with the right one, 200.
+    let out = cio_to(&env, &listener)
+        .env("CIO_WRITE_KEY", "wk_wrong")
+        .args(["track", "e", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("refused (401) by http://127.0.0.1:")
+            && stderr_of(&out).contains(": wrong write key;"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = cio_to(&env, &listener)
+        .args(["track", "e", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    let (status, stdout, stderr) = listener.wait();
+    assert_eq!(status.code(), Some(12), "{stderr}");
+    assert!(stderr.contains("3 requests refused (401: 3)"), "{stderr}");
+    assert!(
+        stdout.contains("401  POST /v1/track  wrong write key"),
+        "{stdout}"
+    );
+    assert_no_key(&stdout);
+    assert_no_key(&stderr);
+}
+
+#[test]
+fn anything_but_loopback_needs_a_key() {
+    let env = CioEnv::new();
+    let out = env
+        .cmd()
+        .args(["listen", "--host", "0.0.0.0", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: --host 0.0.0.0 is reachable from other machines: give a write key clients must send (CIO_WRITE_KEY or --write-key)\n"
+    );
+    assert_eq!(stdout_of(&out), "");
+}
+
+#[test]
+fn sizes_are_enforced_while_reading() {
+    let env = CioEnv::new();
+    let listener = Listener::start(&env, &[]);
+    let addr = listener.addr();
+
+    // A single call over 32 KB, and a batch over 500 KB: 413 in the API's shape.
+    let big =
+        json!({"event": "e", "userId": "u", "properties": {"x": "a".repeat(33_000)}}).to_string();
+    let (status, answer) = post(&addr, "track", &big, true);
+    assert_eq!(status, 413);
+    assert_eq!(
+        errors_of(&answer),
+        ["a single call is limited to 32768 bytes; this one is larger"]
+    );
+    let item = json!({"type": "track", "event": "e", "userId": "u", "properties": {"x": "a".repeat(20_000)}});
+    let batch = json!({"batch": vec![item; 26]}).to_string();
+    assert!(batch.len() > 500_000);
+    let (status, answer) = post(&addr, "batch", &batch, true);
+    assert_eq!(
+        (status, errors_of(&answer)),
+        (
+            413,
+            vec!["a batch request is limited to 500000 bytes; this one is larger".to_string()]
+        )
+    );
+    // A call over 32 KB inside a batch that fits is refused on its own.
+    let item = json!({"type": "track", "event": "e", "userId": "u", "properties": {"x": "a".repeat(40_000)}});
+    let (status, answer) = post(&addr, "batch", &json!({"batch": [item]}).to_string(), true);
+    assert_eq!(status, 400);
+    assert!(
+        errors_of(&answer)[0].starts_with("batch[0]: the call is 400"),
+        "{answer}"
+    );
+
+    // A chunked upload of 200 MB with no declared length: refused mid-body,
+    // long before the client is done.
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST /v1/batch HTTP/1.1\r\nHost: x\r\n{}\r\nTransfer-Encoding: chunked\r\n\r\n",
+                auth(TEST_KEY)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let sender = thread::spawn(move || {
+        let chunk = vec![b' '; 64 * 1024];
+        let mut sent = 0usize;
+        for _ in 0..3200 {
+            let head = format!("{:x}\r\n", chunk.len());
+            if writer
+                .write_all(head.as_bytes())
+                .and_then(|_| writer.write_all(&chunk))
+                .and_then(|_| writer.write_all(b"\r\n"))
+                .is_err()
+            {
+                break;
+            }
+            sent += chunk.len();
+        }
+        sent
+    });
+    let (status, answer) = read_answer(&mut stream);
+    assert_eq!(status, 413, "{answer}");
+    let sent = sender.join().unwrap();
+    assert!(
+        sent < 100 * 1024 * 1024,
+        "the listener read {sent} bytes before refusing"
+    );
+
+    // A gzip bomb: 40 KB of zeros that compress to almost nothing.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(
+        format!(
+            "{{\"userId\":\"u\",\"event\":\"{}\"}}",
+            "0".repeat(10_000_000)
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let gz = gz.finish().unwrap();
+    assert!(gz.len() < 32_768);
+    let head = format!("POST /v1/track HTTP/1.1\nHost: x\n{}\nContent-Encoding: gzip\nContent-Length: {}\nConnection: close\n\n", auth(TEST_KEY), gz.len());
+    assert_eq!(raw(&addr, &head, &gz).0, 413);
+}
+
+#[test]
+fn a_body_that_never_ends_is_cut_off() {
+    let env = CioEnv::new();
+    let listener = Listener::start(&env, &["--read-timeout", "1"]);
+    let addr = listener.addr();
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    // The client gives up after 10 s; the listener must answer well before.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(format!("POST /v1/track HTTP/1.1\r\nHost: x\r\n{}\r\nContent-Length: 1000\r\n\r\n{{\"event\":", auth(TEST_KEY)).as_bytes())
+        .unwrap();
+    let (status, answer) = read_answer(&mut stream);
+    assert_eq!(status, 408, "{answer}");
+    assert_eq!(errors_of(&answer), ["the body did not arrive within 1 s"]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Headers that never end: the connection is closed.
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"POST /v1/track HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    let read = stream.read_to_end(&mut rest);
+    assert!(
+        read.is_ok(),
+        "the listener kept a stalled connection open: {read:?}"
+    );
+
+    // Still serving.
+    assert_eq!(
+        post(&addr, "identify", &json!({"userId": "u"}).to_string(), true).0,
+        200
+    );
+}
+
+#[test]
+fn a_recording_replays_with_the_same_message_ids() {
+    let env = CioEnv::new();
+    let first = env.path().join("first.ndjson");
+    let listener = Listener::start(&env, &["--exit-after", "52", "-o", first.to_str().unwrap()]);
+    // Calls with their own ids, calls without (cio derives them), and single calls.
+    let input = env.path().join("in.ndjson");
+    let mut lines = Vec::new();
+    for n in 0..50 {
+        let mut call = json!({"type": "track", "event": format!("e{}", n % 3), "userId": format!("u{n}"), "timestamp": "2026-11-28T15:01:30.212Z", "properties": {"n": n, "price": 1.5}});
+        if n % 2 == 0 {
+            call["messageId"] = json!(format!("own-{n}"));
+        }
+        lines.push(call.to_string());
+    }
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = cio_to(&env, &listener)
+        .arg("batch")
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    for args in [
+        ["page", "Home", "--anonymous-id", "a1"],
+        ["group", "--group-id", "acme", "--user-id"],
+    ] {
+        let mut cmd = cio_to(&env, &listener);
+        cmd.args(args);
+        if args[0] == "group" {
+            cmd.arg("u1");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+    let (status, _, stderr) = listener.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let recorded = read_recording(&first);
+    assert_eq!(recorded.len(), 52);
+
+    let second = env.path().join("second.ndjson");
+    let replay = Listener::start(
+        &env,
+        &["--exit-after", "52", "-o", second.to_str().unwrap()],
+    );
+    let out = cio_to(&env, &replay)
+        .arg("batch")
+        .arg(&first)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("52 delivered"),
+        "{}",
+        stderr_of(&out)
+    );
+    let (status, _, stderr) = replay.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let replayed = read_recording(&second);
+    // The second listener's receivedAt replaces the first's: one per line.
+    for line in std::fs::read_to_string(&second).unwrap().lines() {
+        assert_eq!(line.matches("\"receivedAt\"").count(), 1, "{line}");
+    }
+    for line in std::fs::read_to_string(&first).unwrap().lines() {
+        assert_eq!(line.matches("\"receivedAt\"").count(), 1, "{line}");
+        assert!(line.ends_with("Z\"}"), "{line}");
+    }
+    assert_eq!(ids(&replayed), ids(&recorded));
+    assert_eq!(ids(&recorded).len(), 52);
+    // And the same calls: type, event, identity, properties, timestamp.
+    for (a, b) in recorded.iter().zip(&replayed) {
+        for field in [
+            "messageId",
+            "type",
+            "event",
+            "name",
+            "userId",
+            "anonymousId",
+            "groupId",
+            "properties",
+            "timestamp",
+        ] {
+            assert_eq!(a.get(field), b.get(field), "{field}: {a} / {b}");
+        }
+    }
+}
+
+#[test]
+fn idle_exit_and_exit_after_stop_with_a_summary_and_an_exit_code() {
+    let env = CioEnv::new();
+    // Nothing arrives: stops after the idle time, exit 0.
+    let started = Instant::now();
+    let listener = Listener::start(&env, &["--idle-exit", "0.5"]);
+    let (status, _, stderr) = listener.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        "0 calls in 0 requests; 0 invalid; 0 requests refused\n"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // An invalid call (answered 200 without strict mode): exit 12, and --json says why.
+    let listener = Listener::start(&env, &["--idle-exit", "0.5", "--json"]);
+    let (status, _) = post(
+        &listener.addr(),
+        "track",
+        &json!({"userId": "u"}).to_string(),
+        false,
+    );
+    assert_eq!(status, 200);
+    let (status, stdout, _) = listener.wait();
+    assert_eq!(status.code(), Some(12));
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["ok"], false);
+    assert_eq!(summary["invalid"], 1);
+    assert_eq!(summary["types"]["track"], 1);
+
+    // --exit-after counts calls, a batch's one by one, and stops once they are answered.
+    let listener = Listener::start(&env, &["--exit-after", "3"]);
+    let batch = json!({"batch": [{"type": "identify", "userId": "a"}, {"type": "identify", "userId": "b"}]}).to_string();
+    assert_eq!(post(&listener.addr(), "batch", &batch, true).0, 200);
+    assert_eq!(post(&listener.addr(), "batch", &batch, true).0, 200);
+    let (status, _, stderr) = listener.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with("4 calls in 2 requests (identify 4)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn kill_9_loses_nothing_that_was_answered_200() {
+    let env = CioEnv::new();
+    let rec = env.path().join("rec.ndjson");
+    let mut listener = Listener::start(&env, &["-o", rec.to_str().unwrap(), "-q"]);
+    let addr = listener.addr();
+    // Four clients send batches as fast as they are answered.
+    let (tx, acked) = mpsc::channel::<Vec<String>>();
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let addr = addr.clone();
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for r in 0.. {
+                    let ids: Vec<String> = (0..20).map(|i| format!("c{c}-r{r}-{i}")).collect();
+                    let batch: Vec<Value> = ids.iter().map(|id| json!({"type": "track", "event": "e", "userId": "u", "messageId": id})).collect();
+                    let body = json!({"batch": batch}).to_string();
+                    let head = format!("POST /v1/batch HTTP/1.1\nHost: x\n{}\nX-Strict-Mode: 1\nContent-Length: {}\nConnection: close\n\n", auth(TEST_KEY), body.len());
+                    let Ok(mut stream) = TcpStream::connect(&addr) else { break };
+                    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                    let mut request = head.replace('\n', "\r\n").into_bytes();
+                    request.extend_from_slice(body.as_bytes());
+                    if stream.write_all(&request).is_err() {
+                        break;
+                    }
+                    let mut answer = Vec::new();
+                    let _ = stream.read_to_end(&mut answer);
+                    if answer.starts_with(b"HTTP/1.1 200") {
+                        let _ = tx.send(ids);
+                    } else {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    // Kill once a good number of requests have been answered.
+    let mut answered = BTreeSet::new();
+    while answered.len() < 2_000 {
+        let ids = acked
+            .recv_timeout(Duration::from_secs(20))
+            .expect("answers");
+        answered.extend(ids);
+    }
+    listener.child.kill().unwrap();
+    listener.child.wait().unwrap();
+    for client in clients {
+        client.join().unwrap();
+    }
+    answered.extend(acked.iter().flatten());
+    let recorded = ids(&read_recording(&rec));
+    let missing: Vec<_> = answered.difference(&recorded).collect();
+    assert!(
+        missing.is_empty(),
+        "{} answered 200 but not recorded: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+}
+
+#[test]
+fn injected_faults_are_retried_through_by_cio() {
+    let env = CioEnv::new();
+    let rec = env.path().join("rec.ndjson");
+    let listener = Listener::start(
+        &env,
+        &[
+            "--fail-rate",
+            "0.5",
+            "--status",
+            "503",
+            "--exit-after",
+            "200",
+            "-o",
+            rec.to_str().unwrap(),
+        ],
+    );
+    let input = env.path().join("in.ndjson");
+    let lines: Vec<String> = (0..200)
+        .map(|n| {
+            json!({"type": "track", "event": "e", "userId": "u", "messageId": format!("f{n}")})
+                .to_string()
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = cio_to(&env, &listener)
+        .args(["batch", "--max-batch-calls", "10", "--retries", "20"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let (status, stdout, stderr) = listener.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(ids(&read_recording(&rec)).len(), 200);
+    // 20 requests or more, half of them faulted: some were (all but surely).
+    assert!(
+        stdout.contains("503  POST /v1/batch  injected fault"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("answered with an injected fault"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn forward_answers_only_once_the_upstream_took_the_calls() {
+    let env = CioEnv::new();
+    let upstream_rec = env.path().join("upstream.ndjson");
+    let front_rec = env.path().join("front.ndjson");
+    // The upstream fails a third of its requests.
+    let upstream = Listener::start(
+        &env,
+        &[
+            "--fail-rate",
+            "0.3",
+            "--exit-after",
+            "201",
+            "-o",
+            upstream_rec.to_str().unwrap(),
+        ],
+    );
+    let front = Listener::start_with(
+        &env,
+        &[
+            "--forward",
+            "--exit-after",
+            "201",
+            "-o",
+            front_rec.to_str().unwrap(),
+        ],
+        &[
+            ("CIO_ENDPOINT", &upstream.url),
+            ("CIO_WRITE_KEY", TEST_KEY),
+            ("CIO_RETRIES", "10"),
+        ],
+    );
+    let input = env.path().join("in.ndjson");
+    let lines: Vec<String> = (0..200)
+        .map(|n| json!({"type": "track", "event": "e", "userId": "u", "messageId": format!("fw{n}"), "properties": {"n": n}}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = cio_to(&env, &front)
+        .args(["batch", "--max-batch-calls", "10"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = cio_to(&env, &front)
+        .args([
+            "track",
+            "single",
+            "--user-id",
+            "u",
+            "--message-id",
+            "fw-single",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    let (status, _, stderr) = front.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("forwarded 201 calls"), "{stderr}");
+    let (status, stdout, stderr) = upstream.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("injected fault"), "{stdout}");
+    assert_no_key(&stdout);
+    assert_no_key(&stderr);
+    // Nothing lost, and the front recorded exactly what the upstream took.
+    let mut expected: BTreeSet<String> = (0..200).map(|n| format!("fw{n}")).collect();
+    expected.insert("fw-single".into());
+    assert_eq!(ids(&read_recording(&upstream_rec)), expected);
+    assert_eq!(ids(&read_recording(&front_rec)), expected);
+    assert_eq!(read_recording(&front_rec).len(), 201);
+
+    // The upstream's refusal is the client's answer, and nothing is recorded.
+    let refusing = Listener::start(&env, &["--status", "400"]);
+    let front_rec = env.path().join("front2.ndjson");
+    let front = Listener::start_with(
+        &env,
+        &[
+            "--forward",
+            "--idle-exit",
+            "1",
+            "-o",
+            front_rec.to_str().unwrap(),
+        ],
+        &[("CIO_ENDPOINT", &refusing.url), ("CIO_WRITE_KEY", TEST_KEY)],
+    );
+    let out = cio_to(&env, &front)
+        .args(["track", "single", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains(
+            "/v1/track refused the call (400): upstream: server refused (400): injected fault"
+        ),
+        "{}",
+        stderr_of(&out)
+    );
+    let (status, _, _) = front.wait();
+    assert_eq!(status.code(), Some(12));
+    assert!(read_recording(&front_rec).is_empty());
+    drop(refusing);
+}
