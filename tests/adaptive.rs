@@ -234,12 +234,20 @@ fn memory_stays_under_64_mb_with_64_requests_allowed() {
     let _serial = serial();
     let env = CioEnv::new();
     let input = env.path().join("in.ndjson");
-    // 2,000 calls of 20 KB: 40 MB in batches of about 475 KB, against a slow server.
+    // 2,000 calls of 20 KB: 40 MB in batches of about 475 KB, against a slow
+    // server, with 64 requests allowed: the bytes in flight bound the memory.
     write_calls(&input, 2_000, 20_000);
     let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(1_000), Reply::ok()));
     let mut child = env
         .std_cmd_for(&paced.server)
-        .args(["batch", "-q", "--concurrency", "64"])
+        .args([
+            "batch",
+            "-q",
+            "--concurrency",
+            "64",
+            "--max-bytes-in-flight",
+            "4000000",
+        ])
         .arg(&input)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
