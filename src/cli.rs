@@ -616,6 +616,14 @@ pub struct ListenArgs {
     /// Fault injection: wait this long before every answer
     #[arg(long, value_name = "MS")]
     pub delay_ms: Option<u64>,
+
+    /// Check every call against the semantic event specs and show the findings (see cio lint)
+    #[arg(long)]
+    pub lint: bool,
+
+    /// With --lint: a call with a lint error makes the exit code non-zero, as an invalid call does
+    #[arg(long, requires = "lint")]
+    pub strict: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -992,3 +992,42 @@ fn forward_answers_only_once_the_upstream_took_the_calls() {
     assert!(read_recording(&front_rec).is_empty());
     drop(refusing);
 }
+
+#[test]
+fn lint_findings_show_beside_each_call_and_strict_fails_the_run() {
+    let env = CioEnv::new();
+    let revenue_as_text =
+        json!({"event": "Order Completed", "userId": "u", "properties": {"order_id": "o1", "revenue": "139.99"}})
+            .to_string();
+    let custom = json!({"event": "deploy", "userId": "u"}).to_string();
+    // --lint alone shows the finding and counts it; the run still exits 0.
+    let listener = Listener::start(&env, &["--idle-exit", "0.5", "--lint"]);
+    assert_eq!(
+        post(&listener.addr(), "track", &revenue_as_text, true).0,
+        200
+    );
+    assert_eq!(post(&listener.addr(), "track", &custom, true).0, 200);
+    let (status, stdout, stderr) = listener.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let shown: Vec<&str> = stdout.lines().filter(|l| l.contains("lint ")).collect();
+    assert_eq!(shown.len(), 1, "a custom event draws no finding: {stdout}");
+    assert!(
+        shown[0].contains("lint property-type: properties.revenue is the string \"139.99\""),
+        "{stdout}"
+    );
+    assert!(stderr.contains("lint: 1 error, 0 warnings"), "{stderr}");
+    // With --strict, a lint error fails the run as an invalid call does.
+    let listener = Listener::start(
+        &env,
+        &["--idle-exit", "0.5", "--lint", "--strict", "--json"],
+    );
+    assert_eq!(
+        post(&listener.addr(), "track", &revenue_as_text, true).0,
+        200
+    );
+    let (status, stdout, _) = listener.wait();
+    assert_eq!(status.code(), Some(12));
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["lint_errors"], 1);
+    assert_eq!(summary["ok"], false);
+}

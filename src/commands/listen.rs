@@ -80,8 +80,10 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
             verbose: ctx.report.verbose > 0,
             quiet: ctx.report.quiet,
         },
+        lint: args.lint.then(|| crate::lint::Linter::new(&[])),
     };
-    let (tally, _why) = listen::run(options)?;
+    let (mut tally, _why) = listen::run(options)?;
+    tally.lint_strict = args.strict;
     if ctx.report.json {
         crate::output::stdout_line(tally.to_json());
     } else {

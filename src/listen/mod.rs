@@ -65,6 +65,8 @@ pub struct Options {
     pub read_timeout: Duration,
     pub faults: Faults,
     pub display: Display,
+    /// `--lint`: the semantic-event linter, whose findings show beside each call.
+    pub lint: Option<crate::lint::Linter>,
 }
 
 /// What the connection tasks share.

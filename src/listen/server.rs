@@ -183,6 +183,29 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
                 text: "not taken: its batch was refused for the invalid calls in it".into(),
             });
         }
+        let (mut lint_errors, mut lint_warnings) = (0, 0);
+        if let (Some(linter), None) = (&options.lint, &call.problem) {
+            for finding in linter.check(&call.call) {
+                let level = match finding.severity() {
+                    crate::lint::Severity::Error => {
+                        lint_errors += 1;
+                        Level::Error
+                    }
+                    crate::lint::Severity::Warning => {
+                        lint_warnings += 1;
+                        Level::Warning
+                    }
+                };
+                findings.push(Finding {
+                    level,
+                    text: format!("lint {}", finding.text_without_severity()),
+                });
+            }
+        }
+        shared.with_tally(|t| {
+            t.lint_errors += lint_errors;
+            t.lint_warnings += lint_warnings;
+        });
         options
             .display
             .call(&time, &call.call, call.bytes, &findings);

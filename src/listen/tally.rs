@@ -19,6 +19,11 @@ pub struct Tally {
     /// Requests answered with an injected fault.
     pub faults: u64,
     pub by_type: BTreeMap<String, u64>,
+    /// Lint findings on valid calls (`--lint`).
+    pub lint_errors: u64,
+    pub lint_warnings: u64,
+    /// `--strict`: lint errors fail the run as invalid calls do.
+    pub lint_strict: bool,
     /// `track` events and `page`/`screen` names, by type.
     pub by_name: BTreeMap<(String, String), u64>,
 }
@@ -30,7 +35,7 @@ impl Tally {
 
     /// Whether anything the listener saw would have been lost or refused by the API.
     pub fn failed(&self) -> bool {
-        self.invalid > 0 || self.refused_total() > 0
+        self.invalid > 0 || self.refused_total() > 0 || (self.lint_strict && self.lint_errors > 0)
     }
 
     pub fn count(&mut self, call_type: &str, name: Option<&str>) {
@@ -92,6 +97,15 @@ impl Tally {
             names.push(format!("{} {n}", crate::output::sanitize(name, 60)));
         }
         flush(current, &mut names, &mut lines);
+        if self.lint_errors + self.lint_warnings > 0 {
+            lines.push(format!(
+                "lint: {} error{}, {} warning{}",
+                self.lint_errors,
+                plural(self.lint_errors),
+                self.lint_warnings,
+                plural(self.lint_warnings)
+            ));
+        }
         if self.faults > 0 {
             lines.push(format!(
                 "{} request{} answered with an injected fault",
@@ -130,6 +144,8 @@ impl Tally {
             "forwarded": self.forwarded,
             "refused": self.refused.iter().map(|(s, n)| (s.to_string(), *n)).collect::<BTreeMap<_, _>>(),
             "faults": self.faults,
+            "lint_errors": self.lint_errors,
+            "lint_warnings": self.lint_warnings,
             "types": self.by_type,
             "names": names,
         })
