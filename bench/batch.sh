@@ -17,13 +17,7 @@ require_setup
 EVENTS=${EVENTS:-100000}
 SEED=${SEED:-42}
 [[ $EVENTS =~ ^[0-9]+$ && $SEED =~ ^[0-9]+$ ]] || { echo "EVENTS and SEED must be whole numbers" >&2; exit 2; }
-mkdir -p "$BENCH_DIR/out"
-CORPUS=$BENCH_DIR/out/corpus-$EVENTS-$SEED.ndjson
-if [[ ! -s $CORPUS || $BENCH_DIR/corpus.py -nt $CORPUS ]]; then
-    echo "writing $EVENTS events to $CORPUS"
-    python3 "$BENCH_DIR/corpus.py" --events "$EVENTS" --seed "$SEED" --out "$CORPUS.partial"
-    mv "$CORPUS.partial" "$CORPUS"
-fi
+CORPUS=$(corpus "$EVENTS")
 
 start_sink
 python3 "$BENCH_DIR/batch.py" --sink "$SINK_URL" --corpus "$CORPUS" "$@"

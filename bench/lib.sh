@@ -65,3 +65,18 @@ start_sink() {
     SINK_URL=${line#listening }
     export SINK_URL
 }
+
+# Prints the path of the seeded corpus of $1 events (SEED, default 42), made in
+# bench/out/ (gitignored) when missing or older than corpus.py.
+corpus() {
+    local events=$1 seed=${SEED:-42}
+    [[ $events =~ ^[0-9]+$ && $seed =~ ^[0-9]+$ ]] || { echo "EVENTS and SEED must be whole numbers" >&2; exit 2; }
+    mkdir -p "$BENCH_DIR/out"
+    local path=$BENCH_DIR/out/corpus-$events-$seed.ndjson
+    if [[ ! -s $path || $BENCH_DIR/corpus.py -nt $path ]]; then
+        echo "writing $events events to $path" >&2
+        python3 "$BENCH_DIR/corpus.py" --events "$events" --seed "$seed" --out "$path.partial" >&2
+        mv "$path.partial" "$path"
+    fi
+    echo "$path"
+}

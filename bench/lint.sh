@@ -8,21 +8,13 @@
 #   bash bench/lint.sh                  # 100,000 events, 5 runs each
 #   EVENTS=1000000 RUNS=3 bash bench/lint.sh
 set -euo pipefail
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH_DIR/.." && pwd)
-CIO_BIN=${CIO_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/cio}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 EVENTS=${EVENTS:-100000}
 SEED=${SEED:-42}
 RUNS=${RUNS:-5}
 [[ $EVENTS =~ ^[0-9]+$ && $SEED =~ ^[0-9]+$ && $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "EVENTS, SEED and RUNS must be whole numbers" >&2; exit 2; }
 [[ -x $CIO_BIN ]] || { echo "missing $CIO_BIN: run cargo build --release first" >&2; exit 1; }
-mkdir -p "$BENCH_DIR/out"
-CORPUS=$BENCH_DIR/out/corpus-$EVENTS-$SEED.ndjson
-if [[ ! -s $CORPUS || $BENCH_DIR/corpus.py -nt $CORPUS ]]; then
-    echo "writing $EVENTS events to $CORPUS"
-    python3 "$BENCH_DIR/corpus.py" --events "$EVENTS" --seed "$SEED" --out "$CORPUS.partial"
-    mv "$CORPUS.partial" "$CORPUS"
-fi
+CORPUS=$(corpus "$EVENTS")
 
 python3 - "$CIO_BIN" "$CORPUS" "$EVENTS" "$RUNS" <<'PY'
 import json, statistics, subprocess, sys, time

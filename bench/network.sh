@@ -15,15 +15,6 @@ require_setup
 EVENTS=${EVENTS:-200000}
 SDK_EVENTS=${SDK_EVENTS:-0}
 SEED=${SEED:-42}
-mkdir -p "$BENCH_DIR/out"
-corpus() {
-    local n=$1 path=$BENCH_DIR/out/corpus-$1-$SEED.ndjson
-    if [[ ! -s $path || $BENCH_DIR/corpus.py -nt $path ]]; then
-        python3 "$BENCH_DIR/corpus.py" --events "$n" --seed "$SEED" --out "$path.partial" >&2
-        mv "$path.partial" "$path"
-    fi
-    echo "$path"
-}
 args=(--corpus "$(corpus "$EVENTS")" --scenarios "${SCENARIOS:-latency,quota,shared,slowdown}")
 if ((SDK_EVENTS > 0)); then
     args+=(--sdk-corpus "$(corpus "$SDK_EVENTS")")
