@@ -122,7 +122,7 @@ def latency(corpus, events, sdk_corpus, tmp, with_sdk):
     for delay in (0, 50, 100, 200):
         for label, extra in (("default", ()), ("--concurrency 4", ("--concurrency", "4"))):
             sink = Sink("--delay-ms", delay)
-            r = run_cio(corpus, sink, tmp, f"lat{delay}")
+            r = run_cio(corpus, sink, tmp, f"lat{delay}", extra)
             stats = sink.stats()
             sink.close()
             if label == "default" and delay == 0:
