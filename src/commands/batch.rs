@@ -25,12 +25,12 @@ use crate::batch::{Defaults, Options, Stats};
 use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
 use crate::commands::call::apply_extras;
+use crate::context::Context;
 use crate::envelope::CallType;
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::lint::{Finding, Hook, Linter, Sink};
 use crate::output::{sanitize, Reporter};
-use crate::Context;
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
