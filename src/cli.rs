@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::error::ExitCode;
 use crate::items::Item;
 
 macro_rules! top_examples {
@@ -13,27 +14,6 @@ macro_rules! top_examples {
   cio ping                                 # check the endpoint and the key
   cio track \"Product Added\" --user-id u1 --prop price=139.99
   some-export | cio batch -"
-    };
-}
-
-macro_rules! exit_codes {
-    () => {
-        "\
-Exit codes:
-  0    delivered (or the dry run found nothing wrong)
-  1    unexpected failure (I/O, internal)
-  2    usage error or invalid input (ours, or a 400 from the server)
-  3    authentication: no write key configured, or 401
-  4    forbidden (403)
-  5    not delivered: network failure or retryable errors that outlasted the retries
-  6    partial: some calls delivered, others rejected (batch, flush)
-  7    spooled: not delivered now, kept in the spool for `cio flush` (--spool)
-  8    spool full: not delivered, and not kept (--spool-max-bytes)
-  9    not set: `cio config get` of a key that has no value
-  10   lint: warnings only (cio lint without --strict)
-  11   lint: errors (cio lint)
-  12   listen: some calls received were invalid, or requests were refused
-  130  interrupted"
     };
 }
 
@@ -65,8 +45,15 @@ macro_rules! call_long_help {
 
 /// The item syntax, for the man page.
 pub const ITEM_HELP: &str = item_help!();
-/// The exit codes, for the man page.
-pub const EXIT_CODES: &str = exit_codes!();
+/// The exit codes as `cio --help` lists them, generated from [`ExitCode::ALL`]
+/// so the list cannot drift from the codes the program uses.
+pub fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:");
+    for code in ExitCode::ALL {
+        text.push_str(&format!("\n  {:<5}{}", code.code(), code.meaning()));
+    }
+    text
+}
 /// The top-level examples, for the man page.
 pub const EXAMPLES: &str = top_examples!();
 
@@ -81,7 +68,6 @@ The write key comes from --write-key, CIO_WRITE_KEY, or the config file's profil
 A key given as a flag is visible to other users of this machine in the process list: \
 prefer the environment or `cio config set write_key`.",
     after_help = concat!("Examples:\n", top_examples!()),
-    after_long_help = concat!("Examples:\n", top_examples!(), "\n\n", exit_codes!()),
     propagate_version = true
 )]
 pub struct Cli {
@@ -676,7 +662,9 @@ const NETWORK_OPTIONS: [&str; 6] = [
 /// completions and man page (they are still accepted, as everywhere).
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
-    let mut cmd = Cli::command();
+    // The long help ends with the exit codes, built at run time from their table.
+    let mut cmd =
+        Cli::command().after_long_help(format!("Examples:\n{EXAMPLES}\n\n{}", exit_codes_help()));
     // Propagates the global options into every subcommand, so they can be hidden there.
     cmd.build();
     let hide = |names: &'static [&'static str]| {

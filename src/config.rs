@@ -45,8 +45,13 @@ pub struct Profile {
     pub user_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous_id: Option<String>,
-    /// Seconds per HTTP attempt.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Seconds per HTTP attempt; checked while parsing, so a bad value is an
+    /// error at its line and column like any other (not a panic later).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked_timeout"
+    )]
     pub timeout: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
@@ -197,11 +202,34 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A timeout as text (environment, `cio config set`): seconds, checked by [`valid_timeout`].
 pub fn parse_timeout(text: &str) -> Option<f64> {
     text.trim()
         .parse::<f64>()
         .ok()
-        .filter(|t| t.is_finite() && *t > 0.0 && *t <= 3600.0)
+        .filter(|t| valid_timeout(*t))
+}
+
+/// The one rule for a timeout, whatever its source: seconds > 0 and at most an
+/// hour (`Duration::from_secs_f64` panics on negative or infinite values).
+pub fn valid_timeout(seconds: f64) -> bool {
+    seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0
+}
+
+/// The wording of a bad timeout, shared by the flag, the environment and the file.
+pub const TIMEOUT_EXPECTED: &str = "expected seconds > 0 and at most 3600";
+
+fn checked_timeout<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    let seconds = f64::deserialize(deserializer)?;
+    if valid_timeout(seconds) {
+        Ok(Some(seconds))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "timeout: {TIMEOUT_EXPECTED}, found {seconds}"
+        )))
+    }
 }
 
 /// `$XDG_CONFIG_HOME/cio/config.toml` on Linux, the platform's config dir elsewhere.

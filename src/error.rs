@@ -36,8 +36,53 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
+    /// Every code, in the order `cio --help`, the man page and the README list them.
+    pub const ALL: [ExitCode; 14] = [
+        ExitCode::Ok,
+        ExitCode::Failure,
+        ExitCode::Usage,
+        ExitCode::Auth,
+        ExitCode::Forbidden,
+        ExitCode::Undelivered,
+        ExitCode::Partial,
+        ExitCode::Spooled,
+        ExitCode::SpoolFull,
+        ExitCode::NotSet,
+        ExitCode::LintWarnings,
+        ExitCode::LintErrors,
+        ExitCode::ListenInvalid,
+        ExitCode::Interrupted,
+    ];
+
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// The one-line meaning `cio --help` and the man page give (the README's
+    /// table says the same at more length; a test keeps the two in step).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Ok => "delivered (or the dry run found nothing wrong)",
+            ExitCode::Failure => "unexpected failure (I/O, internal)",
+            ExitCode::Usage => "usage error or invalid input (ours, or a 400 from the server)",
+            ExitCode::Auth => "authentication: no write key configured, or 401",
+            ExitCode::Forbidden => "forbidden (403)",
+            ExitCode::Undelivered => {
+                "not delivered: network failure or retryable errors that outlasted the retries"
+            }
+            ExitCode::Partial => "partial: some calls delivered, others rejected (batch, flush)",
+            ExitCode::Spooled => {
+                "spooled: not delivered now, kept in the spool for `cio flush` (--spool)"
+            }
+            ExitCode::SpoolFull => "spool full: not delivered, and not kept (--spool-max-bytes)",
+            ExitCode::NotSet => "not set: `cio config get` of a key that has no value",
+            ExitCode::LintWarnings => "lint: warnings only (cio lint without --strict)",
+            ExitCode::LintErrors => "lint: errors (cio lint)",
+            ExitCode::ListenInvalid => {
+                "listen: some calls received were invalid, or requests were refused"
+            }
+            ExitCode::Interrupted => "interrupted",
+        }
     }
 }
 

@@ -198,6 +198,17 @@ pub fn json_error_message(e: &serde_json::Error) -> String {
     }
 }
 
+/// A JSON error in a named input, as cio says it everywhere:
+/// `NAME:LINE:COLUMN: WHAT MESSAGE` (`what` is a prefix such as "invalid JSON: ").
+pub fn json_error_at(name: &str, e: &serde_json::Error, what: &str) -> String {
+    format!(
+        "{name}:{}:{}: {what}{}",
+        e.line(),
+        e.column(),
+        json_error_message(e)
+    )
+}
+
 /// The JSON type of a value, for messages like "expected an object, found an array".
 pub fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {

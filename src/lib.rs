@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod envelope;
 pub mod error;
 pub mod explain;
@@ -24,36 +25,13 @@ pub mod timestamp;
 pub mod tls;
 
 use std::ffi::OsString;
-use std::future::Future;
 use std::io::IsTerminal;
 
 use cli::{Cli, Command};
+use context::Context;
 use error::{Error, ExitCode, Result};
 use output::Reporter;
 use settings::{EnvLookup, Settings};
-
-/// What every command gets: the resolved settings and how to talk to the user.
-pub struct Context {
-    pub settings: Settings,
-    pub report: Reporter,
-    pub stdout_is_terminal: bool,
-}
-
-impl Context {
-    /// Runs async work to completion on a small runtime; Ctrl-C ends it with `Interrupted`.
-    pub fn block_on_interruptible<F: Future>(&self, work: F) -> Result<F::Output> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::io("cannot start the runtime", &e))?;
-        runtime.block_on(async {
-            tokio::select! {
-                out = work => Ok(out),
-                _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
-            }
-        })
-    }
-}
 
 /// The whole program, from arguments and environment to an exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode {

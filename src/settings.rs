@@ -316,11 +316,14 @@ fn region_endpoint(region: Region) -> String {
 }
 
 fn check_timeout(t: f64, flag: &str) -> Result<f64> {
-    config::parse_timeout(&t.to_string()).ok_or_else(|| {
-        Error::usage(format!(
-            "{flag}: expected seconds > 0 and at most 3600, found {t}"
-        ))
-    })
+    if config::valid_timeout(t) {
+        Ok(t)
+    } else {
+        Err(Error::usage(format!(
+            "{flag}: {}, found {t}",
+            config::TIMEOUT_EXPECTED
+        )))
+    }
 }
 
 pub fn is_loopback(url: &Url) -> bool {

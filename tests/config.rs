@@ -292,3 +292,65 @@ fn broken_config_files_are_one_line_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn bad_profile_values_are_errors_at_their_position_like_the_flags() {
+    let env = CioEnv::new();
+    let dir = env.path();
+    let cases = [
+        ("timeout = -1", "2:11:", "found -1"),
+        ("timeout = 0", "2:11:", "found 0"),
+        ("timeout = 0.0", "2:11:", "found 0"),
+        ("timeout = 3601", "2:11:", "found 3601"),
+        ("timeout = inf", "2:11:", "found inf"),
+        ("timeout = nan", "2:11:", "found NaN"),
+        ("retries = -1", "2:11:", "invalid config:"),
+        ("spool_max_bytes = -5", "2:19:", "invalid config:"),
+        ("region = \"mars\"", "2:10:", "invalid config:"),
+    ];
+    for (i, (line, position, found)) in cases.into_iter().enumerate() {
+        let path = dir.join(format!("bad{i}.toml"));
+        std::fs::write(&path, format!("[profiles.default]\n{line}\n")).unwrap();
+        let path = path.display().to_string();
+        // Every command reads the profile, a dry run included.
+        for args in [&["track", "e", "-n"][..], &["ping"][..]] {
+            let out = env
+                .cmd()
+                .args(["--config", &path])
+                .args(args)
+                .output()
+                .unwrap();
+            let stderr = stderr_of(&out);
+            assert_eq!(out.status.code(), Some(2), "{line}: {stderr}");
+            let want = format!("cio: error: {path}:{position} invalid config:");
+            assert!(
+                stderr.starts_with(&want),
+                "{line}: got {stderr}\nwant {want}"
+            );
+            assert!(stderr.contains(found), "{line}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{line}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{line}: {stderr}");
+        }
+    }
+    // The flag refuses the same values with the same words.
+    for bad in ["0", "-1", "3601"] {
+        let out = env
+            .cmd()
+            .args(["track", "e", "-n", &format!("--timeout={bad}")])
+            .output()
+            .unwrap();
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(
+            stderr.contains("--timeout: expected seconds > 0 and at most 3600"),
+            "{stderr}"
+        );
+    }
+    // A good value still works.
+    let good = dir.join("good.toml");
+    std::fs::write(&good, "[profiles.default]\ntimeout = 0.5\n").unwrap();
+    env.cmd()
+        .args(["--config", good.to_str().unwrap(), "track", "e", "-n"])
+        .assert()
+        .success();
+}

@@ -579,3 +579,59 @@ fn more_verbosity_shows_headers_then_the_body_never_the_key() {
     assert_eq!(shown["properties"]["oops"], "REDACTED");
     assert_no_key(&stderr);
 }
+
+/// `ExitCode` is the one table of exit codes: `cio --help` lists exactly its
+/// rows, and the README's table has the same codes in the same order, each
+/// row opening with the same word as the help's line.
+#[test]
+fn help_and_readme_list_the_exit_codes_of_the_one_table() {
+    use cio::error::ExitCode;
+    let env = CioEnv::new();
+    let out = env.cmd().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout_of(&out);
+    let listed = help
+        .split_once("Exit codes:\n")
+        .expect("--help lists the exit codes")
+        .1;
+    let want: Vec<String> = ExitCode::ALL
+        .iter()
+        .map(|c| format!("  {:<5}{}", c.code(), c.meaning()))
+        .collect();
+    let got: Vec<&str> = listed.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(got, want, "--help's exit codes");
+
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split_once("\n## Exit codes\n")
+        .expect("README has an Exit codes section")
+        .1;
+    let rows: Vec<(i32, String)> = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2) // header and separator
+        .map(|row| {
+            let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+            assert_eq!(cells.len(), 2, "{row}");
+            (cells[0].parse().expect(row), cells[1].to_string())
+        })
+        .collect();
+    let first_word = |text: &str| {
+        text.split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c: char| c == '`' || c == ':')
+            .to_string()
+    };
+    assert_eq!(rows.len(), ExitCode::ALL.len(), "README rows: {rows:?}");
+    for ((code, meaning), expected) in rows.iter().zip(ExitCode::ALL) {
+        assert_eq!(*code, expected.code(), "README row {code} out of order");
+        assert_eq!(
+            first_word(meaning),
+            first_word(expected.meaning()),
+            "README row {code}: {meaning}"
+        );
+    }
+}

@@ -12,10 +12,12 @@ pub mod limiter;
 pub mod packer;
 pub mod pipeline;
 pub mod prepare;
+pub mod progress;
 pub mod reader;
 pub mod rejects;
 pub mod signals;
 pub mod source;
+pub mod summary;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;

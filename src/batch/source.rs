@@ -355,12 +355,10 @@ impl SourceCtx<'_> {
         )
         .map_err(|e| self.io_error(e))?;
         let value: Value = serde_json::from_slice(&text).map_err(|e| {
-            Error::usage(format!(
-                "{}:{}:{}: invalid JSON document: {}",
+            Error::usage(input::json_error_at(
                 self.name(),
-                e.line(),
-                e.column(),
-                input::json_error_message(&e)
+                &e,
+                "invalid JSON document: ",
             ))
         })?;
         match value {

@@ -1,5 +1,6 @@
 //! `cio batch`: set up the replay from flags, run the reader thread and the
-//! sending pipeline, show progress, and end with a summary and an exit code.
+//! sending pipeline, and end with the exit code. The wiring only: the progress
+//! bar is `batch::progress`, the summary `batch::summary`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -7,15 +8,16 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{json, Map};
+use serde_json::Map;
 use tokio::sync::{mpsc, watch};
 
 use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
+use crate::batch::progress::{progress_bar, tick_progress};
 use crate::batch::rejects::Rejects;
 use crate::batch::signals;
 use crate::batch::source::Reader;
+use crate::batch::summary::{Pace, Summary};
 
 /// Chunks of calls between the reader and the packer.
 const QUEUED_CHUNKS: usize = 4;
@@ -23,12 +25,12 @@ use crate::batch::{Defaults, Options, Stats};
 use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
 use crate::commands::call::apply_extras;
-use crate::envelope::{CallType, FOREIGN_FIELDS};
+use crate::context::Context;
+use crate::envelope::CallType;
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::lint::{Finding, Hook, Linter, Sink};
 use crate::output::{sanitize, Reporter};
-use crate::Context;
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
@@ -90,7 +92,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     };
 
     let started = Instant::now();
-    let progress = progress_bar(ctx, total_bytes);
+    let progress = progress_bar(ctx.report, total_bytes);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -167,16 +169,16 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         concurrency_peak: peak,
         latency,
     };
-    report(
-        ctx,
+    let summary = Summary::new(
         &stats,
+        &ledger,
+        &names,
         args.dry_run,
         &pace,
         code,
         error.as_ref(),
-        &ledger,
-        &names,
     );
+    report(ctx, &summary);
     if let Some(e) = error {
         ctx.report.error(&e);
     }
@@ -257,77 +259,6 @@ fn known_size(sources: &[PathBuf]) -> Option<u64> {
     })
 }
 
-fn progress_bar(ctx: &Context, total_bytes: Option<u64>) -> ProgressBar {
-    if ctx.report.quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    // The position is calls delivered; the length, when the input's size is
-    // known, the calls it holds as estimated from what was read so far. So the
-    // bar and its ETA follow delivery, not reading.
-    let template = if total_bytes.is_some() {
-        "{bar:30} {pos}/~{len} delivered {msg} ETA {eta}"
-    } else {
-        "{spinner} {pos} delivered {msg}"
-    };
-    ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-    )
-}
-
-async fn tick_progress(
-    bar: ProgressBar,
-    stats: Arc<Stats>,
-    deliverer: Arc<Deliverer>,
-    verbose: bool,
-    total_bytes: Option<u64>,
-) {
-    let mut tick = tokio::time::interval(Duration::from_millis(150));
-    let (mut then, mut delivered_then, mut rate) = (Instant::now(), 0u64, None::<f64>);
-    let mut last_said = Instant::now();
-    loop {
-        tick.tick().await;
-        let delivered = Stats::get(&stats.delivered);
-        let read = Stats::get(&stats.read);
-        let read_bytes = Stats::get(&stats.input_bytes);
-        let now = Instant::now();
-        let pace = (delivered - delivered_then) as f64 / (now - then).as_secs_f64().max(0.001);
-        // Smoothed over about a second: the pace now, not the run's average,
-        // which would hide a stalled pipe or a server slowing down.
-        let smoothed = rate.map_or(pace, |r| r + 0.2 * (pace - r));
-        (then, delivered_then, rate) = (now, delivered, Some(smoothed));
-        if let (Some(total), true) = (total_bytes, read_bytes > 0) {
-            let estimate = (read as f64 * total as f64 / read_bytes as f64).round() as u64;
-            bar.set_length(estimate.max(read));
-        }
-        bar.set_position(delivered);
-        let (limit, _, latency) = deliverer.concurrency();
-        bar.set_message(format!(
-            "({} MB read, {} rejected, {smoothed:.0} events/s, {limit} in flight)",
-            read_bytes / 1_000_000,
-            stats.rejected(),
-        ));
-        if verbose && now - last_said >= Duration::from_secs(2) {
-            last_said = now;
-            let latency =
-                latency.map_or("-".into(), |l| format!("{:.0} ms", l.as_secs_f64() * 1e3));
-            bar.suspend(|| {
-                eprintln!(
-                    "cio: {delivered} delivered, {smoothed:.0} events/s, up to {limit} requests in flight, latency {latency}"
-                )
-            });
-        }
-    }
-}
-
-/// How the run went on the wire, for the summary.
-struct Pace {
-    elapsed: Duration,
-    /// The most requests in flight the limit allowed.
-    concurrency_peak: usize,
-    /// The smoothed round trip of requests answered at the first attempt.
-    latency: Option<Duration>,
-}
-
 fn exit_code(stats: &Stats, error: Option<&Error>, interrupted: bool) -> ExitCode {
     if interrupted {
         return ExitCode::Interrupted;
@@ -350,176 +281,19 @@ fn exit_code(stats: &Stats, error: Option<&Error>, interrupted: bool) -> ExitCod
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn report(
-    ctx: &Context,
-    stats: &Stats,
-    dry_run: bool,
-    pace: &Pace,
-    code: ExitCode,
-    error: Option<&Error>,
-    ledger: &Ledger,
-    names: &[String],
-) {
-    let g = Stats::get;
-    let secs = pace.elapsed.as_secs_f64();
-    let latency_ms = pace.latency.map(|l| (l.as_secs_f64() * 1e4).round() / 10.0);
-    let delivered = g(&stats.delivered);
-    let per_sec = delivered as f64 / secs.max(1e-9);
-    // Calls read and not settled: undeliverable, in flight at a stop, or never sent.
-    let (owed, _) = ledger.owed();
-    let stopped = code == ExitCode::Interrupted || error.is_some();
-    // Where a rerun starts: everything before it is done for good.
-    let resume_from = (owed > 0 || stopped)
-        .then(|| ledger.watermark())
-        .and_then(|at| {
-            names
-                .get(at.source)
-                .map(|name| format!("{name}:{}", at.line + 1))
-        });
-    let skipped = g(&stats.skipped);
-    let stripped: Map<String, serde_json::Value> = FOREIGN_FIELDS
-        .iter()
-        .zip(&stats.stripped)
-        .map(|(field, n)| (field.to_string(), json!(g(n))))
-        .collect();
-    let duplicates = g(&stats.duplicate_ids);
-    let duplicate_at = stats
-        .duplicate_examples
-        .lock()
-        .map(|e| e.clone())
-        .unwrap_or_default();
-    if duplicates > 0 {
-        let more = if duplicates > duplicate_at.len() as u64 {
-            ", ..."
-        } else {
-            ""
-        };
-        ctx.report.warn(format!(
-            "{duplicates} {} a messageId of an earlier call in this run, and the server keeps only one of each: {}{more}",
-            if duplicates == 1 { "call repeats" } else { "calls repeat" },
-            duplicate_at.join(", ")
-        ));
+/// The summary on stdout (`--json`) or stderr, after the duplicate-id warning.
+fn report(ctx: &Context, summary: &Summary) {
+    if let Some(warning) = summary.duplicate_warning() {
+        ctx.report.warn(warning);
     }
     if ctx.report.json {
-        let summary = json!({
-            "dry_run": dry_run,
-            "read": g(&stats.read),
-            "delivered": delivered,
-            "rejected": stats.rejected(),
-            "invalid": g(&stats.invalid),
-            "refused": g(&stats.refused),
-            "undeliverable": g(&stats.undeliverable),
-            "owed": owed,
-            "resume_from": resume_from,
-            "complete": resume_from.is_none(),
-            "blank": g(&stats.blank),
-            "skipped": skipped,
-            "stripped": stripped,
-            "duplicate_message_ids": duplicates,
-            "duplicate_message_ids_at": duplicate_at,
-            "schema_problems": g(&stats.schema_problems),
-            "resumed_past": g(&stats.resumed),
-            "resumed_inputs": g(&stats.resumed_inputs),
-            "retried": g(&stats.retries),
-            "requests": g(&stats.requests),
-            "batches": g(&stats.batches),
-            "bytes": g(&stats.bytes),
-            "elapsed_s": (secs * 1000.0).round() / 1000.0,
-            "concurrency_peak": pace.concurrency_peak,
-            "latency_ms": latency_ms,
-            "events_per_s": per_sec.round(),
-            "exit_code": code.code(),
-            "error": error.map(|e| e.to_string()),
-        });
-        crate::output::stdout_line(&summary);
+        match serde_json::to_string(summary) {
+            Ok(json) => crate::output::stdout_line(json),
+            Err(e) => ctx.report.error(Error::Internal(e.to_string())),
+        }
         return;
     }
-    let verb = if dry_run {
-        "would deliver"
-    } else {
-        "delivered"
-    };
-    let mut line = format!(
-        "{} read, {delivered} {verb}, {} rejected ({} invalid, {} refused by the server, {} undeliverable)",
-        g(&stats.read),
-        stats.rejected(),
-        g(&stats.invalid),
-        g(&stats.refused),
-        g(&stats.undeliverable),
-    );
-    if dry_run {
-        let batches = g(&stats.batches);
-        let noun = if batches == 1 { "batch" } else { "batches" };
-        line += &format!(" in {batches} {noun}, {} bytes", g(&stats.bytes));
-    } else {
-        line += &format!(
-            ", {} retried, {} requests, {secs:.2} s, {per_sec:.0} events/s",
-            g(&stats.retries),
-            g(&stats.requests)
-        );
-        if let Some(ms) = latency_ms {
-            line += &format!(
-                ", up to {} in flight, latency {ms} ms",
-                pace.concurrency_peak
-            );
-        }
-    }
-    let (lines, inputs) = (g(&stats.resumed), g(&stats.resumed_inputs));
-    if lines + inputs > 0 {
-        let whole = match inputs {
-            0 => String::new(),
-            1 => " and 1 whole input".into(),
-            n => format!(" and {n} whole inputs"),
-        };
-        line += &format!(", {lines} lines{whole} skipped as done by the checkpoint");
-    }
-    if owed > 0 {
-        line += &format!(", {owed} owed");
-    }
-    ctx.report.info(line);
-    if g(&stats.schema_problems) > 0 {
-        ctx.report.info(format!(
-            "{} would not satisfy Customer.io's published schema (each named above)",
-            match g(&stats.schema_problems) {
-                1 => "1 call".to_string(),
-                n => format!("{n} calls"),
-            }
-        ));
-    }
-    if skipped > 0 {
-        ctx.report.info(format!(
-            "{skipped} skipped: delete calls (user deletion), which the batch API has no endpoint for"
-        ));
-    }
-    let stripped: Vec<String> = stripped
-        .iter()
-        .filter(|(_, n)| n.as_u64() > Some(0))
-        .map(|(field, n)| format!("{field} from {n}"))
-        .collect();
-    if !stripped.is_empty() {
-        ctx.report.info(format!(
-            "stripped fields of the system the calls came from: {}",
-            stripped.join(", ")
-        ));
-    }
-    match resume_from {
-        Some(at) => {
-            let how = if !ledger.has_checkpoint() {
-                "add --checkpoint FILE to be able to resume"
-            } else if dry_run {
-                "a dry run leaves the checkpoint as it was"
-            } else {
-                "run the same command again to resume"
-            };
-            let stop = if stopped { "stopped; " } else { "" };
-            ctx.report.info(format!(
-                "{stop}everything from {at} on is not yet delivered ({how})"
-            ));
-        }
-        None if g(&stats.read) == 0 && lines + inputs > 0 => ctx
-            .report
-            .info("nothing left to send: the checkpoint says every line is done"),
-        None => {}
+    for line in summary.human_lines() {
+        ctx.report.info(line);
     }
 }

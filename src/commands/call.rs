@@ -8,13 +8,13 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::{CallArgs, ExtrasArgs};
 use crate::client::{Client, RetryNotice, SendError};
+use crate::context::Context;
 use crate::envelope::{self, CallType, Fill, SENT_AT_BYTES};
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::items::Item;
 use crate::spool::{AppendError, Spool};
 use crate::timestamp;
-use crate::Context;
 
 /// What one subcommand contributes beyond the shared flags.
 pub struct CallSpec<'a> {
@@ -260,13 +260,8 @@ fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
     let name = input::display_name(path);
     let text = input::read_to_string(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let located = |e: serde_json::Error, what: &str| {
-        let (line, column) = (e.line(), e.column());
-        Error::usage(format!(
-            "{name}:{line}:{column}: {what}{}",
-            input::json_error_message(&e)
-        ))
-    };
+    let located =
+        |e: serde_json::Error, what: &str| Error::usage(input::json_error_at(&name, &e, what));
     let value: Value = serde_json::from_str(text).map_err(|e| located(e, "invalid JSON: "))?;
     match value {
         Value::Object(map) => {

@@ -131,12 +131,12 @@ pub fn man_page() -> String {
     line(".TP\n.I $XDG_CONFIG_HOME/cio/anonymous_id");
     line("The anonymousId cio generates once, beside the config file, for single calls that name no identity.");
     line(".SH EXIT STATUS");
-    let codes = crate::cli::EXIT_CODES;
-    for entry in codes.lines().skip(1) {
-        let entry = entry.trim();
-        if let Some((code, meaning)) = entry.split_once(' ') {
-            line(&format!(".TP\n.B {code}\n{}", escape(meaning.trim())));
-        }
+    for code in crate::error::ExitCode::ALL {
+        line(&format!(
+            ".TP\n.B {}\n{}",
+            code.code(),
+            escape(code.meaning())
+        ));
     }
     line(".SH EXAMPLES");
     preformatted(&mut line, crate::cli::EXAMPLES);

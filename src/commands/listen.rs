@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use crate::cli::ListenArgs;
 use crate::client::Client;
+use crate::context::Context;
 use crate::error::{Error, ExitCode, Result};
 use crate::listen::display::Display;
 use crate::listen::record::Recorder;
 use crate::listen::{self, Faults, Options};
 use crate::secret::WriteKey;
-use crate::Context;
 
 pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) -> Result<()> {
     let host: IpAddr = match args.host.trim() {

@@ -11,9 +11,9 @@ pub mod listen;
 pub mod ping;
 
 use crate::cli::Command;
+use crate::context::Context;
 use crate::envelope::CallType;
 use crate::error::Result;
-use crate::Context;
 use call::CallSpec;
 
 pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::client::Client;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::stdout_line;
-use crate::Context;
 
 /// The body of the check: a valid batch with nothing in it.
 pub const EMPTY_BATCH: &str = r#"{"batch":[]}"#;
