@@ -23,7 +23,7 @@ use tokio::time::Instant;
 /// The most requests in flight the adaptive limit reaches.
 pub const ADAPTIVE_MAX: usize = 64;
 /// How long a slower round trip must last to become the new floor.
-const FLOOR_DRIFT_SECS: f64 = 30.0;
+const FLOOR_DRIFT_SECS: f64 = 60.0;
 /// Where the adaptive limit starts.
 const START: f64 = 2.0;
 
