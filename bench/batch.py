@@ -3,14 +3,16 @@
 
 Run through batch.sh, which makes the corpus and starts the sink. Tools:
 
-  cio     cio batch CORPUS --json                (CIO_ENDPOINT=<sink>/v1)
+  cio         cio batch CORPUS --json              (CIO_ENDPOINT=<sink>/v1)
+  cio-nogzip  the same with --no-gzip
   python  replay_python.py: official Python SDK, a call per line, flush, shutdown
   node    replay_node.js: official Node SDK, flushInterval 100 ms, closeAndFlush()
 
 Each tool runs once, after a reset of the sink, under `/usr/bin/time -v`
-(peak RSS of the process); wall time is taken around it here. Then the sink's
+(peak RSS and user + system CPU time of the process); wall time is taken around it here. Then the sink's
 counts tell what arrived. events/s is the corpus's event count over the wall
-time, and a run that did not deliver every event exactly once, or exited
+time, CPU µs/event the process's user + system time over the event count
+(the stable figure on a shared machine), and a run that did not deliver every event exactly once, or exited
 non-zero, is marked and left out of the ratio.
 """
 import argparse
@@ -25,17 +27,18 @@ import time
 import benchlib
 from benchlib import BENCH_DIR, VENV_PY, WRITE_KEY
 
-TOOLS = ("cio", "python", "node")
+TOOLS = ("cio", "cio-nogzip", "python", "node")
 
 
 def command(tool, corpus, sink_url, config_home):
     env = benchlib.clean_env()
     env["CIO_WRITE_KEY"] = WRITE_KEY
-    if tool == "cio":
+    if tool in ("cio", "cio-nogzip"):
         env.update(CIO_ENDPOINT=sink_url + "/v1", XDG_CONFIG_HOME=config_home)
         for var in ("CIO_PROFILE", "CIO_CONFIG", "CIO_REGION", "CIO_USER_ID", "CIO_ANONYMOUS_ID"):
             env.pop(var, None)
-        return [benchlib.cio_bin(), "batch", corpus, "--json"], env
+        extra = ["--no-gzip"] if tool == "cio-nogzip" else []
+        return [benchlib.cio_bin(), "batch", corpus, "--json"] + extra, env
     env["SINK_URL"] = sink_url
     if tool == "python":
         return [VENV_PY, os.path.join(BENCH_DIR, "replay_python.py"), corpus], env
@@ -48,6 +51,13 @@ def command(tool, corpus, sink_url, config_home):
 def peak_rss_mb(time_output):
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_output)
     return int(m.group(1)) / 1024 if m else None
+
+
+def cpu_s(time_output):
+    """User + system CPU seconds of the process, from `/usr/bin/time -v`."""
+    user = re.search(r"User time \(seconds\): ([\d.]+)", time_output)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", time_output)
+    return float(user.group(1)) + float(system.group(1)) if user and system else None
 
 
 def last_json_line(text):
@@ -73,7 +83,7 @@ def main():
     ap.add_argument("--sink", default=os.environ.get("SINK_URL"), help="sink URL (batch.sh sets it)")
     ap.add_argument("--corpus", required=True, help="NDJSON file (batch.sh makes it with corpus.py)")
     ap.add_argument("--tools", default=os.environ.get("TOOLS", ",".join(TOOLS)),
-                    help="comma-separated subset of cio,python,node")
+                    help="comma-separated subset of " + ",".join(TOOLS))
     ap.add_argument("--timeout", type=float, default=float(os.environ.get("TIMEOUT", "3600")),
                     help="seconds one tool may take (default: $TIMEOUT or 3600)")
     ap.add_argument("--json", metavar="FILE", help="also write the results here as JSON")
@@ -84,9 +94,10 @@ def main():
     for t in tools:
         if t not in TOOLS:
             ap.error(f"unknown tool {t!r}; choose from {','.join(TOOLS)}")
-    if "cio" in tools and not os.access(benchlib.cio_bin(), os.X_OK):
-        print(f"skipping cio: {benchlib.cio_bin()} is not built", file=sys.stderr)
-        tools.remove("cio")
+    for cio in ("cio", "cio-nogzip"):
+        if cio in tools and not os.access(benchlib.cio_bin(), os.X_OK):
+            print(f"skipping {cio}: {benchlib.cio_bin()} is not built", file=sys.stderr)
+            tools.remove(cio)
 
     sink = benchlib.Sink(args.sink)
     events = count_lines(args.corpus)
@@ -113,13 +124,15 @@ def main():
                 wall, code, out, err = time.perf_counter() - start, "timeout", "", f"killed after {args.timeout:.0f} s"
             try:
                 with open(time_file) as f:
-                    rss = peak_rss_mb(f.read())
+                    timed = f.read()
+                rss, cpu = peak_rss_mb(timed), cpu_s(timed)
             except OSError:
-                rss = None
+                rss, cpu = None, None
             stats = sink.stats()
             summary = last_json_line(out)
             complete = (code == 0 and stats["calls"] == events and stats["unique_message_ids"] == events)
             results[tool] = {"exit": code, "wall_s": wall, "events_per_s": events / wall, "peak_rss_mb": rss,
+                             "cpu_s": cpu, "cpu_us_per_event": None if cpu is None else cpu / events * 1e6,
                              "sink": stats, "summary": summary, "complete": complete}
             print(f"  exit {code}, {wall:.2f} s; says: {json.dumps(summary) if summary else out.strip()[-300:]}")
             if code != 0 and err.strip():
@@ -132,20 +145,23 @@ def main():
         r = results[tool]
         mark = "" if r["complete"] else " !"
         rows.append([tool, f"{r['wall_s']:.2f}", f"{r['events_per_s']:,.0f}{mark}",
+                     "-" if r["cpu_us_per_event"] is None else f"{r['cpu_us_per_event']:.2f}",
                      "-" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.1f}",
                      f"{r['sink']['calls']:,}", f"{r['sink']['unique_message_ids']:,}",
                      f"{r['sink']['requests']:,}"])
-    print(benchlib.table(["tool", "wall s", "events/s", "peak RSS MB", "calls delivered",
+    print(benchlib.table(["tool", "wall s", "events/s", "CPU µs/event", "peak RSS MB", "calls delivered",
                           "unique messageIds", "requests"], rows))
     if any(not results[t]["complete"] for t in tools):
         print(f"\n! did not deliver all {events:,} events exactly once, or exited non-zero: "
               "not a valid throughput, left out of the ratio")
 
     sdks = [t for t in ("python", "node") if t in results and results[t]["complete"]]
-    if "cio" in results and results["cio"]["complete"] and sdks:
+    cios = [t for t in ("cio", "cio-nogzip") if t in results and results[t]["complete"]]
+    if cios and sdks:
         best = max(sdks, key=lambda t: results[t]["events_per_s"])
-        ratio = results["cio"]["events_per_s"] / results[best]["events_per_s"]
-        print(f"\ncio events/s vs the faster SDK ({best}): {ratio:.1f}x")
+        for cio in cios:
+            ratio = results[cio]["events_per_s"] / results[best]["events_per_s"]
+            print(f"\n{cio} events/s vs the faster SDK ({best}): {ratio:.1f}x")
     else:
         print("\ncio events/s vs the faster SDK: n/a")
 

@@ -32,13 +32,13 @@ pub fn from_json(value: &serde_json::Value, now: &str, any_time: bool) -> Result
     match value {
         Value::String(s) => from_text(s, now, any_time),
         Value::Number(n) => {
-            let shown = n.to_string();
+            let shown = || n.to_string();
             let t = match (n.as_i64(), n.as_f64()) {
                 (Some(i), _) => from_epoch(i as f64, Some(i128::from(i))),
                 (None, Some(f)) => from_epoch(f, None),
                 _ => None,
             }
-            .ok_or_else(|| format!("timestamp {shown} is out of range"))?;
+            .ok_or_else(|| format!("timestamp {} is out of range", shown()))?;
             in_window(format(t), &shown, now, any_time)
         }
         _ => {
@@ -50,7 +50,8 @@ pub fn from_json(value: &serde_json::Value, now: &str, any_time: bool) -> Result
 /// A time given as text: RFC 3339 with any offset, or a Unix time as digits
 /// (seconds or milliseconds, told apart by magnitude), in the API form.
 pub fn from_text(text: &str, now: &str, any_time: bool) -> Result<String, String> {
-    let shown = serde_json::Value::String(text.to_string()).to_string();
+    // Only errors show the text: quoting it for every call would cost an allocation each.
+    let shown = || serde_json::Value::String(text.to_string()).to_string();
     let t = if is_api_form(text) {
         text.to_string()
     } else if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
@@ -58,10 +59,11 @@ pub fn from_text(text: &str, now: &str, any_time: bool) -> Result<String, String
     } else {
         match parse_unix_text(text) {
             Some(Some(t)) => format(t),
-            Some(None) => return Err(format!("timestamp {shown} is out of range")),
+            Some(None) => return Err(format!("timestamp {} is out of range", shown())),
             None => {
                 return Err(format!(
-                    "timestamp {shown} is neither RFC 3339 (2026-11-28T15:01:30Z) nor a Unix time"
+                    "timestamp {} is neither RFC 3339 (2026-11-28T15:01:30Z) nor a Unix time",
+                    shown()
                 ))
             }
         }
@@ -70,7 +72,12 @@ pub fn from_text(text: &str, now: &str, any_time: bool) -> Result<String, String
 }
 
 /// Refuses a time before 2000 or more than a day after `now`, unless `any_time`.
-fn in_window(t: String, shown: &str, now: &str, any_time: bool) -> Result<String, String> {
+fn in_window(
+    t: String,
+    shown: &dyn Fn() -> String,
+    now: &str,
+    any_time: bool,
+) -> Result<String, String> {
     if any_time {
         return Ok(t);
     }
@@ -78,7 +85,8 @@ fn in_window(t: String, shown: &str, now: &str, any_time: bool) -> Result<String
     // Both are in the API form, so text order is time order.
     if t.as_str() < EARLIEST {
         return Err(format!(
-            "timestamp {shown} reads as {date}; if that is meant, pass --allow-old-timestamps"
+            "timestamp {} reads as {date}; if that is meant, pass --allow-old-timestamps",
+            shown()
         ));
     }
     if t.as_str() > now {
@@ -87,7 +95,8 @@ fn in_window(t: String, shown: &str, now: &str, any_time: bool) -> Result<String
             .unwrap_or_default();
         if t > latest {
             return Err(format!(
-                "timestamp {shown} reads as {date}, more than a day ahead; if that is meant, pass --allow-old-timestamps"
+                "timestamp {} reads as {date}, more than a day ahead; if that is meant, pass --allow-old-timestamps",
+                shown()
             ));
         }
     }
@@ -114,8 +123,29 @@ fn is_api_form(text: &str) -> bool {
         && b[19] == b'.'
         && digits(20..23)
         && b[23] == b'Z';
-    // The shape is right; whether the date exists (no February 30th) is left to the parser.
-    shaped && OffsetDateTime::parse(text, &Rfc3339).is_ok()
+    // The shape is right; a plainly valid date and time needs no parser, and
+    // anything else (February 30th, a leap second) is left to it.
+    shaped && (plainly_valid(b) || OffsetDateTime::parse(text, &Rfc3339).is_ok())
+}
+
+/// Whether the digits of an API-form time name a real date and a time before
+/// second 60: every such time the parser takes, without parsing.
+fn plainly_valid(b: &[u8]) -> bool {
+    let n = |range: std::ops::Range<usize>| {
+        b[range]
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let (year, month, day) = (n(0..4), n(5..7), n(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    (1..=days).contains(&day) && n(11..13) < 24 && n(14..16) < 60 && n(17..19) < 60
 }
 
 /// Digits, perhaps with a fraction: `Some` of the time (`None` when out of
@@ -243,6 +273,25 @@ mod tests {
         assert!(text("99999999999999999999")
             .unwrap_err()
             .contains("out of range"));
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_the_parser() {
+        let years = ["0000", "1900", "2000", "2023", "2024", "2100", "9999"];
+        for year in years {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for time in ["00:00:00", "23:59:59", "23:59:60", "24:00:00", "12:60:00"] {
+                        let text = format!("{year}-{month:02}-{day:02}T{time}.123Z");
+                        assert_eq!(
+                            is_api_form(&text),
+                            OffsetDateTime::parse(&text, &Rfc3339).is_ok(),
+                            "{text}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!    └──────── order of runs ─────────┴▶ sequencer ─chunks─▶ senders
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -473,8 +473,28 @@ impl Sequencer {
 /// old and new at once while it does).
 #[derive(Default)]
 struct SeenIds {
-    tables: Vec<HashSet<u64>>,
+    tables: Vec<HashSet<u64, BuildHasherDefault<Prehashed>>>,
     len: usize,
+}
+
+/// The tables hold hashes already: hashing them again would be wasted work.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// Ids per table: 7/8 of 2^18, what 2^18 slots (about 2.4 MB) hold.
@@ -488,7 +508,10 @@ impl SeenIds {
         }
         if self.len < MAX_REMEMBERED_IDS {
             if self.tables.last().is_none_or(|t| t.len() >= IDS_PER_TABLE) {
-                self.tables.push(HashSet::with_capacity(IDS_PER_TABLE));
+                self.tables.push(HashSet::with_capacity_and_hasher(
+                    IDS_PER_TABLE,
+                    BuildHasherDefault::default(),
+                ));
             }
             if let Some(table) = self.tables.last_mut() {
                 table.insert(hash);

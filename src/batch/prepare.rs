@@ -290,17 +290,23 @@ fn complete_call(
     for (key, _) in raw {
         call.remove(key);
     }
-    let mut json = serde_json::to_string(&*call).map_err(|e| LineError::new(e.to_string()))?;
+    // Sized once for the whole call: the line plus what cio adds (timestamp,
+    // messageId, library), so the payload is copied in without regrowing.
+    let mut out = Vec::with_capacity(bytes.len() + 256);
+    let unwritable = |e: serde_json::Error| LineError::new(e.to_string());
+    serde_json::to_writer(&mut out, &*call).map_err(unwritable)?;
     if !raw.is_empty() {
-        json.pop(); // the closing brace
+        out.pop(); // the closing brace
         for (key, value) in raw {
-            json.push(',');
-            json.push_str(&serde_json::to_string(key).map_err(|e| LineError::new(e.to_string()))?);
-            json.push(':');
-            json.push_str(value.get());
+            out.push(b',');
+            serde_json::to_writer(&mut out, key).map_err(unwritable)?;
+            out.push(b':');
+            out.extend_from_slice(value.get().as_bytes());
         }
-        json.push('}');
+        out.push(b'}');
     }
+    // serde_json writes UTF-8, and the raw parts are slices of a `str`.
+    let json = String::from_utf8(out).map_err(|e| LineError::new(e.to_string()))?;
     envelope::check_size(json.len()).map_err(|e| LineError {
         reason: e.message,
         field: Some(e.field),
