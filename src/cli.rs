@@ -528,6 +528,10 @@ pub struct BatchArgs {
     #[arg(long, short = 'n')]
     pub dry_run: bool,
 
+    /// With --dry-run: write the calls as they would be sent, one per line, on stdout
+    #[arg(long, requires = "dry_run", conflicts_with = "json")]
+    pub print: bool,
+
     /// Reject (kind invalid) lines that break a semantic event spec; warnings are printed
     #[arg(long)]
     pub strict: bool,

@@ -859,3 +859,45 @@ fn a_wrong_endpoint_stops_the_run_instead_of_splitting_every_batch() {
         "{s}"
     );
 }
+
+#[test]
+fn dry_run_print_writes_the_calls_exactly_as_a_real_run_sends_them() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(
+        &input,
+        (0..300)
+            .map(|n| {
+                json!({"type": "track", "event": "e", "userId": format!("u{n}"), "messageId": format!("m-{n}"),
+                       "timestamp": "2026-01-01T00:00:00Z", "properties": {"n": n}})
+                .to_string()
+            })
+            .chain([r#"{"event":"no type"}"#.to_string()]),
+    );
+    let printed = env
+        .cmd()
+        .args(["batch", "--dry-run", "--print", "--context", "ip=1.2.3.4"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(printed.status.code(), Some(6), "{}", stderr_of(&printed));
+    let printed: Vec<Value> = stdout_of(&printed)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "-q", "--context", "ip=1.2.3.4"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(printed.len(), 300);
+    assert_eq!(
+        printed,
+        server.accepted_calls(),
+        "in input order, field for field"
+    );
+    assert_eq!(printed[0]["context"]["ip"], "1.2.3.4");
+}

@@ -213,6 +213,9 @@ impl Deliverer {
         next_slot: &mut Instant,
         tasks: &mut JoinSet<()>,
     ) -> bool {
+        if self.options.print {
+            print_calls(&batch);
+        }
         let bytes = batch.iter().map(|r| r.json.len()).sum();
         let permit = tokio::select! {
             biased;
@@ -382,6 +385,19 @@ impl Deliverer {
             }
         }
     }
+}
+
+/// `--dry-run --print`: the calls of a batch on stdout, one per line, in input order
+/// (batches are dispatched in order). A reader that went away is not an error.
+fn print_calls(batch: &[Record]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for r in batch {
+        if writeln!(out, "{}", r.json).is_err() {
+            return;
+        }
+    }
+    let _ = out.flush();
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

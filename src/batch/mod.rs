@@ -37,6 +37,8 @@ pub struct Options {
     /// Bytes of calls in requests in flight (see `limiter`).
     pub max_bytes_in_flight: usize,
     pub gzip: bool,
+    /// `--dry-run --print`: the calls go to stdout, in input order, as they would be sent.
+    pub print: bool,
 }
 
 /// Counters shared by the reader and the senders.

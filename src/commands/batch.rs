@@ -55,6 +55,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         max_batch_calls: args.max_batch_calls as usize,
         max_bytes_in_flight: args.max_bytes_in_flight as usize,
         gzip: !args.no_gzip,
+        print: args.print,
     };
     // Open every input before sending anything: a typo fails fast, with nothing half done.
     for path in sources.iter().filter(|p| !input::is_stdin(p)) {
