@@ -211,6 +211,25 @@ impl Client {
         !self.halted()
     }
 
+    /// `-vv`: the request about to go to `path`, its size (`what`) and headers,
+    /// the key never shown; `-vvv` also what `body` gives (single calls: the
+    /// body; batches: their first calls).
+    pub fn show_request(&self, path: &str, what: &str, gzip: bool, body: impl FnOnce() -> String) {
+        if self.report.verbose < 2 || self.report.quiet {
+            return;
+        }
+        self.report
+            .detail(format_args!("POST {} ({what})", self.url(path)));
+        for line in self.shown_headers(gzip) {
+            self.report.detail(format_args!("  {line}"));
+        }
+        if self.report.verbose >= 3 {
+            // The key has no business in a body, but if it got there it is not shown.
+            self.report
+                .detail(format_args!("  body: {}", self.key.redact(&body())));
+        }
+    }
+
     /// The headers of a request, as `-vv` shows them: the Authorization value
     /// is never shown, whatever the verbosity.
     pub fn shown_headers(&self, gzip: bool) -> Vec<String> {

@@ -901,3 +901,49 @@ fn dry_run_print_writes_the_calls_exactly_as_a_real_run_sends_them() {
     );
     assert_eq!(printed[0]["context"]["ip"], "1.2.3.4");
 }
+
+#[test]
+fn verbose_twice_shows_each_batch_request_and_three_times_its_first_calls() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..5).map(track_line));
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "-vv"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    let size = server.requests()[0].body.len();
+    assert!(
+        stderr.contains(&format!(
+            "cio: POST {} (5 calls, {size} bytes before gzip)\n",
+            server.url("/v1/batch")
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cio:   authorization: Basic REDACTED\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cio:   content-encoding: gzip\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("body: "), "{stderr}");
+    assert_no_key(&stderr);
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "-vvv"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("cio:   body: {\"type\":\"track\"") && stderr.contains("... and 2 more\n"),
+        "{stderr}"
+    );
+    assert_no_key(&stderr);
+}

@@ -281,6 +281,16 @@ impl Deliverer {
                     *pause = Some(pause.map_or(until, |p| p.max(until)));
                 }
             };
+            client.show_request(
+                "/batch",
+                &format!(
+                    "{} calls, {} bytes before gzip",
+                    records.len(),
+                    packer::body_len(&records)
+                ),
+                self.options.gzip,
+                || first_calls(&records),
+            );
             let result = client
                 .send("/batch", &make_body, self.options.gzip, &on_retry)
                 .await;
@@ -385,6 +395,22 @@ impl Deliverer {
             }
         }
     }
+}
+
+/// The first calls of a batch, for `-vvv`.
+fn first_calls(records: &[Record]) -> String {
+    const SHOWN: usize = 3;
+    let mut shown: Vec<&str> = records
+        .iter()
+        .take(SHOWN)
+        .map(|r| r.json.as_str())
+        .collect();
+    let more = records.len().saturating_sub(SHOWN);
+    let more = format!("... and {more} more");
+    if records.len() > SHOWN {
+        shown.push(&more);
+    }
+    shown.join(" ")
 }
 
 /// `--dry-run --print`: the calls of a batch on stdout, one per line, in input order

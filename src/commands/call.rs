@@ -69,25 +69,13 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
 
     let client = Client::new(&ctx.settings, ctx.report)?;
     let path = format!("/{}", spec.call_type);
-    if ctx.report.verbose >= 2 {
-        // -vv: what goes on the wire besides the body; -vvv: the body too.
-        let size = json.len() + SENT_AT_BYTES;
-        ctx.report.detail(format_args!(
-            "POST {} ({size} bytes, sentAt set at each attempt)",
-            client.url(&path)
-        ));
-        for line in client.shown_headers(false) {
-            ctx.report.detail(format_args!("  {line}"));
-        }
-        if ctx.report.verbose >= 3 {
-            // The key has no business in a body, but if it got there it is not shown.
-            let shown = match &ctx.settings.write_key {
-                Some(key) => key.redact(&json),
-                None => json.clone(),
-            };
-            ctx.report.detail(format_args!("  body: {shown}"));
-        }
-    }
+    let size = json.len() + SENT_AT_BYTES;
+    client.show_request(
+        &path,
+        &format!("{size} bytes, sentAt set at each attempt"),
+        false,
+        || json.clone(),
+    );
     let make_body = |sent_at: &str| with_sent_at(&json, sent_at);
     let on_retry = |notice: RetryNotice| announce_retry(ctx, notice);
     let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &on_retry))?;
