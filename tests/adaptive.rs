@@ -188,21 +188,6 @@ fn fewer_requests_go_when_the_server_slows_down() {
     );
 }
 
-/// Samples the peak resident memory of `pid` (VmHWM) until the process ends.
-fn peak_rss_kb(child: &mut std::process::Child) -> u64 {
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
-            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
-                let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-                peak = peak.max(kb);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    peak
-}
-
 #[test]
 fn requests_in_flight_are_bounded_by_bytes_whatever_the_concurrency() {
     let _serial = serial();

@@ -114,21 +114,6 @@ fn bad_lines() -> Vec<(Vec<u8>, &'static str)> {
     ]
 }
 
-/// Samples the peak resident memory of `pid` (VmHWM) until the process ends.
-fn peak_rss_kb(pid: u32, child: &mut std::process::Child) -> u64 {
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
-                let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-                peak = peak.max(kb);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    peak
-}
-
 #[test]
 fn every_good_line_is_delivered_and_every_bad_line_reported() {
     let env = CioEnv::new();
@@ -180,7 +165,7 @@ fn every_good_line_is_delivered_and_every_bad_line_reported() {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = cmd.spawn().unwrap();
-    let peak_kb = peak_rss_kb(child.id(), &mut child);
+    let peak_kb = peak_rss_kb(&mut child);
     let output = child.wait_with_output().unwrap();
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(6), "{stderr}");

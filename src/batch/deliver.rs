@@ -294,12 +294,15 @@ impl Deliverer {
             let result = client
                 .send("/batch", &make_body, self.options.gzip, &on_retry)
                 .await;
+            // Every outcome but a halt before the first attempt made a request.
+            if !matches!(result, Err(SendError::Interrupted)) {
+                Stats::add(&self.stats.requests, 1);
+            }
             match result {
                 Ok(delivered) => {
                     if delivered.attempts == 1 {
                         self.limiter.on_success(delivered.round_trip, permit.busy);
                     }
-                    Stats::add(&self.stats.requests, 1);
                     self.failures_in_a_row.store(0, Ordering::Relaxed);
                     Stats::add(&self.stats.delivered, records.len() as u64);
                     self.ledger.done(records.iter().map(|r| r.seq));
@@ -310,7 +313,6 @@ impl Deliverer {
                 Err(SendError::Rejected {
                     status: 400 | 413, ..
                 }) if records.len() > 1 => {
-                    Stats::add(&self.stats.requests, 1);
                     let mut first = records;
                     let second = first.split_off(first.len() / 2);
                     // Popped last-in first-out: push the second half first to keep order.
@@ -322,11 +324,9 @@ impl Deliverer {
                         status: 400 | 413, ..
                     },
                 ) => {
-                    Stats::add(&self.stats.requests, 1);
                     self.refused(&records, &e.reason());
                 }
                 Err(e) => {
-                    Stats::add(&self.stats.requests, 1);
                     Stats::add(&self.stats.undeliverable, records.len() as u64);
                     self.rejects
                         .batch(Kind::Undeliverable, &records, &self.names, &e.reason());

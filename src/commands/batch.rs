@@ -135,12 +135,21 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     });
     progress.finish_and_clear();
 
-    // The reader stops at once after an interrupt; it may be blocked on a pipe, so don't wait for it then.
-    let read_end = match end {
-        DeliverEnd::InputDone => reader_thread
+    // After a stop the reader ends within a run of lines, and the summary must
+    // count what it passed on meanwhile; but it may be blocked on a pipe, so
+    // it gets half a second and no more.
+    if !matches!(end, DeliverEnd::InputDone) {
+        let waited = Instant::now();
+        while !reader_thread.is_finished() && waited.elapsed() < Duration::from_millis(500) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let read_end = if reader_thread.is_finished() || matches!(end, DeliverEnd::InputDone) {
+        reader_thread
             .join()
-            .unwrap_or_else(|_| Err(Error::Internal("the reader thread failed".into()))),
-        _ => Ok(()),
+            .unwrap_or_else(|_| Err(Error::Internal("the reader thread failed".into())))
+    } else {
+        Ok(())
     };
     let finished = rejects.flush().and_then(|_| ledger.save());
     let elapsed = started.elapsed();

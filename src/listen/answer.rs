@@ -196,10 +196,12 @@ pub fn check(text: &str, call: &Map<String, Value>) -> Result<CallType, InvalidC
         call
     };
     let call_type = envelope::validate(call)?;
+    // One clock reading for all of the call's time fields.
+    let now = timestamp::now();
     for field in ["timestamp", "originalTimestamp", "sentAt"] {
         match call.get(field) {
             None => {}
-            Some(Value::String(s)) if timestamp::from_text(s, &timestamp::now(), true).is_ok() => {}
+            Some(Value::String(s)) if timestamp::from_text(s, &now, true).is_ok() => {}
             Some(Value::String(s)) => {
                 return Err(InvalidCall::new(
                     field,

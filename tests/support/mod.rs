@@ -152,3 +152,18 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     }
     Some(out)
 }
+
+/// Samples the peak resident memory of `child` (VmHWM) until it ends, in KB.
+pub fn peak_rss_kb(child: &mut std::process::Child) -> u64 {
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
+            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+                let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+                peak = peak.max(kb);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    peak
+}
