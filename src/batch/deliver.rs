@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use super::ledger::Ledger;
 use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX};
 use super::packer::{self, Packer, Record};
+use super::quota::Quota;
 use super::rejects::{Entry, Held, Kind, Rejects};
 use super::signals::interrupts;
 use super::{Options, Stats};
@@ -42,8 +43,8 @@ pub struct Deliverer {
     limiter: Arc<Limiter>,
     /// Set when the run must stop early (auth failure, the server gone).
     fatal: Mutex<Option<Error>>,
-    /// No request starts before this instant (set by 429 answers).
-    pause_until: Mutex<Option<Instant>>,
+    /// The pace of request starts and the `Retry-After` pause, learned from 429s.
+    quota: Quota,
     failures_in_a_row: AtomicU32,
 }
 
@@ -88,7 +89,7 @@ impl Deliverer {
             halt,
             say,
             fatal: Mutex::new(None),
-            pause_until: Mutex::new(None),
+            quota: Quota::default(),
             failures_in_a_row: AtomicU32::new(0),
         }
     }
@@ -222,7 +223,10 @@ impl Deliverer {
             _ = interrupts(&self.signals, 1) => return false,
             permit = async {
                 self.pace(next_slot, batch.len()).await;
-                self.limiter.acquire(bytes).await
+                let permit = self.limiter.acquire(bytes).await;
+                let (_, _, latency) = self.limiter.snapshot();
+                tokio::time::sleep_until(self.quota.next_start(Instant::now(), latency)).await;
+                permit
             } => permit,
         };
         if self.is_fatal() {
@@ -236,6 +240,11 @@ impl Deliverer {
     /// The limit now, the highest it reached, and the smoothed round trip.
     pub fn concurrency(&self) -> (usize, usize, Option<Duration>) {
         self.limiter.snapshot()
+    }
+
+    /// Requests per second the replay keeps to, once 429s have shown a quota.
+    pub fn quota_pace(&self) -> Option<f64> {
+        self.quota.pace()
     }
 
     /// Holds back a batch so that calls per second stay under `--rate`.
@@ -276,9 +285,7 @@ impl Deliverer {
                     self.limiter.on_backpressure();
                 }
                 if notice.status == Some(429) {
-                    let until = Instant::now() + notice.wait;
-                    let mut pause = self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
-                    *pause = Some(pause.map_or(until, |p| p.max(until)));
+                    self.quota.refused(Instant::now(), notice.wait);
                 }
             };
             client.show_request(
@@ -300,6 +307,7 @@ impl Deliverer {
             }
             match result {
                 Ok(delivered) => {
+                    self.quota.accepted(Instant::now() - delivered.round_trip);
                     if delivered.attempts == 1 {
                         self.limiter.on_success(delivered.round_trip, permit.busy);
                     }
@@ -387,8 +395,7 @@ impl Deliverer {
 
     /// Waits out a 429 pause, unless an interrupt comes first.
     async fn wait_for_pause(&self) {
-        let until = *self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(until) = until {
+        if let Some(until) = self.quota.paused_until() {
             tokio::select! {
                 _ = tokio::time::sleep_until(until) => {},
                 _ = interrupts(&self.signals, 1) => {},

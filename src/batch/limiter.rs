@@ -24,8 +24,10 @@ use tokio::time::Instant;
 pub const ADAPTIVE_MAX: usize = 64;
 /// How long a slower round trip must last to become the new floor.
 const FLOOR_DRIFT_SECS: f64 = 60.0;
-/// Where the adaptive limit starts.
-const START: f64 = 2.0;
+/// Where the adaptive limit starts: a few round trips of doubling from here
+/// reach the pace of a distant API, and 8 requests at once is modest for any
+/// API with a quota (Customer.io takes about 1,000 requests per second).
+const START: f64 = 8.0;
 
 /// The control law, apart from any waiting: fed with outcomes, it says the limit.
 #[derive(Debug)]
@@ -239,9 +241,9 @@ mod tests {
     fn slow_start_doubles_then_latency_rise_cuts_by_a_third() {
         let mut c = Control::adaptive(64);
         let mut now = Instant::now();
-        assert_eq!(c.limit(), 2);
+        assert_eq!(c.limit(), 8);
         // Each success while busy adds one: a round trip of `limit` answers doubles it.
-        for _ in 0..14 {
+        for _ in 0..8 {
             c.on_success(100 * MS, true, now);
         }
         assert_eq!(c.limit(), 16);
@@ -257,6 +259,10 @@ mod tests {
         // After slow start it grows by about one per round trip.
         let mut c = Control::adaptive(64);
         c.on_backpressure(now);
+        assert_eq!(c.limit(), 5);
+        c.on_backpressure(now + Duration::from_secs(1));
+        c.on_backpressure(now + Duration::from_secs(2));
+        c.on_backpressure(now + Duration::from_secs(3));
         assert_eq!(c.limit(), 1);
         for _ in 0..10 {
             c.on_success(50 * MS, true, now);
@@ -268,7 +274,7 @@ mod tests {
     fn backpressure_cuts_once_per_round_trip_and_never_below_one() {
         let mut c = Control::adaptive(64);
         let now = Instant::now();
-        for _ in 0..30 {
+        for _ in 0..24 {
             c.on_success(20 * MS, true, now);
         }
         assert_eq!(c.limit(), 32);

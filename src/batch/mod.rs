@@ -13,6 +13,7 @@ pub mod packer;
 pub mod pipeline;
 pub mod prepare;
 pub mod progress;
+pub mod quota;
 pub mod reader;
 pub mod rejects;
 pub mod signals;

@@ -66,9 +66,12 @@ pub async fn tick_progress(
             last_said = now;
             let latency =
                 latency.map_or("-".into(), |l| format!("{:.0} ms", l.as_secs_f64() * 1e3));
+            let quota = deliverer
+                .quota_pace()
+                .map_or(String::new(), |p| format!(", {p:.0} requests/s (quota)"));
             bar.suspend(|| {
                 eprintln!(
-                    "cio: {delivered} delivered, {smoothed:.0} events/s, up to {limit} requests in flight, latency {latency}"
+                    "cio: {delivered} delivered, {smoothed:.0} events/s, up to {limit} requests in flight, latency {latency}{quota}"
                 )
             });
         }

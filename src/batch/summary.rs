@@ -19,6 +19,8 @@ pub struct Pace {
     pub concurrency_peak: usize,
     /// The smoothed round trip of requests answered at the first attempt.
     pub latency: Option<Duration>,
+    /// Requests per second the replay kept to at the end, once 429s showed a quota.
+    pub quota_pace: Option<f64>,
 }
 
 /// The run's outcome, taken once after it ended.
@@ -54,6 +56,7 @@ pub struct Summary {
     pub elapsed_s: f64,
     pub concurrency_peak: usize,
     pub latency_ms: Option<f64>,
+    pub paced_requests_per_s: Option<f64>,
     pub events_per_s: f64,
     pub exit_code: i32,
     pub error: Option<String>,
@@ -126,6 +129,7 @@ impl Summary {
             elapsed_s: (secs * 1000.0).round() / 1000.0,
             concurrency_peak: pace.concurrency_peak,
             latency_ms: pace.latency.map(|l| (l.as_secs_f64() * 1e4).round() / 10.0),
+            paced_requests_per_s: pace.quota_pace.map(|p| (p * 10.0).round() / 10.0),
             events_per_s: per_sec.round(),
             exit_code: code.code(),
             error: error.map(|e| e.to_string()),
@@ -181,6 +185,9 @@ impl Summary {
                     ", up to {} in flight, latency {ms} ms",
                     self.concurrency_peak
                 );
+            }
+            if let Some(pace) = self.paced_requests_per_s {
+                line += &format!(", paced to {pace:.0} requests/s after 429s");
             }
         }
         let (resumed, inputs) = (self.resumed_past, self.resumed_inputs);
@@ -257,6 +264,7 @@ mod tests {
             elapsed: Duration::from_millis(1500),
             concurrency_peak: 4,
             latency: Some(Duration::from_micros(12_340)),
+            quota_pace: None,
         };
         Summary::new(
             stats,
@@ -306,6 +314,7 @@ mod tests {
                 "elapsed_s",
                 "concurrency_peak",
                 "latency_ms",
+                "paced_requests_per_s",
                 "events_per_s",
                 "exit_code",
                 "error",

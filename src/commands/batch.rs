@@ -102,7 +102,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     // A few chunks queued keep the packer fed; more would only hold memory.
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
-    let (end, (_, peak, latency)) = runtime.block_on(async {
+    let (end, (_, peak, latency), quota_pace) = runtime.block_on(async {
         let signals = signals::listen();
         let (halt, halted) = watch::channel(false);
         if let Some(client) = client.as_mut() {
@@ -131,7 +131,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         ));
         let end = Arc::clone(&deliverer).run(rx).await;
         ticker.abort();
-        (end, deliverer.concurrency())
+        (end, deliverer.concurrency(), deliverer.quota_pace())
     });
     progress.finish_and_clear();
 
@@ -178,6 +178,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         elapsed,
         concurrency_peak: peak,
         latency,
+        quota_pace,
     };
     let summary = Summary::new(
         &stats,

@@ -1,0 +1,196 @@
+//! How many requests per second a replay starts, learned from 429s.
+//!
+//! APIs state their quota in requests per time window (Customer.io: about
+//! 3,000 per 3 seconds per workspace) and answer 429 with a `Retry-After` in
+//! whole seconds once a window is spent. The concurrency limit alone keeps
+//! overshooting such a quota: every cut and regrowth ends in another 429, and
+//! every 429 pauses the whole replay for up to a second that the window did
+//! not need. So the first 429 also tells cio the pace the API takes: the
+//! requests it accepted in the second before. Requests then start at just
+//! under that pace; after half a minute without a 429 the pace grows again,
+//! in case the quota was shared and the other user has gone.
+//!
+//! The `Retry-After` pause lives here too: no request starts before it ends.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The span over which accepted requests make the estimate: quotas are
+/// stated per second (or per a few seconds, which this rounds up to).
+const SPAN: Duration = Duration::from_secs(1);
+/// Starts at this share of the pace the API accepted, so that the jitter of
+/// the network does not push a window over its quota.
+const MARGIN: f64 = 0.98;
+/// How long the learned pace holds before it is probed upwards.
+const HOLD: Duration = Duration::from_secs(30);
+/// How fast the pace grows after the hold, per second: a quota left by
+/// another user is taken up within seconds.
+const PROBE_GROWTH: f64 = 1.10;
+
+/// The pace of request starts, shared by everything that sends.
+#[derive(Debug, Default)]
+pub struct Quota {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// When the requests the server accepted lately were sent.
+    accepted: VecDeque<Instant>,
+    /// The first 429 of an overload whose estimate is not made yet.
+    refused_at: Option<Instant>,
+    /// Requests per second learned from the last overload, and when.
+    pace: Option<(f64, Instant)>,
+    /// When the next request may start.
+    next_start: Option<Instant>,
+    /// No request starts before this (`Retry-After`).
+    pause_until: Option<Instant>,
+}
+
+impl Quota {
+    /// A request sent at `sent_at` was accepted.
+    pub fn accepted(&self, sent_at: Instant) {
+        let mut state = self.lock();
+        state.accepted.push_back(sent_at);
+        // Kept long enough for an estimate made a few round trips after the 429.
+        let horizon = sent_at.checked_sub(SPAN * 10);
+        while let (Some(first), Some(horizon)) = (state.accepted.front(), horizon) {
+            if *first >= horizon {
+                break;
+            }
+            state.accepted.pop_front();
+        }
+    }
+
+    /// The server answered 429 at `now` and asked for `wait` before the next request.
+    pub fn refused(&self, now: Instant, wait: Duration) {
+        let mut state = self.lock();
+        state.refused_at.get_or_insert(now);
+        let until = now + wait;
+        state.pause_until = Some(state.pause_until.map_or(until, |p| p.max(until)));
+    }
+
+    /// When the `Retry-After` pause ends, if one is on.
+    pub fn paused_until(&self) -> Option<Instant> {
+        self.lock().pause_until
+    }
+
+    /// When the next request may start: after any pause, and at the learned
+    /// pace. `latency` is the round trip lately, so that the requests out at
+    /// the 429 have been answered before they are counted.
+    pub fn next_start(&self, now: Instant, latency: Option<Duration>) -> Instant {
+        let mut state = self.lock();
+        let earliest = state.pause_until.map_or(now, |p| p.max(now));
+        if let Some(refused_at) = state.refused_at {
+            let settled = refused_at + (latency.unwrap_or_default() * 2).max(SPAN / 2);
+            if now >= settled && now >= earliest {
+                state.refused_at = None;
+                let from = refused_at.checked_sub(SPAN);
+                let taken = state
+                    .accepted
+                    .iter()
+                    .filter(|t| from.is_none_or(|from| **t >= from) && **t <= refused_at)
+                    .count();
+                // Nothing accepted: the 429 says nothing about a pace (a
+                // server full at the very first requests); the concurrency
+                // limit answers that.
+                if taken > 0 {
+                    let pace = taken as f64 / SPAN.as_secs_f64() * MARGIN;
+                    state.pace = Some((pace, now));
+                    state.next_start = None;
+                }
+            }
+        }
+        let Some(pace) = state.pace_at(now) else {
+            return earliest;
+        };
+        let start = state.next_start.map_or(earliest, |n| n.max(earliest));
+        state.next_start = Some(start + Duration::from_secs_f64(1.0 / pace));
+        start
+    }
+
+    /// The pace in force, in requests per second, if a 429 set one.
+    pub fn pace(&self) -> Option<f64> {
+        self.lock().pace_at(Instant::now())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn pace_at(&self, now: Instant) -> Option<f64> {
+        let (pace, since) = self.pace?;
+        let probing = now.saturating_duration_since(since + HOLD).as_secs_f64();
+        Some(pace * PROBE_GROWTH.powf(probing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn no_pace_until_a_429() {
+        let quota = Quota::default();
+        let now = Instant::now();
+        for i in 0..100 {
+            quota.accepted(now + i * MS);
+        }
+        let later = now + 200 * MS;
+        assert_eq!(quota.next_start(later, None), later);
+        assert_eq!(quota.next_start(later, None), later, "no spacing");
+        assert_eq!(quota.pace(), None);
+    }
+
+    #[test]
+    fn a_429_pauses_then_paces_at_what_was_accepted() {
+        let quota = Quota::default();
+        let t0 = Instant::now();
+        // 100 requests accepted over the first second, 10 ms apart.
+        for i in 0..100 {
+            quota.accepted(t0 + i * 10 * MS);
+        }
+        let refused = t0 + 1000 * MS;
+        quota.refused(refused, Duration::from_secs(1));
+        // During the pause, nothing starts before its end.
+        let during = refused + 100 * MS;
+        assert_eq!(
+            quota.next_start(during, Some(100 * MS)),
+            refused + 1000 * MS
+        );
+        // After it: 98 requests per second, evenly spaced.
+        let after = refused + 1000 * MS;
+        let first = quota.next_start(after, Some(100 * MS));
+        let second = quota.next_start(after, Some(100 * MS));
+        let gap = (second - first).as_secs_f64();
+        assert!((gap - 1.0 / 98.0).abs() < 1e-6, "{gap}");
+        assert!((quota.pace().unwrap() - 98.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_429_before_anything_was_accepted_sets_no_pace() {
+        let quota = Quota::default();
+        let t0 = Instant::now();
+        quota.refused(t0, Duration::ZERO);
+        let later = t0 + Duration::from_secs(1);
+        assert_eq!(quota.next_start(later, None), later);
+        assert_eq!(quota.pace(), None);
+    }
+
+    #[test]
+    fn the_pace_holds_then_grows() {
+        let mut state = State::default();
+        let t0 = Instant::now();
+        state.pace = Some((50.0, t0));
+        assert_eq!(state.pace_at(t0 + HOLD), Some(50.0));
+        let grown = state.pace_at(t0 + HOLD + Duration::from_secs(10)).unwrap();
+        assert!((grown - 50.0 * 1.10f64.powi(10)).abs() < 1e-6, "{grown}");
+    }
+}
