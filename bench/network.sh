@@ -6,6 +6,7 @@
 #   bash bench/network.sh                          # 200,000 events
 #   EVENTS=50000 SCENARIOS=latency bash bench/network.sh
 #   SDK_EVENTS=20000 bash bench/network.sh         # adds the Python SDK at 100 ms
+#   REPEAT=3 bash bench/network.sh                 # each latency row 3 times, median shown
 #
 # Run bench/setup.sh once first. Everything goes to 127.0.0.1.
 set -euo pipefail
@@ -15,7 +16,7 @@ require_setup
 EVENTS=${EVENTS:-200000}
 SDK_EVENTS=${SDK_EVENTS:-0}
 SEED=${SEED:-42}
-args=(--corpus "$(corpus "$EVENTS")" --scenarios "${SCENARIOS:-latency,quota,shared,slowdown}")
+args=(--corpus "$(corpus "$EVENTS")" --scenarios "${SCENARIOS:-latency,quota,shared,slowdown}" --repeat "${REPEAT:-1}")
 if ((SDK_EVENTS > 0)); then
     args+=(--sdk-corpus "$(corpus "$SDK_EVENTS")")
 fi
