@@ -2,21 +2,21 @@
 //! receives and answers as the test scripts it (faults included), and a
 //! builder that runs the real `cio` binary in a private environment.
 //!
-//! Each test file says `mod support;` and uses only part of this.
-#![allow(dead_code, unused_imports)]
+//! The suites of the one test binary (`tests/it/main.rs`) share it.
 
 mod faults;
 mod proxy;
 mod server;
 mod tls;
+pub mod turns;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 pub use faults::{Fault, FaultProfile};
-pub use proxy::{ProxyMode, TestProxy, Tunnel};
+pub use proxy::{ProxyMode, TestProxy};
 pub use server::{Recorded, Reply, TestServer};
-pub use tls::{Leaf, TestCa};
+pub use tls::TestCa;
 
 /// The write key every test uses, so outputs can be searched for it.
 pub const TEST_KEY: &str = "wk_test_9f8e7d6c5b4a3210SECRET";
@@ -25,6 +25,8 @@ pub const TEST_KEY: &str = "wk_test_9f8e7d6c5b4a3210SECRET";
 /// a temp dir (removed on drop), and no inherited variable but PATH.
 pub struct CioEnv {
     dir: tempfile::TempDir,
+    /// This test's turn on the machine (see `turns`), held as long as the env.
+    _turn: Option<turns::Shared>,
 }
 
 impl Default for CioEnv {
@@ -36,6 +38,7 @@ impl Default for CioEnv {
 impl CioEnv {
     pub fn new() -> CioEnv {
         CioEnv {
+            _turn: turns::shared(),
             dir: tempfile::Builder::new()
                 .prefix("cio-test-")
                 .tempdir()

@@ -2,15 +2,13 @@
 //! compressed archives whatever their name, SDK output, `{"batch": [...]}`
 //! documents and `jq .` streams, asserted on what a real local server receives.
 
-mod support;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// The source system's write key in the corpus: it must never reach the server.
 const FOREIGN_KEY: &str = "SRCwk0therSystemKey123";

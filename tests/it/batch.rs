@@ -2,16 +2,14 @@
 //! bad lines, refused batches split, retries, resume after kill -9, gzip input,
 //! and files that never hold the key.
 
-mod support;
-
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn track_line(n: usize) -> String {
     json!({"type": "track", "event": "Product Viewed", "userId": format!("u{}", n % 97), "messageId": format!("m-{n}"),

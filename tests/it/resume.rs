@@ -4,8 +4,6 @@
 //! are still owed and replays them with their first messageIds; messageIds
 //! mean "the same event"; two Ctrl-Cs (or SIGTERMs) stop a replay at once.
 
-mod support;
-
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,8 +11,8 @@ use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 const PER_BATCH: usize = 100;
 
