@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn write_calls(path: &Path, n: usize, padding: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -72,11 +72,6 @@ fn unique_ids(server: &TestServer) -> usize {
         .into_iter()
         .collect::<std::collections::HashSet<_>>()
         .len()
-}
-
-fn summary(out: &std::process::Output) -> Value {
-    serde_json::from_str(stdout_of(out).trim())
-        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
 }
 
 #[test]

@@ -25,11 +25,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
-fn summary(out: &Output) -> Value {
-    serde_json::from_str(stdout_of(out).trim())
-        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
-}
-
 /// Every call the server took, by messageId.
 fn received(server: &TestServer) -> HashMap<String, Value> {
     server

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,11 +32,6 @@ fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
     for line in lines {
         writeln!(out, "{line}").unwrap();
     }
-}
-
-fn summary(out: &Output) -> Value {
-    serde_json::from_str(stdout_of(out).trim())
-        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
 }
 
 fn records(path: &Path) -> Vec<Value> {

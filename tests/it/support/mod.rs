@@ -13,6 +13,8 @@ pub mod turns;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use serde_json::Value;
+
 pub use faults::{Fault, FaultProfile};
 pub use proxy::{ProxyMode, TestProxy};
 pub use server::{Recorded, Reply, TestServer};
@@ -90,6 +92,35 @@ impl CioEnv {
     pub fn cmd_for(&self, server: &TestServer) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.std_cmd_for(server))
     }
+}
+
+/// The JSON summary `cio batch --json` prints on stdout.
+pub fn summary(out: &Output) -> Value {
+    serde_json::from_str(stdout_of(out).trim())
+        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
+}
+
+/// Runs `cmd`, a `cio batch --json ...`, checks that it exits with `code`
+/// (showing its stderr if not) and returns its output and JSON summary.
+pub fn batch_json(cmd: &mut assert_cmd::Command, code: i32) -> (Output, Value) {
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", stderr_of(&out));
+    let summary = summary(&out);
+    (out, summary)
+}
+
+/// Checks counts of a batch summary by name, all at once, showing the whole
+/// summary when one differs.
+pub fn assert_counts(summary: &Value, expected: &[(&str, u64)]) {
+    let found: Vec<(&str, Option<u64>)> = expected
+        .iter()
+        .map(|&(name, _)| (name, summary[name].as_u64()))
+        .collect();
+    let wanted: Vec<(&str, Option<u64>)> = expected
+        .iter()
+        .map(|&(name, count)| (name, Some(count)))
+        .collect();
+    assert_eq!(found, wanted, "summary: {summary}");
 }
 
 pub fn stdout_of(output: &Output) -> String {
