@@ -56,7 +56,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode
             let code = e.exit_code();
             report.error(&e);
             if report.json {
-                let out = serde_json::json!({"ok": false, "error": output::one_line(&e.to_string()), "exit_code": code.code()});
+                let out = serde_json::json!({"ok": false, "error": output::strip_to_one_line(&e.to_string()), "exit_code": code.code()});
                 crate::output::stdout_line(&out);
             }
             code
@@ -144,7 +144,7 @@ fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
         rest.clear();
     }
     let first = first.trim_start_matches("error: ");
-    let mut out = format!("cio: error: {}\n", output::one_line(first));
+    let mut out = format!("cio: error: {}\n", output::strip_to_one_line(first));
     let command = command_path(args);
     let mut usage = None;
     for line in rest

@@ -35,7 +35,7 @@ impl Reporter {
 
     /// Errors always print, one line.
     pub fn error(&self, msg: impl Display) {
-        eprintln!("cio: error: {}", one_line(&msg.to_string()));
+        eprintln!("cio: error: {}", strip_to_one_line(&msg.to_string()));
     }
 }
 
@@ -67,8 +67,9 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
-/// Error messages are one line, whatever went into them.
-pub fn one_line(text: &str) -> String {
+/// Error messages are one line, whatever went into them: control characters are
+/// dropped (the opposite of `items`, which shows them escaped in its own messages).
+pub fn strip_to_one_line(text: &str) -> String {
     sanitize(text, 2000)
 }
 

@@ -24,11 +24,11 @@ const QUEUED_CHUNKS: usize = 4;
 use crate::batch::{Defaults, Options, Stats};
 use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
-use crate::commands::call::apply_extras;
 use crate::context::Context;
 use crate::envelope::CallType;
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
+use crate::items::apply_extras;
 use crate::lint::{Finding, Hook, Linter, Sink};
 use crate::output::{sanitize, Reporter};
 
@@ -248,7 +248,7 @@ pub fn defaults(
             .map_err(|e| Error::usage(format!("--type: {}", e.message)))?;
     }
     let mut extras = Map::new();
-    apply_extras(&mut extras, extras_args)?;
+    apply_extras(&mut extras, &extras_args.context, &extras_args.integrations)?;
     Ok(Defaults {
         call_type: call_type.map(str::to_string),
         user_id: identity.user_id.clone(),

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::cli::{CallArgs, ExtrasArgs};
+use crate::cli::CallArgs;
 use crate::client::{Client, RetryNotice, SendError};
 use crate::context::Context;
 use crate::envelope::{self, CallType, Fill, SENT_AT_BYTES};
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
-use crate::items::Item;
+use crate::items::{apply_extras, insert_items, Item};
 use crate::spool::{AppendError, Spool};
 use crate::timestamp;
 
@@ -204,7 +204,7 @@ fn build(ctx: &Context, spec: &CallSpec, args: &CallArgs) -> Result<Map<String, 
     if let Some((field, items)) = spec.items {
         insert_items(&mut call, field, items)?;
     }
-    apply_extras(&mut call, &args.extras)?;
+    apply_extras(&mut call, &args.extras.context, &args.extras.integrations)?;
 
     let identity = &args.identity;
     if let Some(id) = &identity.user_id {
@@ -262,49 +262,6 @@ fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
             input::json_kind(&other)
         ))),
     }
-}
-
-/// Writes items into `call[field]`, which must be an object if present.
-pub fn insert_items(call: &mut Map<String, Value>, field: &str, items: &[Item]) -> Result<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let target = call
-        .entry(field)
-        .or_insert_with(|| Value::Object(Map::new()));
-    if target.is_null() {
-        *target = Value::Object(Map::new());
-    }
-    let Value::Object(target) = target else {
-        return Err(Error::usage(format!(
-            "'{field}' must be an object, found {}",
-            input::json_kind(target)
-        )));
-    };
-    let items: Vec<&Item> = items.iter().collect();
-    crate::items::insert_all(&items, target).map_err(Error::usage)
-}
-
-/// `--context` and `--integration` items, shared with `batch`.
-pub fn apply_extras(call: &mut Map<String, Value>, extras: &ExtrasArgs) -> Result<()> {
-    insert_items(call, "context", &extras.context)?;
-    check_integration_items(&extras.integrations)?;
-    insert_items(call, "integrations", &extras.integrations)
-}
-
-/// `--integration NAME=true|false` (or `NAME:={...}` for settings objects).
-pub fn check_integration_items(items: &[Item]) -> Result<()> {
-    for item in items {
-        let ok = item.path.len() == 1
-            && (item.value.is_boolean() || (item.raw_json && item.value.is_object()));
-        if !ok {
-            return Err(Error::usage(format!(
-                "--integration '{}': expected NAME=true or NAME=false",
-                item.raw
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// A wait of more than a second is not left silent on a terminal (`-v` already says it).

@@ -42,10 +42,6 @@ impl TestCa {
         }
     }
 
-    pub fn pem(&self) -> &str {
-        &self.pem
-    }
-
     /// Writes the CA's certificate as PEM to `dir/name` and returns the path.
     pub fn write_pem(&self, dir: &Path, name: &str) -> PathBuf {
         let path = dir.join(name);

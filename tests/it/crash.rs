@@ -3,8 +3,6 @@
 //! The union of what the server received holds every call, and what was sent
 //! twice is bounded by what was in flight.
 
-mod support;
-
 use std::collections::HashSet;
 use std::io::Write;
 use std::process::Stdio;
@@ -12,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 const CALLS: usize = 20_000;
 const CONCURRENCY: usize = 3;

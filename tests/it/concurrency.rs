@@ -3,15 +3,13 @@
 //! concurrent `config set` calls all land, and a checkpoint is held by one
 //! run at a time (and a run killed with SIGKILL never blocks the next).
 
-mod support;
-
 use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// Starts every command before waiting for any, so they really run together.
 fn run_together(commands: Vec<std::process::Command>) -> Vec<Output> {

@@ -104,7 +104,6 @@ pub struct Recorded {
     pub method: String,
     /// The full path, e.g. `/v1/track`.
     pub path: String,
-    pub query: Option<String>,
     /// Lowercase names; repeated headers are joined with ", ".
     pub headers: HashMap<String, String>,
     /// The body, gunzipped when it came with `Content-Encoding: gzip` (left
@@ -113,7 +112,6 @@ pub struct Recorded {
     /// Whether it came gzip-compressed, and its size on the wire.
     pub gzipped: bool,
     pub wire_len: usize,
-    pub received: Instant,
     /// The status it was answered with (None: connection dropped). Set after
     /// the handler has chosen, so a handler sees None here. For a delayed reply
     /// this is the status meant, even if the client gave up before it came.
@@ -534,12 +532,10 @@ async fn answer(
         index: 0,
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(str::to_string),
         headers,
         body,
         gzipped,
         wire_len: wire.len(),
-        received: Instant::now(),
         status: None,
         accepted: false,
         delay: Duration::ZERO,

@@ -3,8 +3,6 @@
 //! refusal, limits enforced mid-body, a body that never ends, the recording
 //! replayed into a second listener, the exit conditions, and a kill -9.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -13,8 +11,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// A running `cio listen`, its URL read from its first line of stdout.
 struct Listener {

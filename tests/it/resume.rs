@@ -4,17 +4,15 @@
 //! are still owed and replays them with their first messageIds; messageIds
 //! mean "the same event"; two Ctrl-Cs (or SIGTERMs) stop a replay at once.
 
-mod support;
-
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 const PER_BATCH: usize = 100;
 
@@ -34,11 +32,6 @@ fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
     for line in lines {
         writeln!(out, "{line}").unwrap();
     }
-}
-
-fn summary(out: &Output) -> Value {
-    serde_json::from_str(stdout_of(out).trim())
-        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
 }
 
 fn records(path: &Path) -> Vec<Value> {

@@ -2,16 +2,14 @@
 //! bad lines, refused batches split, retries, resume after kill -9, gzip input,
 //! and files that never hold the key.
 
-mod support;
-
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn track_line(n: usize) -> String {
     json!({"type": "track", "event": "Product Viewed", "userId": format!("u{}", n % 97), "messageId": format!("m-{n}"),
@@ -35,11 +33,6 @@ fn write_gz(path: &Path, lines: impl IntoIterator<Item = String>) {
     gz.finish().unwrap();
 }
 
-fn summary(out: &std::process::Output) -> Value {
-    serde_json::from_str(stdout_of(out).trim())
-        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
-}
-
 fn ids(range: std::ops::Range<usize>) -> HashSet<String> {
     range.map(|n| format!("m-{n}")).collect()
 }
@@ -52,23 +45,14 @@ fn several_files_plain_and_gzip_are_delivered_exactly_once() {
     let b = env.path().join("b.ndjson.gz");
     write_lines(&a, (0..3000).map(track_line));
     write_gz(&b, (3000..5000).map(track_line));
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--max-batch-calls", "500"])
-        .arg(&a)
-        .arg(&b)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let s = summary(&out);
-    assert_eq!(
-        (
-            s["read"].as_u64(),
-            s["delivered"].as_u64(),
-            s["rejected"].as_u64()
-        ),
-        (Some(5000), Some(5000), Some(0))
+    let (_, s) = batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--max-batch-calls", "500"])
+            .arg(&a)
+            .arg(&b),
+        0,
     );
+    assert_counts(&s, &[("read", 5000), ("delivered", 5000), ("rejected", 0)]);
     assert_eq!(s["exit_code"], 0);
     let received = server.message_ids();
     assert_eq!(received.len(), 5000, "no duplicates");
@@ -131,13 +115,12 @@ fn batches_are_packed_by_bytes_under_the_limit() {
     // ~20 KB calls: 475,000-byte bodies hold 23 of them.
     let pad = "x".repeat(20_000);
     write_lines(&input, (0..100).map(|n| json!({"type": "identify", "userId": format!("u{n}"), "messageId": format!("m-{n}"), "traits": {"bio": pad}}).to_string()));
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--no-gzip"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--no-gzip"])
+            .arg(&input),
+        0,
+    );
     let requests = server.requests();
     assert!(requests.len() >= 5, "{} requests", requests.len());
     for r in &requests {
@@ -171,24 +154,15 @@ fn bad_lines_are_rejected_with_their_line_and_reason_and_the_rest_delivered() {
     bytes.extend_from_slice(b"\n{\"type\":\"track\",\"event\":\"\xff\",\"userId\":\"u\"}\n"); // line 18: invalid UTF-8
     std::fs::write(&input, bytes).unwrap();
     let rejects = env.path().join("rejects.ndjson");
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--rejects"])
-        .arg(&rejects)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
-    assert_eq!(stderr_of(&out), "", "reasons go to the rejects file");
-    let s = summary(&out);
-    assert_eq!(
-        (
-            s["delivered"].as_u64(),
-            s["invalid"].as_u64(),
-            s["blank"].as_u64()
-        ),
-        (Some(10), Some(7), Some(1))
+    let (out, s) = batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--rejects"])
+            .arg(&rejects)
+            .arg(&input),
+        6,
     );
+    assert_eq!(stderr_of(&out), "", "reasons go to the rejects file");
+    assert_counts(&s, &[("delivered", 10), ("invalid", 7), ("blank", 1)]);
     assert_eq!(
         server.message_ids().into_iter().collect::<HashSet<_>>(),
         ids(0..10)
@@ -271,19 +245,14 @@ fn a_batch_refused_for_one_call_delivers_all_the_others() {
     });
     write_lines(&input, lines);
     let rejects = env.path().join("rejects.ndjson");
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--rejects"])
-        .arg(&rejects)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
-    let s = summary(&out);
-    assert_eq!(
-        (s["delivered"].as_u64(), s["refused"].as_u64()),
-        (Some(998), Some(2))
+    let (_, s) = batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--rejects"])
+            .arg(&rejects)
+            .arg(&input),
+        6,
     );
+    assert_counts(&s, &[("delivered", 998), ("refused", 2)]);
     let delivered: HashSet<String> = server.message_ids().into_iter().collect();
     let mut expected = ids(0..1000);
     expected.remove("m-123");
@@ -319,26 +288,17 @@ fn retryable_failures_are_retried_to_success_with_the_same_calls() {
     let input = env.path().join("in.ndjson");
     write_lines(&input, (0..200).map(track_line));
     let started = Instant::now();
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--concurrency", "1"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (_, s) = batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--concurrency", "1"])
+            .arg(&input),
+        0,
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "Retry-After was honoured"
     );
-    let s = summary(&out);
-    assert_eq!(
-        (
-            s["delivered"].as_u64(),
-            s["retried"].as_u64(),
-            s["requests"].as_u64()
-        ),
-        (Some(200), Some(4), Some(5))
-    );
+    assert_counts(&s, &[("delivered", 200), ("retried", 4), ("requests", 5)]);
     let requests = server.requests();
     assert_eq!(requests.len(), 5);
     let first: Vec<Value> = requests[0]
@@ -362,14 +322,13 @@ fn auth_failure_stops_the_run_with_exit_3() {
     let input = env.path().join("in.ndjson");
     write_lines(&input, (0..100).map(track_line));
     let rejects = env.path().join("rejects.ndjson");
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--rejects"])
-        .arg(&rejects)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    let (out, _) = batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--rejects"])
+            .arg(&rejects)
+            .arg(&input),
+        3,
+    );
     assert_eq!(server.request_count(), 1, "401 is not retried");
     let stderr = stderr_of(&out);
     assert!(
@@ -386,18 +345,13 @@ fn nothing_deliverable_exits_5() {
     let server = TestServer::with_handler(|_| Reply::drop_connection());
     let input = env.path().join("in.ndjson");
     write_lines(&input, (0..10).map(track_line));
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--retries", "1"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
-    let s = summary(&out);
-    assert_eq!(
-        (s["delivered"].as_u64(), s["undeliverable"].as_u64()),
-        (Some(0), Some(10))
+    let (_, s) = batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--retries", "1"])
+            .arg(&input),
+        5,
     );
+    assert_counts(&s, &[("delivered", 0), ("undeliverable", 10)]);
 }
 
 #[test]
@@ -447,14 +401,13 @@ fn json_array_and_batch_documents_are_read_too() {
         format!("{{\"batch\": [{}, {}]}}", track_line(3), track_line(4)),
     )
     .unwrap();
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json"])
-        .arg(&array)
-        .arg(&body)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json"])
+            .arg(&array)
+            .arg(&body),
+        0,
+    );
     let got: HashSet<String> = server.message_ids().into_iter().collect();
     assert_eq!(got, ids(1..5));
 }
@@ -510,13 +463,12 @@ fn defaults_fill_lines_but_never_overwrite_them_and_identity_is_required() {
 
     // Without an identity flag, the machine's generated id is not used: the line is rejected.
     let server = TestServer::start();
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--type", "track"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(6));
+    let (out, _) = batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--type", "track"])
+            .arg(&input),
+        6,
+    );
     assert_eq!(server.message_ids(), ["m-2"]);
     assert!(
         stderr_of(&out).contains(":1: a track call needs 'userId' or 'anonymousId'"),
@@ -642,24 +594,15 @@ fn dry_run_validates_and_counts_without_sending() {
     let mut lines: Vec<String> = (0..50).map(track_line).collect();
     lines.push("oops".into());
     write_lines(&input, lines);
-    let out = env
-        .cmd()
-        .env("CIO_ENDPOINT", server.endpoint())
-        .args(["batch", "--dry-run", "--json", "--max-batch-calls", "20"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
-    let s = summary(&out);
-    assert_eq!(
-        (
-            s["dry_run"].as_bool(),
-            s["delivered"].as_u64(),
-            s["invalid"].as_u64(),
-            s["batches"].as_u64()
-        ),
-        (Some(true), Some(50), Some(1), Some(3))
+    let (_, s) = batch_json(
+        env.cmd()
+            .env("CIO_ENDPOINT", server.endpoint())
+            .args(["batch", "--dry-run", "--json", "--max-batch-calls", "20"])
+            .arg(&input),
+        6,
     );
+    assert_eq!(s["dry_run"], true, "{s}");
+    assert_counts(&s, &[("delivered", 50), ("invalid", 1), ("batches", 3)]);
     assert!(s["bytes"].as_u64().unwrap() > 50 * 100);
 
     // The same for a person: one line on stderr.
@@ -732,13 +675,7 @@ fn a_killed_replay_resumes_from_its_checkpoint_without_loss() {
     assert!(saved["done"]["line"].as_u64().unwrap() > 0, "{saved}");
     assert_no_key(&std::fs::read_to_string(&checkpoint).unwrap());
 
-    let out = env
-        .cmd_for(&server)
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (_, s) = batch_json(env.cmd_for(&server).args(args).arg("--json"), 0);
     let all = server.message_ids();
     let unique: HashSet<String> = all.iter().cloned().collect();
     assert_eq!(unique, ids(0..total), "every call delivered");
@@ -748,7 +685,6 @@ fn a_killed_replay_resumes_from_its_checkpoint_without_loss() {
         resent <= concurrency * per_batch,
         "{resent} calls sent twice"
     );
-    let s = summary(&out);
     assert!(s["resumed_past"].as_u64().unwrap() >= (before.len() - concurrency * per_batch) as u64);
     assert_no_key(&std::fs::read_to_string(&rejects).unwrap());
 }
@@ -766,14 +702,13 @@ fn a_huge_line_without_newline_is_rejected_in_bounded_memory() {
     }
     drop(f);
     let rejects = env.path().join("rejects.ndjson");
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--json", "--rejects"])
-        .arg(&rejects)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    batch_json(
+        env.cmd_for(&server)
+            .args(["batch", "--json", "--rejects"])
+            .arg(&rejects)
+            .arg(&input),
+        6,
+    );
     assert_eq!(server.message_ids(), ["m-1"]);
     let record: Value =
         serde_json::from_str(std::fs::read_to_string(&rejects).unwrap().trim()).unwrap();
@@ -820,20 +755,19 @@ fn a_wrong_endpoint_stops_the_run_instead_of_splitting_every_batch() {
     let server = TestServer::with_handler(|_| Reply::status(404, "no such route"));
     let input = env.path().join("in.ndjson");
     write_lines(&input, (0..2000).map(track_line));
-    let out = env
-        .cmd_for(&server)
-        .args([
-            "batch",
-            "--json",
-            "--concurrency",
-            "1",
-            "--max-batch-calls",
-            "500",
-        ])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let (out, s) = batch_json(
+        env.cmd_for(&server)
+            .args([
+                "batch",
+                "--json",
+                "--concurrency",
+                "1",
+                "--max-batch-calls",
+                "500",
+            ])
+            .arg(&input),
+        2,
+    );
     assert_eq!(server.request_count(), 1, "no splitting on 404");
     assert!(
         stderr_of(&out).contains("the server refused the call (404): no such route"),
@@ -847,10 +781,8 @@ fn a_wrong_endpoint_stops_the_run_instead_of_splitting_every_batch() {
         "one line for the whole batch: {}",
         stderr_of(&out)
     );
-    let s = summary(&out);
     // Not the calls' fault: undeliverable, and owed with everything read after them.
-    assert_eq!(s["undeliverable"], 500);
-    assert_eq!(s["refused"], 0);
+    assert_counts(&s, &[("undeliverable", 500), ("refused", 0)]);
     let n = |k: &str| s[k].as_u64().unwrap();
     assert_eq!(n("read"), n("owed"), "{s}");
     assert_eq!(n("delivered"), 0);

@@ -2,21 +2,23 @@
 //! receives and answers as the test scripts it (faults included), and a
 //! builder that runs the real `cio` binary in a private environment.
 //!
-//! Each test file says `mod support;` and uses only part of this.
-#![allow(dead_code, unused_imports)]
+//! The suites of the one test binary (`tests/it/main.rs`) share it.
 
 mod faults;
 mod proxy;
 mod server;
 mod tls;
+pub mod turns;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use serde_json::Value;
+
 pub use faults::{Fault, FaultProfile};
-pub use proxy::{ProxyMode, TestProxy, Tunnel};
+pub use proxy::{ProxyMode, TestProxy};
 pub use server::{Recorded, Reply, TestServer};
-pub use tls::{Leaf, TestCa};
+pub use tls::TestCa;
 
 /// The write key every test uses, so outputs can be searched for it.
 pub const TEST_KEY: &str = "wk_test_9f8e7d6c5b4a3210SECRET";
@@ -25,6 +27,8 @@ pub const TEST_KEY: &str = "wk_test_9f8e7d6c5b4a3210SECRET";
 /// a temp dir (removed on drop), and no inherited variable but PATH.
 pub struct CioEnv {
     dir: tempfile::TempDir,
+    /// This test's turn on the machine (see `turns`), held as long as the env.
+    _turn: Option<turns::Shared>,
 }
 
 impl Default for CioEnv {
@@ -36,6 +40,7 @@ impl Default for CioEnv {
 impl CioEnv {
     pub fn new() -> CioEnv {
         CioEnv {
+            _turn: turns::shared(),
             dir: tempfile::Builder::new()
                 .prefix("cio-test-")
                 .tempdir()
@@ -87,6 +92,35 @@ impl CioEnv {
     pub fn cmd_for(&self, server: &TestServer) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.std_cmd_for(server))
     }
+}
+
+/// The JSON summary `cio batch --json` prints on stdout.
+pub fn summary(out: &Output) -> Value {
+    serde_json::from_str(stdout_of(out).trim())
+        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
+}
+
+/// Runs `cmd`, a `cio batch --json ...`, checks that it exits with `code`
+/// (showing its stderr if not) and returns its output and JSON summary.
+pub fn batch_json(cmd: &mut assert_cmd::Command, code: i32) -> (Output, Value) {
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", stderr_of(&out));
+    let summary = summary(&out);
+    (out, summary)
+}
+
+/// Checks counts of a batch summary by name, all at once, showing the whole
+/// summary when one differs.
+pub fn assert_counts(summary: &Value, expected: &[(&str, u64)]) {
+    let found: Vec<(&str, Option<u64>)> = expected
+        .iter()
+        .map(|&(name, _)| (name, summary[name].as_u64()))
+        .collect();
+    let wanted: Vec<(&str, Option<u64>)> = expected
+        .iter()
+        .map(|&(name, count)| (name, Some(count)))
+        .collect();
+    assert_eq!(found, wanted, "summary: {summary}");
 }
 
 pub fn stdout_of(output: &Output) -> String {

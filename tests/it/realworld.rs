@@ -2,15 +2,13 @@
 //! compressed archives whatever their name, SDK output, `{"batch": [...]}`
 //! documents and `jq .` streams, asserted on what a real local server receives.
 
-mod support;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// The source system's write key in the corpus: it must never reach the server.
 const FOREIGN_KEY: &str = "SRCwk0therSystemKey123";
@@ -25,11 +23,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(bytes).unwrap();
     gz.finish().unwrap()
-}
-
-fn summary(out: &Output) -> Value {
-    serde_json::from_str(stdout_of(out).trim())
-        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
 }
 
 /// Every call the server took, by messageId.

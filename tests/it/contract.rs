@@ -1,13 +1,11 @@
 //! Every kind of call cio sends satisfies Customer.io's published OpenAPI schema
 //! (see tests/contract/README.md for how the schema is read).
 
-mod support;
-
 use std::io::Write;
 
 use serde_json::{json, Value};
 
-const OPENAPI: &str = include_str!("contract/cdp-pipelines-openapi.json");
+const OPENAPI: &str = include_str!("../contract/cdp-pipelines-openapi.json");
 
 /// The OpenAPI document as a JSON Schema whose root is `components.schemas.<name>`.
 fn validator(name: &str) -> jsonschema::Validator {
@@ -181,8 +179,8 @@ fn replayed_lines_satisfy_the_contract() {
 /// the binary in every shape it comes in, satisfies the schema as received.
 #[test]
 fn the_replayed_corpus_satisfies_the_contract() {
-    let env = support::CioEnv::new();
-    let server = support::TestServer::start();
+    let env = crate::support::CioEnv::new();
+    let server = crate::support::TestServer::start();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
     let archive = std::fs::read(format!("{dir}/segment-archive.ndjson")).unwrap();
     let zstd_file = env.path().join("archive");

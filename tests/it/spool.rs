@@ -3,16 +3,14 @@
 //! messageId, survives `kill -9` and concurrent writers and flushes, and a
 //! full spool refuses with exit 8. Calls refused on their merits never spool.
 
-mod support;
-
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 /// A server that drops every connection while `down` is set.
 fn server_with_switch() -> (TestServer, Arc<AtomicBool>) {

@@ -3,16 +3,14 @@
 //! bounded by bytes whatever the concurrency. The server side counts how many
 //! requests were in flight when each one arrived.
 
-mod support;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use support::*;
+use crate::support::*;
+use serde_json::json;
 
 fn write_calls(path: &Path, n: usize, padding: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -62,12 +60,10 @@ impl Paced {
     }
 }
 
-/// One replay at a time: round trips measured while another test's replay
+/// Each replay alone: round trips measured while another test's replay
 /// loads the same two cores would be about the machine, not the server.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+fn serial() -> turns::Alone {
+    turns::alone()
 }
 
 fn unique_ids(server: &TestServer) -> usize {
@@ -76,11 +72,6 @@ fn unique_ids(server: &TestServer) -> usize {
         .into_iter()
         .collect::<std::collections::HashSet<_>>()
         .len()
-}
-
-fn summary(out: &std::process::Output) -> Value {
-    serde_json::from_str(stdout_of(out).trim())
-        .unwrap_or_else(|_| panic!("no JSON summary: {}\n{}", stdout_of(out), stderr_of(out)))
 }
 
 #[test]

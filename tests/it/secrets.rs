@@ -1,11 +1,9 @@
 //! The write key never appears in anything cio writes: stdout, stderr at every
 //! verbosity, error messages, rejects and checkpoint files, the config listing.
 
-mod support;
-
 use std::io::Write;
 
-use support::*;
+use crate::support::*;
 
 fn all_output(out: &std::process::Output) -> String {
     format!("{}{}", stdout_of(out), stderr_of(out))

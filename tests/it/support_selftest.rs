@@ -1,13 +1,11 @@
 //! Checks the test support itself, with reqwest as the client.
 
-mod support;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()

@@ -2,15 +2,13 @@
 //! one. No panic, bounded memory, every good line delivered, every bad line
 //! reported with its line number and a reason, exit 6.
 
-mod support;
-
 use std::collections::HashSet;
 use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// Bad lines, each with the start of the reason cio must give.
 fn bad_lines() -> Vec<(Vec<u8>, &'static str)> {

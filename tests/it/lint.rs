@@ -3,14 +3,12 @@
 //! seed document's examples clean, exit codes, and --strict turning a lint
 //! error into exit 2 (single call, nothing sent) or a reject (batch).
 
-mod support;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn write_lines(path: &Path, lines: &[Value]) {
     let mut out = std::fs::File::create(path).unwrap();

@@ -4,14 +4,12 @@
 //! `SSL_CERT_DIR`, and refused without; expired and wrong-name certificates,
 //! a plain-HTTP port; a real CONNECT proxy that must never see the key.
 
-mod support;
-
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// A CA, a server presenting a leaf it signed for 127.0.0.1, and the CA's PEM file.
 struct Tls {

@@ -1,9 +1,7 @@
 //! The first five minutes: every message names what went wrong, where, and the
 //! fix. The real binary against a real server on 127.0.0.1; whole stderr asserted.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn run(env: &CioEnv, server: &TestServer, args: &[&str]) -> std::process::Output {
     env.cmd_for(server).args(args).output().unwrap()

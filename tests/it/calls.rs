@@ -2,10 +2,8 @@
 //! against a real HTTP server on 127.0.0.1, asserting on the decoded request,
 //! stdout, the whole stderr and the exit code.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn run(env: &CioEnv, server: &TestServer, args: &[&str]) -> std::process::Output {
     env.cmd_for(server).args(args).output().unwrap()

@@ -1,12 +1,10 @@
 //! `cio config` and the config file: private modes, masked keys, errors with
 //! positions, and reading that never writes.
 
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

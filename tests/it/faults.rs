@@ -2,14 +2,12 @@
 //! answer 500, 429 (with and without Retry-After), drop connections, answer
 //! past the client's timeout, or accept a batch and then answer 500.
 
-mod support;
-
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::time::Duration;
 
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 const CALLS: usize = 10_000;
 

@@ -1,0 +1,29 @@
+//! The integration tests, built as one binary (as ripgrep and just do): one
+//! link instead of nineteen, and `support` is compiled once, so a helper no
+//! suite uses is a warning rather than something to allow.
+//!
+//! Each module is one suite (the README's "How it is tested" says what each
+//! proves); run one with `cargo test --test it batch::`. Tests run in parallel
+//! across suites; `adaptive` takes the machine alone (see `support::turns`).
+
+mod support;
+
+mod adaptive;
+mod batch;
+mod calls;
+mod completions;
+mod concurrency;
+mod config;
+mod contract;
+mod crash;
+mod faults;
+mod hostile;
+mod lint;
+mod listen;
+mod realworld;
+mod resume;
+mod secrets;
+mod spool;
+mod support_selftest;
+mod tls;
+mod ux;
