@@ -324,7 +324,7 @@ fn fill_page_properties(call: &mut Map<String, Value>) {
     let Some(url) = props
         .get("url")
         .and_then(Value::as_str)
-        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| reqwest::Url::parse(u).ok())
     else {
         return;
     };

@@ -326,12 +326,16 @@ fn check_timeout(t: f64, flag: &str) -> Result<f64> {
     }
 }
 
+/// `localhost`, 127.0.0.0/8 or `[::1]`. The parsed URL has already normalised
+/// the host (lower case, IPv4 in dotted form, IPv6 in brackets).
 pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -524,6 +528,20 @@ mod tests {
             (PathBuf::from("flag.pem"), "--ca-cert".to_string())
         );
         assert_eq!(s.proxy.flag.unwrap().value, "");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        let on = |u: &str| is_loopback(&Url::parse(u).unwrap());
+        assert!(on("http://localhost:8080/v1"));
+        assert!(on("http://LOCALHOST/"));
+        assert!(on("http://127.0.0.1/"));
+        assert!(on("http://127.1.2.3/"));
+        assert!(on("http://[::1]:9000/"));
+        assert!(!on("http://localhost.example.com/"));
+        assert!(!on("http://10.0.0.1/"));
+        assert!(!on("http://[::2]/"));
+        assert!(!on("http://127.0.0.1.example.com/"));
     }
 
     #[test]
