@@ -85,6 +85,18 @@ pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
     Ok((BufReader::with_capacity(BUFFER, Box::new(reader)), None))
 }
 
+/// Opens every input but stdin (so a typo fails before anything is sent) and
+/// adds up their sizes: `None` unless every input is a plain file, since a
+/// compressed file's size on disk says nothing of how much it holds.
+pub fn total_size(paths: &[impl AsRef<Path>]) -> Result<Option<u64>> {
+    let mut total = Some(0u64);
+    for path in paths.iter().map(AsRef::as_ref) {
+        let size = if is_stdin(path) { None } else { open(path)?.1 };
+        total = total.zip(size).map(|(t, s)| t + s);
+    }
+    Ok(total)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Compression {
     Gzip,

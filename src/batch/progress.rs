@@ -32,7 +32,6 @@ pub fn progress_bar(report: Reporter, total_bytes: Option<u64>) -> ProgressBar {
 /// Updates the bar every 150 ms until aborted.
 pub async fn tick_progress(
     bar: ProgressBar,
-    stats: Arc<Stats>,
     deliverer: Arc<Deliverer>,
     verbose: bool,
     total_bytes: Option<u64>,
@@ -40,6 +39,7 @@ pub async fn tick_progress(
     let mut tick = tokio::time::interval(Duration::from_millis(150));
     let (mut then, mut delivered_then, mut rate) = (Instant::now(), 0u64, None::<f64>);
     let mut last_said = Instant::now();
+    let stats = &deliverer.shared.stats;
     loop {
         tick.tick().await;
         let delivered = Stats::get(&stats.delivered);

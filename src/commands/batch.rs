@@ -4,24 +4,22 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Map;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
 use crate::batch::progress::{progress_bar, tick_progress};
 use crate::batch::rejects::Rejects;
-use crate::batch::signals;
 use crate::batch::source::Reader;
 use crate::batch::summary::{Pace, Summary};
 
 /// Chunks of calls between the reader and the packer.
 const QUEUED_CHUNKS: usize = 4;
-use crate::batch::{Defaults, Options, Stats};
+use crate::batch::{Defaults, Options, Shared, Stats};
 use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
 use crate::commands::call::apply_extras;
@@ -58,37 +56,24 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         print: args.print,
     };
     // Open every input before sending anything: a typo fails fast, with nothing half done.
-    for path in sources.iter().filter(|p| !input::is_stdin(p)) {
-        input::open(path)?;
-    }
-    let mut client = if args.dry_run {
+    let total_bytes = input::total_size(&sources)?;
+    let client = if args.dry_run {
         None
     } else {
         Some(Client::new(&ctx.settings, ctx.report)?)
     };
 
-    let ledger = Arc::new(Ledger::new(
-        names.clone(),
-        args.checkpoint.clone(),
-        !args.dry_run,
-    ));
+    let ledger = Ledger::new(names.clone(), args.checkpoint.clone(), !args.dry_run);
     let (run, resume) = ledger.start()?;
-    let rejects = Arc::new(Rejects::open(args.rejects.as_deref(), resume.is_some())?);
-    let stats = Arc::new(Stats::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let total_bytes = known_size(&sources);
-    let names = Arc::new(names);
+    let rejects = Rejects::open(args.rejects.as_deref(), resume.is_some())?;
+    let shared = Arc::new(Shared::new(names, ledger, rejects));
 
     let reader = Reader {
         sources,
-        names: names.to_vec(),
         defaults,
         run,
         resume,
-        stats: Arc::clone(&stats),
-        ledger: Arc::clone(&ledger),
-        rejects: Arc::clone(&rejects),
-        stop: Arc::clone(&stop),
+        shared: Arc::clone(&shared),
         check_schema: args.dry_run,
     };
 
@@ -103,28 +88,17 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
     let (end, (_, peak, latency)) = runtime.block_on(async {
-        let signals = signals::listen();
-        let (halt, halted) = watch::channel(false);
-        if let Some(client) = client.as_mut() {
-            client.halt_on(halted);
-        }
         let bar = progress.clone();
         let say = Box::new(move |line: &str| bar.suspend(|| eprintln!("cio: {line}")));
         let deliverer = Arc::new(Deliverer::new(
             client,
             options,
-            Arc::clone(&stats),
-            Arc::clone(&ledger),
-            Arc::clone(&rejects),
-            Arc::clone(&names),
-            Arc::clone(&stop),
-            signals,
-            halt,
+            Arc::clone(&shared),
+            &ctx.settings,
             say,
         ));
         let ticker = tokio::spawn(tick_progress(
             progress.clone(),
-            Arc::clone(&stats),
             Arc::clone(&deliverer),
             ctx.report.verbose > 0 && !ctx.report.quiet,
             total_bytes,
@@ -151,7 +125,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     } else {
         Ok(())
     };
-    let finished = rejects.flush().and_then(|_| ledger.save());
+    let finished = shared.rejects.flush().and_then(|_| shared.ledger.save());
     let elapsed = started.elapsed();
     // Requests aborted by a second interrupt may leave blocking work behind: don't wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -166,8 +140,8 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         (Err(e), _, _) | (_, Some(e), _) | (_, _, Err(e)) => Some(e),
         _ => None,
     };
-    let code = exit_code(&stats, error.as_ref(), interrupted);
-    let hidden = rejects.hidden();
+    let code = exit_code(&shared.stats, error.as_ref(), interrupted);
+    let hidden = shared.rejects.hidden();
     if hidden > 0 {
         ctx.report.warn(format!(
             "{hidden} more rejected line{} not shown; add --rejects FILE to keep every one",
@@ -180,9 +154,9 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         latency,
     };
     let summary = Summary::new(
-        &stats,
-        &ledger,
-        &names,
+        &shared.stats,
+        &shared.ledger,
+        &shared.names,
         args.dry_run,
         &pace,
         code,
@@ -255,17 +229,6 @@ pub fn defaults(
         extras,
         allow_old_timestamps: false,
         lint: None,
-    })
-}
-
-/// Total bytes when every input is a plain file (progress can then show an ETA).
-fn known_size(sources: &[PathBuf]) -> Option<u64> {
-    sources.iter().try_fold(0u64, |total, p| {
-        if input::is_stdin(p) {
-            return None;
-        }
-        // A compressed file's size on disk says nothing of how much it holds.
-        input::open(p).ok()?.1.map(|size| total + size)
     })
 }
 
