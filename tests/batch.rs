@@ -218,7 +218,7 @@ fn bad_lines_are_rejected_with_their_line_and_reason_and_the_rest_delivered() {
             10,
             "unknown type 'signup' (expected track, identify, page, screen, group or alias)",
         ),
-        (12, "a identify call needs 'userId' or 'anonymousId'"),
+        (12, "an identify call needs 'userId' or 'anonymousId'"),
         (13, "the call is 40"),
         (18, "not valid UTF-8 (at byte 26)"),
     ];

@@ -19,6 +19,7 @@ use super::signals::{self, interrupts};
 use super::{Options, Shared, Stats};
 use crate::client::{Client, SendError};
 use crate::error::Error;
+use crate::output;
 use crate::settings::Settings;
 
 /// Shared by the packer and every request in flight.
@@ -34,8 +35,6 @@ pub struct Deliverer {
     signals: watch::Receiver<u32>,
     /// Set on the first interrupt: the client then starts no new attempt.
     halt: watch::Sender<bool>,
-    /// Prints a line for people without tearing the progress bar.
-    pub say: Box<dyn Fn(&str) + Send + Sync>,
     /// How many requests may be in flight: adaptive, or fixed by --concurrency.
     limiter: Arc<Limiter>,
     /// Set when the run must stop early (auth failure, the server gone).
@@ -62,7 +61,6 @@ impl Deliverer {
         options: Options,
         shared: Arc<Shared>,
         settings: &Settings,
-        say: Box<dyn Fn(&str) + Send + Sync>,
     ) -> Self {
         let control = match options.concurrency {
             Some(n) => Control::fixed(n),
@@ -80,7 +78,6 @@ impl Deliverer {
             settings: settings.clone(),
             signals: signals::listen(),
             halt,
-            say,
             fatal: Mutex::new(None),
             pause_until: Mutex::new(None),
             failures_in_a_row: AtomicU32::new(0),
@@ -178,10 +175,9 @@ impl Deliverer {
     fn finish_in_flight(&self, tasks: &JoinSet<()>) {
         let _ = self.halt.send(true);
         if !tasks.is_empty() {
-            (self.say)(&format!(
-                "finishing {} request{} in flight; Ctrl-C again to stop now",
-                tasks.len(),
-                if tasks.len() == 1 { "" } else { "s" }
+            output::note(format_args!(
+                "finishing {} in flight; Ctrl-C again to stop now",
+                output::count(tasks.len() as u64, "request")
             ));
         }
     }
@@ -278,8 +274,8 @@ impl Deliverer {
             client.show_request(
                 "/batch",
                 &format!(
-                    "{} calls, {} bytes before gzip",
-                    records.len(),
+                    "{}, {} bytes before gzip",
+                    output::count(records.len() as u64, "call"),
                     packer::body_len(&records)
                 ),
                 self.options.gzip,

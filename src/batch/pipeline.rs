@@ -409,12 +409,12 @@ impl Sequencer {
                 );
                 if let Some(problem) = &call.schema_problem {
                     Stats::add(&out.stats.schema_problems, 1);
-                    eprintln!(
-                        "cio: {}:{}: would not satisfy Customer.io's schema: {}",
+                    crate::output::note(format_args!(
+                        "{}:{}: would not satisfy Customer.io's schema: {}",
                         sanitize(&out.names[source], 200),
                         line.number,
                         sanitize(problem, 500)
-                    );
+                    ));
                 }
                 let json = call.json;
                 self.seq += 1;

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::batch::deliver::Deliverer;
 use crate::batch::Stats;
-use crate::output::Reporter;
+use crate::output::{self, Reporter};
 
 /// A bar on stderr when it is a terminal and not `--quiet`; hidden otherwise.
 pub fn progress_bar(report: Reporter, total_bytes: Option<u64>) -> ProgressBar {
@@ -24,9 +24,12 @@ pub fn progress_bar(report: Reporter, total_bytes: Option<u64>) -> ProgressBar {
     } else {
         "{spinner} {pos} delivered {msg}"
     };
-    ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-    )
+    );
+    // Every line cio prints from now on goes above the bar (see `output`).
+    output::show_progress(&bar);
+    bar
 }
 
 /// Updates the bar every 150 ms until aborted.
@@ -66,11 +69,10 @@ pub async fn tick_progress(
             last_said = now;
             let latency =
                 latency.map_or("-".into(), |l| format!("{:.0} ms", l.as_secs_f64() * 1e3));
-            bar.suspend(|| {
-                eprintln!(
-                    "cio: {delivered} delivered, {smoothed:.0} events/s, up to {limit} requests in flight, latency {latency}"
-                )
-            });
+            output::note(format_args!(
+                "{delivered} delivered, {smoothed:.0} events/s, up to {} in flight, latency {latency}",
+                output::count(limit as u64, "request")
+            ));
         }
     }
 }

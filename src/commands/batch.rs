@@ -28,7 +28,7 @@ use crate::envelope::CallType;
 use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::lint::{Finding, Hook, Linter, Sink};
-use crate::output::{sanitize, Reporter};
+use crate::output::{self, sanitize, Reporter};
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
@@ -78,24 +78,21 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     };
 
     let started = Instant::now();
-    let progress = progress_bar(ctx.report, total_bytes);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the runtime", &e))?;
+    let progress = progress_bar(ctx.report, total_bytes);
     // A few chunks queued keep the packer fed; more would only hold memory.
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
     let (end, (_, peak, latency)) = runtime.block_on(async {
-        let bar = progress.clone();
-        let say = Box::new(move |line: &str| bar.suspend(|| eprintln!("cio: {line}")));
         let deliverer = Arc::new(Deliverer::new(
             client,
             options,
             Arc::clone(&shared),
             &ctx.settings,
-            say,
         ));
         let ticker = tokio::spawn(tick_progress(
             progress.clone(),
@@ -107,7 +104,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         ticker.abort();
         (end, deliverer.concurrency())
     });
-    progress.finish_and_clear();
+    output::end_progress();
 
     // After a stop the reader ends within a run of lines, and the summary must
     // count what it passed on meanwhile; but it may be blocked on a pipe, so
@@ -144,8 +141,8 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let hidden = shared.rejects.hidden();
     if hidden > 0 {
         ctx.report.warn(format!(
-            "{hidden} more rejected line{} not shown; add --rejects FILE to keep every one",
-            if hidden == 1 { "" } else { "s" }
+            "{} not shown; add --rejects FILE to keep every one",
+            output::count(hidden, "more rejected line")
         ));
     }
     let pace = Pace {

@@ -316,10 +316,10 @@ fn announce_retry(ctx: &Context, notice: RetryNotice) {
     let why = notice
         .status
         .map_or_else(|| "no answer".to_string(), |s| s.to_string());
-    eprintln!(
-        "cio: retrying in {} s ({why})",
+    crate::output::note(format_args!(
+        "retrying in {} s ({why})",
         notice.wait.as_secs_f64().round()
-    );
+    ));
 }
 
 #[cfg(test)]
