@@ -42,9 +42,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         concurrency: args.concurrency.map(|n| n as usize),
         rate: match args.rate {
             Some(r) if !(r.is_finite() && r > 0.0) => {
-                return Err(Error::usage(format!(
-                    "--rate: expected calls per second > 0, found {r}"
-                )))
+                return Err(Error::invalid("--rate", "calls per second > 0", r))
             }
             r => r,
         },
