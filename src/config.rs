@@ -282,17 +282,16 @@ pub fn load(path: &Path) -> Result<Loaded> {
             })
         }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(Error::usage(format!(
-                "{}: config file is not valid UTF-8",
-                path.display()
-            )))
+            return Err(Error::file(
+                path.display(),
+                "config file is not valid UTF-8",
+            ))
         }
         Err(e) => {
-            return Err(Error::usage(format!(
-                "{}: cannot read config file: {}",
+            return Err(Error::file(
                 path.display(),
-                describe_io(&e)
-            )))
+                format_args!("cannot read config file: {}", describe_io(&e)),
+            ))
         }
     };
     let file = parse(&text).map_err(|msg| Error::usage(format!("{}:{msg}", path.display())))?;

@@ -100,6 +100,10 @@ pub enum Error {
         /// As the user gave it: quoted when it is text (see [`Error::invalid_text`]).
         found: String,
     },
+    /// A file (or stdin) the user named that cannot be used as it is:
+    /// `NAME: REASON`, the name first as in every message about a file.
+    #[error("{name}: {reason}")]
+    File { name: String, reason: String },
     /// A single call that cannot be sent as built (a required field missing, too large).
     #[error("cannot send this {call_type} call: {reason}")]
     Unsendable { call_type: String, reason: String },
@@ -149,13 +153,29 @@ impl Error {
         Error::invalid(what, expected, format_args!("'{text}'"))
     }
 
+    /// A named file that is not usable: `NAME: REASON`.
+    pub fn file(name: impl fmt::Display, reason: impl fmt::Display) -> Self {
+        Error::File {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// A named file that cannot be read, for the operating system's reason.
+    pub fn unreadable(name: impl fmt::Display, err: &std::io::Error) -> Self {
+        Error::file(name, describe_io(err))
+    }
+
     pub fn io(what: impl fmt::Display, err: &std::io::Error) -> Self {
         Error::Io(format!("{what}: {}", describe_io(err)))
     }
 
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) | Error::Invalid { .. } | Error::Unsendable { .. } => ExitCode::Usage,
+            Error::Usage(_)
+            | Error::Invalid { .. }
+            | Error::File { .. }
+            | Error::Unsendable { .. } => ExitCode::Usage,
             Error::Auth(_) => ExitCode::Auth,
             Error::Forbidden(_) => ExitCode::Forbidden,
             Error::Undelivered(_) => ExitCode::Undelivered,

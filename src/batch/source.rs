@@ -356,15 +356,15 @@ impl SourceCtx<'_> {
             Value::Array(items) => Ok(items),
             Value::Object(map) => match batch_items(map) {
                 Some(items) => Ok(items),
-                None => Err(Error::usage(format!(
-                    "{}: a JSON document must be an array of calls or {{\"batch\": [...]}}",
-                    self.name()
-                ))),
+                None => Err(Error::file(
+                    self.name(),
+                    "a JSON document must be an array of calls or {\"batch\": [...]}",
+                )),
             },
-            _ => Err(Error::usage(format!(
-                "{}: a JSON document must be an array of calls",
-                self.name()
-            ))),
+            _ => Err(Error::file(
+                self.name(),
+                "a JSON document must be an array of calls",
+            )),
         }
     }
 
