@@ -75,25 +75,6 @@ pub enum SendError {
 }
 
 impl SendError {
-    pub fn into_error(self) -> Error {
-        match self {
-            SendError::Rejected { status, message } => {
-                Error::Usage(format!("the server refused the call ({status}): {message}"))
-            }
-            SendError::Unauthorized { message } => {
-                Error::Auth(format!("the server refused the write key (401): {message}"))
-            }
-            SendError::Forbidden { message } => {
-                Error::Forbidden(format!("the server answered 403 forbidden: {message}"))
-            }
-            SendError::Undelivered { reason, attempts } => Error::Undelivered(format!(
-                "not delivered after {attempts} attempt{}: {reason}",
-                if attempts == 1 { "" } else { "s" }
-            )),
-            SendError::Interrupted => Error::Interrupted,
-        }
-    }
-
     /// A short reason, for summaries and rejects files.
     pub fn reason(&self) -> String {
         match self {

@@ -131,12 +131,12 @@ impl Profile {
 
     /// Sets (`Some`) or removes (`None`) a value, checking its form.
     pub fn set(&mut self, key: &str, value: Option<&str>) -> Result<()> {
-        let bad = |what: &str| Error::usage(format!("{key}: expected {what}"));
+        let bad = |expected: &str, v: &str| Error::invalid_text(key, expected, v);
         match key {
             "write_key" => self.write_key = value.map(str::to_string),
             "region" => {
                 self.region = value
-                    .map(|v| parse_region(v).ok_or_else(|| bad("us or eu")))
+                    .map(|v| parse_region(v).ok_or_else(|| bad(REGION_EXPECTED, v)))
                     .transpose()?
             }
             "endpoint" => self.endpoint = value.map(str::to_string),
@@ -144,23 +144,23 @@ impl Profile {
             "anonymous_id" => self.anonymous_id = value.map(str::to_string),
             "timeout" => {
                 self.timeout = value
-                    .map(|v| parse_timeout(v).ok_or_else(|| bad("a number of seconds > 0")))
+                    .map(|v| parse_timeout(v).ok_or_else(|| bad(TIMEOUT_EXPECTED, v)))
                     .transpose()?
             }
             "retries" => {
                 self.retries = value
-                    .map(|v| v.parse().map_err(|_| bad("a whole number")))
+                    .map(|v| v.parse().map_err(|_| bad(RETRIES_EXPECTED, v)))
                     .transpose()?
             }
             "spool" => {
                 self.spool = value
-                    .map(|v| parse_bool(v).ok_or_else(|| bad("true or false")))
+                    .map(|v| parse_bool(v).ok_or_else(|| bad(BOOL_EXPECTED, v)))
                     .transpose()?
             }
             "spool_dir" => self.spool_dir = value.map(str::to_string),
             "spool_max_bytes" => {
                 self.spool_max_bytes = value
-                    .map(|v| v.trim().parse().map_err(|_| bad("a number of bytes")))
+                    .map(|v| v.trim().parse().map_err(|_| bad(BYTES_EXPECTED, v)))
                     .transpose()?
             }
             "ca_cert" => self.ca_cert = value.map(str::to_string),
@@ -216,8 +216,13 @@ pub fn valid_timeout(seconds: f64) -> bool {
     seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0
 }
 
-/// The wording of a bad timeout, shared by the flag, the environment and the file.
-pub const TIMEOUT_EXPECTED: &str = "expected seconds > 0 and at most 3600";
+/// What a value must be, in the words of every message about it (flag,
+/// environment, file, `cio config set`); see `Error::Invalid`.
+pub const TIMEOUT_EXPECTED: &str = "seconds > 0 and at most 3600";
+pub const REGION_EXPECTED: &str = "us or eu";
+pub const RETRIES_EXPECTED: &str = "a whole number";
+pub const BOOL_EXPECTED: &str = "true or false";
+pub const BYTES_EXPECTED: &str = "a number of bytes";
 
 fn checked_timeout<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
@@ -226,8 +231,10 @@ fn checked_timeout<'de, D: serde::Deserializer<'de>>(
     if valid_timeout(seconds) {
         Ok(Some(seconds))
     } else {
-        Err(serde::de::Error::custom(format!(
-            "timeout: {TIMEOUT_EXPECTED}, found {seconds}"
+        Err(serde::de::Error::custom(Error::invalid(
+            "timeout",
+            TIMEOUT_EXPECTED,
+            seconds,
         )))
     }
 }
@@ -275,17 +282,16 @@ pub fn load(path: &Path) -> Result<Loaded> {
             })
         }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(Error::usage(format!(
-                "{}: config file is not valid UTF-8",
-                path.display()
-            )))
+            return Err(Error::file(
+                path.display(),
+                "config file is not valid UTF-8",
+            ))
         }
         Err(e) => {
-            return Err(Error::usage(format!(
-                "{}: cannot read config file: {}",
+            return Err(Error::file(
                 path.display(),
-                describe_io(&e)
-            )))
+                format_args!("cannot read config file: {}", describe_io(&e)),
+            ))
         }
     };
     let file = parse(&text).map_err(|msg| Error::usage(format!("{}:{msg}", path.display())))?;

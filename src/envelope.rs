@@ -270,7 +270,10 @@ pub fn validate(call: &Map<String, Value>) -> Result<CallType, InvalidCall> {
         } else {
             Err(InvalidCall::new(
                 "userId",
-                format!("a {call_type} call needs 'userId' or 'anonymousId'"),
+                format!(
+                    "{} call needs 'userId' or 'anonymousId'",
+                    crate::output::a(call_type)
+                ),
             ))
         }
     };
@@ -280,7 +283,10 @@ pub fn validate(call: &Map<String, Value>) -> Result<CallType, InvalidCall> {
         } else {
             Err(InvalidCall::new(
                 field,
-                format!("'{field}' is required for a {call_type} call"),
+                format!(
+                    "'{field}' is required for {} call",
+                    crate::output::a(call_type)
+                ),
             ))
         }
     };
@@ -324,7 +330,7 @@ fn fill_page_properties(call: &mut Map<String, Value>) {
     let Some(url) = props
         .get("url")
         .and_then(Value::as_str)
-        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| reqwest::Url::parse(u).ok())
     else {
         return;
     };

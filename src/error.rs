@@ -91,6 +91,22 @@ impl ExitCode {
 pub enum Error {
     #[error("{0}")]
     Usage(String),
+    /// A value (flag, environment variable, config key) not of the form it
+    /// must have: one wording whatever the source.
+    #[error("{what}: expected {expected}, found {found}")]
+    Invalid {
+        what: String,
+        expected: String,
+        /// As the user gave it: quoted when it is text (see [`Error::invalid_text`]).
+        found: String,
+    },
+    /// A file (or stdin) the user named that cannot be used as it is:
+    /// `NAME: REASON`, the name first as in every message about a file.
+    #[error("{name}: {reason}")]
+    File { name: String, reason: String },
+    /// A single call that cannot be sent as built (a required field missing, too large).
+    #[error("cannot send this {call_type} call: {reason}")]
+    Unsendable { call_type: String, reason: String },
     #[error("{0}")]
     Auth(String),
     #[error("{0}")]
@@ -118,13 +134,48 @@ impl Error {
         Error::Usage(msg.to_string())
     }
 
+    /// `WHAT: expected EXPECTED, found FOUND` for a value clap already parsed (a number).
+    pub fn invalid(
+        what: impl fmt::Display,
+        expected: impl fmt::Display,
+        found: impl fmt::Display,
+    ) -> Self {
+        Error::Invalid {
+            what: what.to_string(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+
+    /// The same for text as typed (an environment variable, `config set`):
+    /// quoted, so that blanks and empty values show.
+    pub fn invalid_text(what: impl fmt::Display, expected: impl fmt::Display, text: &str) -> Self {
+        Error::invalid(what, expected, format_args!("'{text}'"))
+    }
+
+    /// A named file that is not usable: `NAME: REASON`.
+    pub fn file(name: impl fmt::Display, reason: impl fmt::Display) -> Self {
+        Error::File {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// A named file that cannot be read, for the operating system's reason.
+    pub fn unreadable(name: impl fmt::Display, err: &std::io::Error) -> Self {
+        Error::file(name, describe_io(err))
+    }
+
     pub fn io(what: impl fmt::Display, err: &std::io::Error) -> Self {
         Error::Io(format!("{what}: {}", describe_io(err)))
     }
 
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) => ExitCode::Usage,
+            Error::Usage(_)
+            | Error::Invalid { .. }
+            | Error::File { .. }
+            | Error::Unsendable { .. } => ExitCode::Usage,
             Error::Auth(_) => ExitCode::Auth,
             Error::Forbidden(_) => ExitCode::Forbidden,
             Error::Undelivered(_) => ExitCode::Undelivered,

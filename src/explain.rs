@@ -27,8 +27,8 @@ pub fn send_error(err: SendError, url: &str, settings: &Settings) -> Error {
              check that the source is enabled and that this is its write key"
         )),
         SendError::Undelivered { reason, attempts } => Error::Undelivered(format!(
-            "not delivered to {url} after {attempts} attempt{}: {}",
-            if attempts == 1 { "" } else { "s" },
+            "not delivered to {url} after {}: {}",
+            crate::output::count(attempts.into(), "attempt"),
             network_reason(&reason, url, settings)
         )),
         SendError::Interrupted => Error::Interrupted,

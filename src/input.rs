@@ -38,24 +38,17 @@ pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if is_stdin(path) {
         (Box::new(io::stdin()), None)
     } else {
-        let file = File::open(path)
-            .map_err(|e| Error::usage(format!("{}: {}", path.display(), describe_io(&e))))?;
+        let file = File::open(path).map_err(|e| Error::unreadable(path.display(), &e))?;
         let meta = file.metadata().ok();
         if meta.as_ref().is_some_and(|m| m.is_dir()) {
-            return Err(Error::usage(format!("{}: is a directory", path.display())));
+            return Err(Error::file(path.display(), "is a directory"));
         }
         (Box::new(file), meta.map(|m| m.len()))
     };
     let mut raw = BufReader::with_capacity(BUFFER, raw);
     let compression = match sniff(&mut raw) {
         Ok(c) => c,
-        Err(e) => {
-            return Err(Error::usage(format!(
-                "{}: {}",
-                display_name(path),
-                describe_io(&e)
-            )))
-        }
+        Err(e) => return Err(Error::unreadable(display_name(path), &e)),
     };
     let Some(compression) = compression else {
         return Ok((BufReader::with_capacity(BUFFER, Box::new(raw)), size));
@@ -74,7 +67,7 @@ pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
                     d.window_log_max(31)?;
                     Ok(d)
                 })
-                .map_err(|e| Error::usage(format!("{}: {}", display_name(path), e)))?,
+                .map_err(|e| Error::file(display_name(path), e))?,
         ),
     };
     let reader = Decompressed {
@@ -83,6 +76,18 @@ pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
         consumed,
     };
     Ok((BufReader::with_capacity(BUFFER, Box::new(reader)), None))
+}
+
+/// Opens every input but stdin (so a typo fails before anything is sent) and
+/// adds up their sizes: `None` unless every input is a plain file, since a
+/// compressed file's size on disk says nothing of how much it holds.
+pub fn total_size(paths: &[impl AsRef<Path>]) -> Result<Option<u64>> {
+    let mut total = Some(0u64);
+    for path in paths.iter().map(AsRef::as_ref) {
+        let size = if is_stdin(path) { None } else { open(path)?.1 };
+        total = total.zip(size).map(|(t, s)| t + s);
+    }
+    Ok(total)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,9 +185,9 @@ pub fn read_to_string(path: &Path) -> Result<String> {
     let mut text = String::new();
     reader.read_to_string(&mut text).map_err(|e| {
         if e.kind() == io::ErrorKind::InvalidData {
-            Error::usage(format!("{}: not valid UTF-8", display_name(path)))
+            Error::file(display_name(path), "not valid UTF-8")
         } else {
-            Error::usage(format!("{}: {}", display_name(path), describe_io(&e)))
+            Error::unreadable(display_name(path), &e)
         }
     })?;
     Ok(text)

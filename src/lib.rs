@@ -54,11 +54,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode
         Err(Error::Reported(code)) => code,
         Err(e) => {
             let code = e.exit_code();
-            report.error(&e);
-            if report.json {
-                let out = serde_json::json!({"ok": false, "error": output::strip_to_one_line(&e.to_string()), "exit_code": code.code()});
-                crate::output::stdout_line(&out);
-            }
+            report.failure(&e, code);
             code
         }
     }
@@ -166,7 +162,7 @@ fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
         out.push_str(&format!("  usage: {usage}\n"));
     }
     out.push_str(&format!("  see '{command} --help'\n"));
-    eprint!("{out}");
+    output::usage_text(&out);
     ExitCode::Usage
 }
 

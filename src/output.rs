@@ -1,7 +1,61 @@
-//! What cio prints on stderr (messages for people) and the helpers that keep
-//! text from outside safe to print. Machine output goes to stdout elsewhere.
+//! Everything cio says on stderr (messages for people, human and `--json`
+//! runs alike) goes through this module, and so does the one-line `--json`
+//! error object on stdout. It knows whether a progress bar is drawn and
+//! suspends it to print, so no line is ever drawn over the bar. Also the
+//! helpers that keep text from outside safe to print, and the small wording
+//! helpers ("1 request", "an alias call") every message uses.
 
 use std::fmt::Display;
+use std::io::Write;
+use std::sync::Mutex;
+
+use indicatif::ProgressBar;
+
+use crate::error::{Error, ExitCode};
+
+/// The progress bar drawn on stderr now, if any.
+static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// From now on, lines go out through `bar` (suspended, then redrawn).
+pub fn show_progress(bar: &ProgressBar) {
+    *BAR.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+}
+
+/// Clears the bar from the terminal; lines go straight to stderr again.
+pub fn end_progress() {
+    if let Some(bar) = BAR.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        bar.finish_and_clear();
+    }
+}
+
+/// Writes `text` (one line or several) to stderr, above the progress bar when
+/// one is drawn. A stderr that went away is no reason to fail.
+fn stderr_text(text: &str) {
+    let bar = BAR.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let write = || {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
+    };
+    match bar {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
+}
+
+fn stderr_line(text: impl Display) {
+    stderr_text(&format!("{text}\n"));
+}
+
+/// A line about the work in hand that prints whatever the verbosity (a
+/// rejected line, a dry run's schema finding): `cio: MSG`.
+pub fn note(msg: impl Display) {
+    stderr_line(format_args!("cio: {msg}"));
+}
+
+/// clap's usage errors, already laid out over several lines.
+pub fn usage_text(text: &str) {
+    stderr_text(text);
+}
 
 /// The user's choice of verbosity, shared by every part that talks to stderr.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,34 +69,65 @@ impl Reporter {
     /// `-v` detail: requests, timings, retries.
     pub fn detail(&self, msg: impl Display) {
         if self.verbose > 0 && !self.quiet {
-            eprintln!("cio: {msg}");
+            note(msg);
         }
     }
 
     /// Something the user should know that does not stop the work.
     pub fn warn(&self, msg: impl Display) {
         if !self.quiet {
-            eprintln!("cio: warning: {msg}");
+            stderr_line(format_args!("cio: warning: {msg}"));
         }
     }
 
     /// Plain information for people (summaries); silent under `-q`.
     pub fn info(&self, msg: impl Display) {
         if !self.quiet {
-            eprintln!("{msg}");
+            stderr_line(msg);
         }
     }
 
     /// Errors always print, one line.
     pub fn error(&self, msg: impl Display) {
-        eprintln!("cio: error: {}", strip_to_one_line(&msg.to_string()));
+        stderr_line(format_args!(
+            "cio: error: {}",
+            strip_to_one_line(&msg.to_string())
+        ));
     }
+
+    /// The error that ends the run: its line on stderr and, with `--json`, the
+    /// same message as an object on stdout for scripts.
+    pub fn failure(&self, err: &Error, code: ExitCode) {
+        self.error(err);
+        if self.json {
+            stdout_line(serde_json::json!({
+                "ok": false,
+                "error": strip_to_one_line(&err.to_string()),
+                "exit_code": code.code(),
+            }));
+        }
+    }
+}
+
+/// "1 request", "2 requests": a count and its noun, made plural by an `s`.
+pub fn count(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// "a track", "an alias": the indefinite article a word takes (by its first
+/// letter, which is right for every word cio puts after it).
+pub fn a(word: impl Display) -> String {
+    let word = word.to_string();
+    let vowel = word
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
 /// Writes one line of machine output to stdout. A reader that went away
 /// (`cio ... | head -1`) is not an error worth a message, let alone a panic.
 pub fn stdout_line(text: impl Display) {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}").and_then(|_| out.flush());
 }
@@ -85,5 +170,15 @@ mod tests {
         );
         assert_eq!(sanitize("abcdef", 3), "abc…");
         assert_eq!(sanitize("a\u{202E}b", 10), "ab");
+    }
+
+    #[test]
+    fn counts_and_articles() {
+        assert_eq!(count(1, "request"), "1 request");
+        assert_eq!(count(0, "request"), "0 requests");
+        assert_eq!(count(2, "call"), "2 calls");
+        assert_eq!(a("alias"), "an alias");
+        assert_eq!(a("identify"), "an identify");
+        assert_eq!(a("track"), "a track");
     }
 }

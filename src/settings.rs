@@ -126,12 +126,13 @@ impl Settings {
             })
             .unzip();
 
-        let env_region = match env_var("CIO_REGION") {
-            Some(r) => Some(config::parse_region(&r).ok_or_else(|| {
-                Error::usage(format!("CIO_REGION: expected us or eu, found '{r}'"))
-            })?),
-            None => None,
-        };
+        let env_region =
+            match env_var("CIO_REGION") {
+                Some(r) => Some(config::parse_region(&r).ok_or_else(|| {
+                    Error::invalid_text("CIO_REGION", config::REGION_EXPECTED, &r)
+                })?),
+                None => None,
+            };
         // At each level an endpoint beats a region; a higher level beats both.
         let (endpoint, endpoint_source) = global
             .endpoint
@@ -148,7 +149,7 @@ impl Settings {
             Some(t) => Some(check_timeout(t, "--timeout")?),
             None => match env_var("CIO_TIMEOUT") {
                 Some(t) => Some(config::parse_timeout(&t).ok_or_else(|| {
-                    Error::usage(format!("CIO_TIMEOUT: expected seconds > 0, found '{t}'"))
+                    Error::invalid_text("CIO_TIMEOUT", config::TIMEOUT_EXPECTED, &t)
                 })?),
                 None => profile.timeout,
             },
@@ -159,7 +160,7 @@ impl Settings {
             Some(r) => r,
             None => match env_var("CIO_RETRIES") {
                 Some(r) => r.trim().parse().map_err(|_| {
-                    Error::usage(format!("CIO_RETRIES: expected a whole number, found '{r}'"))
+                    Error::invalid_text("CIO_RETRIES", config::RETRIES_EXPECTED, &r)
                 })?,
                 None => profile.retries.unwrap_or(DEFAULT_RETRIES),
             },
@@ -167,9 +168,8 @@ impl Settings {
 
         let spool = global.spool
             || match env_var("CIO_SPOOL") {
-                Some(v) => config::parse_bool(&v).ok_or_else(|| {
-                    Error::usage(format!("CIO_SPOOL: expected true or false, found '{v}'"))
-                })?,
+                Some(v) => config::parse_bool(&v)
+                    .ok_or_else(|| Error::invalid_text("CIO_SPOOL", config::BOOL_EXPECTED, &v))?,
                 None => profile.spool.unwrap_or(false),
             };
         let spool_dir = global
@@ -182,9 +182,7 @@ impl Settings {
             Some(b) => b,
             None => match env_var("CIO_SPOOL_MAX_BYTES") {
                 Some(b) => b.trim().parse().map_err(|_| {
-                    Error::usage(format!(
-                        "CIO_SPOOL_MAX_BYTES: expected a number of bytes, found '{b}'"
-                    ))
+                    Error::invalid_text("CIO_SPOOL_MAX_BYTES", config::BYTES_EXPECTED, &b)
                 })?,
                 None => profile.spool_max_bytes.unwrap_or(DEFAULT_SPOOL_MAX_BYTES),
             },
@@ -319,19 +317,20 @@ fn check_timeout(t: f64, flag: &str) -> Result<f64> {
     if config::valid_timeout(t) {
         Ok(t)
     } else {
-        Err(Error::usage(format!(
-            "{flag}: {}, found {t}",
-            config::TIMEOUT_EXPECTED
-        )))
+        Err(Error::invalid(flag, config::TIMEOUT_EXPECTED, t))
     }
 }
 
+/// `localhost`, 127.0.0.0/8 or `[::1]`. The parsed URL has already normalised
+/// the host (lower case, IPv4 in dotted form, IPv6 in brackets).
 pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -524,6 +523,20 @@ mod tests {
             (PathBuf::from("flag.pem"), "--ca-cert".to_string())
         );
         assert_eq!(s.proxy.flag.unwrap().value, "");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        let on = |u: &str| is_loopback(&Url::parse(u).unwrap());
+        assert!(on("http://localhost:8080/v1"));
+        assert!(on("http://LOCALHOST/"));
+        assert!(on("http://127.0.0.1/"));
+        assert!(on("http://127.1.2.3/"));
+        assert!(on("http://[::1]:9000/"));
+        assert!(!on("http://localhost.example.com/"));
+        assert!(!on("http://10.0.0.1/"));
+        assert!(!on("http://[::2]/"));
+        assert!(!on("http://127.0.0.1.example.com/"));
     }
 
     #[test]

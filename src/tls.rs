@@ -124,16 +124,16 @@ fn load_openssl_path(
                 Some(io) => describe_io(io),
                 None => e.to_string(),
             };
-        return Err(Error::usage(format!(
-            "{var} {}: {reason}; point it at a PEM bundle or unset it",
-            shown.display()
-        )));
+        return Err(Error::file(
+            format_args!("{var} {}", shown.display()),
+            format_args!("{reason}; point it at a PEM bundle or unset it"),
+        ));
     }
     if found.certs.is_empty() && file.is_some() {
-        return Err(Error::usage(format!(
-            "{var} {}: no certificate in it; point it at a PEM bundle or unset it",
-            shown.display()
-        )));
+        return Err(Error::file(
+            format_args!("{var} {}", shown.display()),
+            "no certificate in it; point it at a PEM bundle or unset it",
+        ));
     }
     Ok(found.certs)
 }
@@ -141,24 +141,23 @@ fn load_openssl_path(
 /// Adds every certificate of a PEM bundle; anything unusable in it is an error.
 fn add_bundle(roots: &mut RootCertStore, path: &Path, from: &str) -> Result<usize> {
     let at = || format!("{from} {}", path.display());
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::usage(format!("{}: {}", at(), describe_io(&e))))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::unreadable(at(), &e))?;
     let mut n = 0;
     for cert in CertificateDer::pem_slice_iter(&bytes) {
-        let cert = cert.map_err(|e| Error::usage(format!("{}: not a PEM bundle: {e}", at())))?;
+        let cert = cert.map_err(|e| Error::file(at(), format_args!("not a PEM bundle: {e}")))?;
         n += 1;
         roots.add(cert).map_err(|e| {
-            Error::usage(format!(
-                "{}: certificate {n} cannot be a trust root: {e}",
-                at()
-            ))
+            Error::file(
+                at(),
+                format_args!("certificate {n} cannot be a trust root: {e}"),
+            )
         })?;
     }
     if n == 0 {
-        return Err(Error::usage(format!(
-            "{}: no certificate in it (expected PEM blocks '-----BEGIN CERTIFICATE-----')",
-            at()
-        )));
+        return Err(Error::file(
+            at(),
+            "no certificate in it (expected PEM blocks '-----BEGIN CERTIFICATE-----')",
+        ));
     }
     Ok(n)
 }

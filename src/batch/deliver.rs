@@ -4,7 +4,7 @@
 //! every outcome: acknowledged and refused calls are done in the ledger;
 //! undeliverable ones go to the rejects output and stay owed.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,33 +12,30 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::ledger::Ledger;
 use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX};
 use super::packer::{self, Packer, Record};
 use super::quota::Quota;
-use super::rejects::{Entry, Held, Kind, Rejects};
-use super::signals::interrupts;
-use super::{Options, Stats};
+use super::rejects::{Entry, Held, Kind};
+use super::signals::{self, interrupts};
+use super::{Options, Shared, Stats};
 use crate::client::{Client, SendError};
 use crate::error::Error;
+use crate::output;
+use crate::settings::Settings;
 
 /// Shared by the packer and every request in flight.
 pub struct Deliverer {
     /// None for a dry run.
     pub client: Option<Client>,
     pub options: Options,
-    pub stats: Arc<Stats>,
-    pub ledger: Arc<Ledger>,
-    pub rejects: Arc<Rejects>,
-    pub names: Arc<Vec<String>>,
-    /// Set here to stop the reader.
-    pub stop: Arc<AtomicBool>,
+    /// The run's names, stats, ledger, rejects and stop flag.
+    pub shared: Arc<Shared>,
+    /// Where the key and the endpoint came from, for the message of an answer that stops the run.
+    settings: Settings,
     /// How many interrupts (SIGINT, SIGTERM) have come.
-    pub signals: watch::Receiver<u32>,
+    signals: watch::Receiver<u32>,
     /// Set on the first interrupt: the client then starts no new attempt.
-    pub halt: watch::Sender<bool>,
-    /// Prints a line for people without tearing the progress bar.
-    pub say: Box<dyn Fn(&str) + Send + Sync>,
+    halt: watch::Sender<bool>,
     /// How many requests may be in flight: adaptive, or fixed by --concurrency.
     limiter: Arc<Limiter>,
     /// Set when the run must stop early (auth failure, the server gone).
@@ -59,35 +56,29 @@ pub enum DeliverEnd {
 }
 
 impl Deliverer {
-    #[allow(clippy::too_many_arguments)]
+    /// Must be called inside the runtime: it starts listening for interrupts.
     pub fn new(
-        client: Option<Client>,
+        mut client: Option<Client>,
         options: Options,
-        stats: Arc<Stats>,
-        ledger: Arc<Ledger>,
-        rejects: Arc<Rejects>,
-        names: Arc<Vec<String>>,
-        stop: Arc<AtomicBool>,
-        signals: watch::Receiver<u32>,
-        halt: watch::Sender<bool>,
-        say: Box<dyn Fn(&str) + Send + Sync>,
+        shared: Arc<Shared>,
+        settings: &Settings,
     ) -> Self {
         let control = match options.concurrency {
             Some(n) => Control::fixed(n),
             None => Control::adaptive(ADAPTIVE_MAX),
         };
+        let (halt, halted) = watch::channel(false);
+        if let Some(client) = client.as_mut() {
+            client.halt_on(halted);
+        }
         Deliverer {
             limiter: Limiter::new(control, options.max_bytes_in_flight),
             client,
             options,
-            stats,
-            ledger,
-            rejects,
-            names,
-            stop,
-            signals,
+            shared,
+            settings: settings.clone(),
+            signals: signals::listen(),
             halt,
-            say,
             fatal: Mutex::new(None),
             quota: Quota::default(),
             failures_in_a_row: AtomicU32::new(0),
@@ -149,7 +140,7 @@ impl Deliverer {
         };
         // Stop the reader. What is still packed or queued is owed: it stays
         // pending in the ledger, and a resume sends it.
-        self.stop.store(true, Ordering::Relaxed);
+        self.shared.stop.store(true, Ordering::Relaxed);
         rx.close();
 
         // Wait for the requests in flight; the first interrupt (now or while
@@ -185,10 +176,9 @@ impl Deliverer {
     fn finish_in_flight(&self, tasks: &JoinSet<()>) {
         let _ = self.halt.send(true);
         if !tasks.is_empty() {
-            (self.say)(&format!(
-                "finishing {} request{} in flight; Ctrl-C again to stop now",
-                tasks.len(),
-                if tasks.len() == 1 { "" } else { "s" }
+            output::note(format_args!(
+                "finishing {} in flight; Ctrl-C again to stop now",
+                output::count(tasks.len() as u64, "request")
             ));
         }
     }
@@ -261,14 +251,14 @@ impl Deliverer {
 
     /// Sends one batch, splitting it on a refusal until the refused calls stand alone.
     async fn deliver(&self, batch: Vec<Record>, permit: Permit) {
-        Stats::add(&self.stats.batches, 1);
+        Stats::add(&self.shared.stats.batches, 1);
         let mut work = vec![batch];
         while let Some(records) = work.pop() {
-            Stats::add(&self.stats.bytes, packer::body_len(&records) as u64);
+            Stats::add(&self.shared.stats.bytes, packer::body_len(&records) as u64);
             let Some(client) = &self.client else {
                 // Dry run: everything valid counts as what would be delivered.
-                Stats::add(&self.stats.delivered, records.len() as u64);
-                self.ledger.done(records.iter().map(|r| r.seq));
+                Stats::add(&self.shared.stats.delivered, records.len() as u64);
+                self.shared.ledger.done(records.iter().map(|r| r.seq));
                 continue;
             };
             // After a fatal error, or a split half after an interrupt: owed, not sent.
@@ -278,8 +268,8 @@ impl Deliverer {
             self.wait_for_pause().await;
             let make_body = |sent_at: &str| packer::body(&records, sent_at);
             let on_retry = |notice: crate::client::RetryNotice| {
-                Stats::add(&self.stats.retries, 1);
-                Stats::add(&self.stats.requests, 1);
+                Stats::add(&self.shared.stats.retries, 1);
+                Stats::add(&self.shared.stats.requests, 1);
                 // A 503, a timeout or a network error says the server or the path is overloaded.
                 if matches!(notice.status, None | Some(429 | 503)) {
                     self.limiter.on_backpressure();
@@ -291,8 +281,8 @@ impl Deliverer {
             client.show_request(
                 "/batch",
                 &format!(
-                    "{} calls, {} bytes before gzip",
-                    records.len(),
+                    "{}, {} bytes before gzip",
+                    output::count(records.len() as u64, "call"),
                     packer::body_len(&records)
                 ),
                 self.options.gzip,
@@ -303,7 +293,7 @@ impl Deliverer {
                 .await;
             // Every outcome but a halt before the first attempt made a request.
             if !matches!(result, Err(SendError::Interrupted)) {
-                Stats::add(&self.stats.requests, 1);
+                Stats::add(&self.shared.stats.requests, 1);
             }
             match result {
                 Ok(delivered) => {
@@ -312,8 +302,8 @@ impl Deliverer {
                         self.limiter.on_success(delivered.round_trip, permit.busy);
                     }
                     self.failures_in_a_row.store(0, Ordering::Relaxed);
-                    Stats::add(&self.stats.delivered, records.len() as u64);
-                    self.ledger.done(records.iter().map(|r| r.seq));
+                    Stats::add(&self.shared.stats.delivered, records.len() as u64);
+                    self.shared.ledger.done(records.iter().map(|r| r.seq));
                 }
                 // Halted before an attempt: nothing was sent, the calls stay owed.
                 Err(SendError::Interrupted) => {}
@@ -335,9 +325,13 @@ impl Deliverer {
                     self.refused(&records, &e.reason());
                 }
                 Err(e) => {
-                    Stats::add(&self.stats.undeliverable, records.len() as u64);
-                    self.rejects
-                        .batch(Kind::Undeliverable, &records, &self.names, &e.reason());
+                    Stats::add(&self.shared.stats.undeliverable, records.len() as u64);
+                    self.shared.rejects.batch(
+                        Kind::Undeliverable,
+                        &records,
+                        &self.shared.names,
+                        &e.reason(),
+                    );
                     self.note_failure(e);
                 }
             }
@@ -362,7 +356,13 @@ impl Deliverer {
                     ))
                 })
             }
-            e => Some(e.into_error()),
+            e => {
+                let url = self
+                    .client
+                    .as_ref()
+                    .map_or(String::new(), |c| c.url("/batch"));
+                Some(crate::explain::send_error(e, &url, &self.settings))
+            }
         };
         if let Some(err) = fatal {
             self.set_fatal(err);
@@ -372,22 +372,26 @@ impl Deliverer {
     /// A call the server refused on its own merits: settled, and recorded with its reason.
     fn refused(&self, records: &[Record], reason: &str) {
         for r in records {
-            self.rejects.line(Entry {
+            self.shared.rejects.line(Entry {
                 kind: Kind::Refused,
-                source: &self.names[r.source],
+                source: &self.shared.names[r.source],
                 line: r.line,
                 reason,
                 field: None,
                 held: Held::Call(&r.json),
             });
         }
-        Stats::add(&self.stats.refused, records.len() as u64);
-        self.ledger.done(records.iter().map(|r| r.seq));
+        Stats::add(&self.shared.stats.refused, records.len() as u64);
+        self.shared.ledger.done(records.iter().map(|r| r.seq));
     }
 
     /// Rejects reach the disk before the checkpoint moves past them.
     fn save_progress(&self) {
-        let saved = self.rejects.flush().and_then(|_| self.ledger.save());
+        let saved = self
+            .shared
+            .rejects
+            .flush()
+            .and_then(|_| self.shared.ledger.save());
         if let Err(e) = saved {
             self.set_fatal(e);
         }

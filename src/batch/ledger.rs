@@ -146,17 +146,19 @@ impl Ledger {
             }
         };
         let file: CheckpointFile = serde_json::from_str(&text).map_err(|e| {
-            Error::usage(format!(
-                "{}: not a cio checkpoint ({e}); remove it to start over",
-                path.display()
-            ))
+            Error::file(
+                path.display(),
+                format_args!("not a cio checkpoint ({e}); remove it to start over"),
+            )
         })?;
         if file.sources != self.sources {
-            return Err(Error::usage(format!(
-                "{}: checkpoint of other inputs ({}); remove it to start over",
+            return Err(Error::file(
                 path.display(),
-                file.sources.join(", ")
-            )));
+                format_args!(
+                    "checkpoint of other inputs ({}); remove it to start over",
+                    file.sources.join(", ")
+                ),
+            ));
         }
         let mut state = self.lock();
         // A version 1 checkpoint has no run id: lines without a timestamp get new ids.
@@ -186,10 +188,10 @@ impl Ledger {
             Ok(lock) => *held = Some(lock),
             Err(pid) => {
                 let who = pid.map_or("another process".into(), |p| format!("process {p}"));
-                return Err(Error::usage(format!(
-                    "{}: checkpoint in use by {who} (another cio batch with the same --checkpoint); wait for it to finish",
-                    path.display()
-                )));
+                return Err(Error::file(
+                    path.display(),
+                    format_args!("checkpoint in use by {who} (another cio batch with the same --checkpoint); wait for it to finish"),
+                ));
             }
         }
         Ok(())

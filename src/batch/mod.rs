@@ -20,11 +20,40 @@ pub mod signals;
 pub mod source;
 pub mod summary;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 pub use prepare::Defaults;
+
+use ledger::Ledger;
+use rejects::Rejects;
+
+/// What every part of one run shares (reader, workers, sequencer, senders,
+/// progress and summary), made once by the command and passed as one `Arc`.
+pub struct Shared {
+    /// The inputs' names for messages, by source index.
+    pub names: Vec<String>,
+    pub stats: Stats,
+    /// What is done, for the checkpoint.
+    pub ledger: Ledger,
+    /// Where calls not delivered are recorded.
+    pub rejects: Rejects,
+    /// Set by the senders to stop the reader.
+    pub stop: AtomicBool,
+}
+
+impl Shared {
+    pub fn new(names: Vec<String>, ledger: Ledger, rejects: Rejects) -> Shared {
+        Shared {
+            names,
+            stats: Stats::default(),
+            ledger,
+            rejects,
+            stop: AtomicBool::new(false),
+        }
+    }
+}
 
 /// How the replay runs, resolved from flags.
 #[derive(Debug, Clone)]

@@ -18,11 +18,11 @@ use std::thread::JoinHandle;
 
 use tokio::sync::mpsc as async_mpsc;
 
-use super::ledger::{Ledger, Position};
+use super::ledger::Position;
 use super::packer::Record;
 use super::prepare::{self, Defaults, LineError, LineId, Ready};
-use super::rejects::{Entry, Held, Kind, Rejects};
-use super::Stats;
+use super::rejects::{Entry, Held, Kind};
+use super::{Shared, Stats};
 use crate::envelope::MAX_CALL_BYTES;
 use crate::error::{Error, Result};
 use crate::lint::{self, Finding, Hook, Severity};
@@ -109,13 +109,18 @@ enum Step {
     SourceEnd(usize),
 }
 
-/// What the sequencer needs to pass results on.
+/// What the sequencer needs to pass results on: the run's shared handles
+/// (read through it as `out.stats`, `out.ledger`...) and the senders' queue.
 pub struct Outlets {
-    pub names: Arc<Vec<String>>,
-    pub stats: Arc<Stats>,
-    pub ledger: Arc<Ledger>,
-    pub rejects: Arc<Rejects>,
+    pub shared: Arc<Shared>,
     pub tx: async_mpsc::Sender<Vec<Record>>,
+}
+
+impl std::ops::Deref for Outlets {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 pub struct Pipeline {
@@ -404,12 +409,12 @@ impl Sequencer {
                 );
                 if let Some(problem) = &call.schema_problem {
                     Stats::add(&out.stats.schema_problems, 1);
-                    eprintln!(
-                        "cio: {}:{}: would not satisfy Customer.io's schema: {}",
+                    crate::output::note(format_args!(
+                        "{}:{}: would not satisfy Customer.io's schema: {}",
                         sanitize(&out.names[source], 200),
                         line.number,
                         sanitize(problem, 500)
-                    );
+                    ));
                 }
                 let json = call.json;
                 self.seq += 1;

@@ -558,7 +558,7 @@ mod tests {
         assert_eq!(call["userId"], "flag-user");
         assert_eq!(
             err(br#"{"type":"identify","userId":" ","anonymousId":""}"#),
-            "a identify call needs 'userId' or 'anonymousId'"
+            "an identify call needs 'userId' or 'anonymousId'"
         );
     }
 

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::batch::deliver::Deliverer;
 use crate::batch::Stats;
-use crate::output::Reporter;
+use crate::output::{self, Reporter};
 
 /// A bar on stderr when it is a terminal and not `--quiet`; hidden otherwise.
 pub fn progress_bar(report: Reporter, total_bytes: Option<u64>) -> ProgressBar {
@@ -24,15 +24,17 @@ pub fn progress_bar(report: Reporter, total_bytes: Option<u64>) -> ProgressBar {
     } else {
         "{spinner} {pos} delivered {msg}"
     };
-    ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-    )
+    );
+    // Every line cio prints from now on goes above the bar (see `output`).
+    output::show_progress(&bar);
+    bar
 }
 
 /// Updates the bar every 150 ms until aborted.
 pub async fn tick_progress(
     bar: ProgressBar,
-    stats: Arc<Stats>,
     deliverer: Arc<Deliverer>,
     verbose: bool,
     total_bytes: Option<u64>,
@@ -40,6 +42,7 @@ pub async fn tick_progress(
     let mut tick = tokio::time::interval(Duration::from_millis(150));
     let (mut then, mut delivered_then, mut rate) = (Instant::now(), 0u64, None::<f64>);
     let mut last_said = Instant::now();
+    let stats = &deliverer.shared.stats;
     loop {
         tick.tick().await;
         let delivered = Stats::get(&stats.delivered);
@@ -69,11 +72,10 @@ pub async fn tick_progress(
             let quota = deliverer
                 .quota_pace()
                 .map_or(String::new(), |p| format!(", {p:.0} requests/s (quota)"));
-            bar.suspend(|| {
-                eprintln!(
-                    "cio: {delivered} delivered, {smoothed:.0} events/s, up to {limit} requests in flight, latency {latency}{quota}"
-                )
-            });
+            output::note(format_args!(
+                "{delivered} delivered, {smoothed:.0} events/s, up to {} in flight, latency {latency}{quota}",
+                output::count(limit as u64, "request")
+            ));
         }
     }
 }

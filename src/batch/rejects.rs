@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::packer::Record;
 use crate::error::{Error, Result};
-use crate::output::sanitize;
+use crate::output::{count, note, sanitize};
 
 /// Lines shown one by one on stderr before the rest are only counted.
 const SHOWN_LINES: u64 = 20;
@@ -110,25 +110,24 @@ impl Rejects {
         if self.file.is_some() {
             self.write(&entry);
         } else if self.shown.fetch_add(1, Ordering::Relaxed) < SHOWN_LINES {
-            eprintln!(
-                "cio: {}:{}: {}",
+            note(format_args!(
+                "{}:{}: {}",
                 sanitize(entry.source, 200),
                 entry.line,
                 sanitize(entry.reason, 500)
-            );
+            ));
         }
     }
 
     /// Records calls that failed together for one reason: one line on stderr
     /// with the count and the lines, and one record per call in the rejects file.
     pub fn batch(&self, kind: Kind, records: &[Record], names: &[String], reason: &str) {
-        let n = records.len();
-        eprintln!(
-            "cio: {}: {n} call{} not delivered: {}",
+        note(format_args!(
+            "{}: {} not delivered: {}",
             line_ranges(records, names),
-            if n == 1 { "" } else { "s" },
+            count(records.len() as u64, "call"),
             sanitize(reason, 500)
-        );
+        ));
         if self.file.is_some() {
             for r in records {
                 self.write(&Entry {

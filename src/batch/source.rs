@@ -12,13 +12,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
-use super::ledger::{Ledger, Position, Resume};
+use super::ledger::{Position, Resume};
 use super::packer::Record;
 use super::pipeline::{Outlets, Pipeline, RawLine, Run, LINE_LIMIT};
 use super::prepare::Defaults;
 use super::reader::{Line, LineReader, ValueReader};
-use super::rejects::Rejects;
-use super::Stats;
+use super::{Shared, Stats};
 use crate::error::{describe_io, Error, Result};
 use crate::input::{self, Input};
 use crate::schema::Schema;
@@ -42,15 +41,11 @@ enum Shape {
 
 pub struct Reader {
     pub sources: Vec<PathBuf>,
-    pub names: Vec<String>,
     pub defaults: Defaults,
     /// This run's id (see `prepare::derived_message_id`).
     pub run: uuid::Uuid,
     pub resume: Option<Resume>,
-    pub stats: Arc<Stats>,
-    pub ledger: Arc<Ledger>,
-    pub rejects: Arc<Rejects>,
-    pub stop: Arc<AtomicBool>,
+    pub shared: Arc<Shared>,
     /// Check every call against Customer.io's schema (dry runs).
     pub check_schema: bool,
 }
@@ -58,26 +53,22 @@ pub struct Reader {
 impl Reader {
     /// Reads every input in turn; stops early, without error, when the senders stop.
     pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<()> {
-        let names = Arc::new(self.names);
         let schema = self.check_schema.then(Schema::load).flatten();
         let pipeline = Pipeline::start(
             self.defaults,
             self.run,
             schema,
             Outlets {
-                names: Arc::clone(&names),
-                stats: Arc::clone(&self.stats),
-                ledger: self.ledger,
-                rejects: self.rejects,
+                shared: Arc::clone(&self.shared),
                 tx,
             },
         );
         let reading = Sources {
             paths: &self.sources,
-            names: &names,
+            names: &self.shared.names,
             resume: self.resume.unwrap_or_default(),
-            stats: &self.stats,
-            stop: &self.stop,
+            stats: &self.shared.stats,
+            stop: &self.shared.stop,
             pipeline: &pipeline,
         }
         .read_all();
@@ -365,15 +356,15 @@ impl SourceCtx<'_> {
             Value::Array(items) => Ok(items),
             Value::Object(map) => match batch_items(map) {
                 Some(items) => Ok(items),
-                None => Err(Error::usage(format!(
-                    "{}: a JSON document must be an array of calls or {{\"batch\": [...]}}",
-                    self.name()
-                ))),
+                None => Err(Error::file(
+                    self.name(),
+                    "a JSON document must be an array of calls or {\"batch\": [...]}",
+                )),
             },
-            _ => Err(Error::usage(format!(
-                "{}: a JSON document must be an array of calls",
-                self.name()
-            ))),
+            _ => Err(Error::file(
+                self.name(),
+                "a JSON document must be an array of calls",
+            )),
         }
     }
 

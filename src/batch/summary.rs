@@ -11,6 +11,7 @@ use crate::batch::ledger::Ledger;
 use crate::batch::Stats;
 use crate::envelope::FOREIGN_FIELDS;
 use crate::error::{Error, ExitCode};
+use crate::output::count;
 
 /// How the run went on the wire, for the summary.
 pub struct Pace {
@@ -172,13 +173,18 @@ impl Summary {
             self.read, self.delivered, self.rejected, self.invalid, self.refused, self.undeliverable,
         );
         if self.dry_run {
-            let batches = self.batches;
-            let noun = if batches == 1 { "batch" } else { "batches" };
-            line += &format!(" in {batches} {noun}, {} bytes", self.bytes);
+            let batches = match self.batches {
+                1 => "1 batch".to_string(),
+                n => format!("{n} batches"),
+            };
+            line += &format!(" in {batches}, {} bytes", self.bytes);
         } else {
             line += &format!(
-                ", {} retried, {} requests, {:.2} s, {:.0} events/s",
-                self.retried, self.requests, self.secs, self.per_sec
+                ", {} retried, {}, {:.2} s, {:.0} events/s",
+                self.retried,
+                count(self.requests, "request"),
+                self.secs,
+                self.per_sec
             );
             if let Some(ms) = self.latency_ms {
                 line += &format!(
@@ -194,10 +200,12 @@ impl Summary {
         if resumed + inputs > 0 {
             let whole = match inputs {
                 0 => String::new(),
-                1 => " and 1 whole input".into(),
-                n => format!(" and {n} whole inputs"),
+                n => format!(" and {}", count(n, "whole input")),
             };
-            line += &format!(", {resumed} lines{whole} skipped as done by the checkpoint");
+            line += &format!(
+                ", {}{whole} skipped as done by the checkpoint",
+                count(resumed, "line")
+            );
         }
         if self.owed > 0 {
             line += &format!(", {} owed", self.owed);
@@ -206,10 +214,7 @@ impl Summary {
         if self.schema_problems > 0 {
             lines.push(format!(
                 "{} would not satisfy Customer.io's published schema (each named above)",
-                match self.schema_problems {
-                    1 => "1 call".to_string(),
-                    n => format!("{n} calls"),
-                }
+                count(self.schema_problems, "call")
             ));
         }
         if self.skipped > 0 {
@@ -334,7 +339,7 @@ mod tests {
         let lines = summary(&stats, false, ExitCode::Ok).human_lines();
         assert_eq!(
             lines,
-            ["3 read, 3 delivered, 0 rejected (0 invalid, 0 refused by the server, 0 undeliverable), 0 retried, 1 requests, 1.50 s, 2 events/s, up to 4 in flight, latency 12.3 ms"]
+            ["3 read, 3 delivered, 0 rejected (0 invalid, 0 refused by the server, 0 undeliverable), 0 retried, 1 request, 1.50 s, 2 events/s, up to 4 in flight, latency 12.3 ms"]
         );
         stats.batches.store(1, Ordering::Relaxed);
         stats.bytes.store(99, Ordering::Relaxed);

@@ -4,24 +4,22 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Map;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
 use crate::batch::progress::{progress_bar, tick_progress};
 use crate::batch::rejects::Rejects;
-use crate::batch::signals;
 use crate::batch::source::Reader;
 use crate::batch::summary::{Pace, Summary};
 
 /// Chunks of calls between the reader and the packer.
 const QUEUED_CHUNKS: usize = 4;
-use crate::batch::{Defaults, Options, Stats};
+use crate::batch::{Defaults, Options, Shared, Stats};
 use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
 use crate::context::Context;
@@ -30,7 +28,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::input;
 use crate::items::apply_extras;
 use crate::lint::{Finding, Hook, Linter, Sink};
-use crate::output::{sanitize, Reporter};
+use crate::output::{self, sanitize, Reporter};
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
@@ -44,9 +42,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         concurrency: args.concurrency.map(|n| n as usize),
         rate: match args.rate {
             Some(r) if !(r.is_finite() && r > 0.0) => {
-                return Err(Error::usage(format!(
-                    "--rate: expected calls per second > 0, found {r}"
-                )))
+                return Err(Error::invalid("--rate", "calls per second > 0", r))
             }
             r => r,
         },
@@ -58,73 +54,46 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         print: args.print,
     };
     // Open every input before sending anything: a typo fails fast, with nothing half done.
-    for path in sources.iter().filter(|p| !input::is_stdin(p)) {
-        input::open(path)?;
-    }
-    let mut client = if args.dry_run {
+    let total_bytes = input::total_size(&sources)?;
+    let client = if args.dry_run {
         None
     } else {
         Some(Client::new(&ctx.settings, ctx.report)?)
     };
 
-    let ledger = Arc::new(Ledger::new(
-        names.clone(),
-        args.checkpoint.clone(),
-        !args.dry_run,
-    ));
+    let ledger = Ledger::new(names.clone(), args.checkpoint.clone(), !args.dry_run);
     let (run, resume) = ledger.start()?;
-    let rejects = Arc::new(Rejects::open(args.rejects.as_deref(), resume.is_some())?);
-    let stats = Arc::new(Stats::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let total_bytes = known_size(&sources);
-    let names = Arc::new(names);
+    let rejects = Rejects::open(args.rejects.as_deref(), resume.is_some())?;
+    let shared = Arc::new(Shared::new(names, ledger, rejects));
 
     let reader = Reader {
         sources,
-        names: names.to_vec(),
         defaults,
         run,
         resume,
-        stats: Arc::clone(&stats),
-        ledger: Arc::clone(&ledger),
-        rejects: Arc::clone(&rejects),
-        stop: Arc::clone(&stop),
+        shared: Arc::clone(&shared),
         check_schema: args.dry_run,
     };
 
     let started = Instant::now();
-    let progress = progress_bar(ctx.report, total_bytes);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the runtime", &e))?;
+    let progress = progress_bar(ctx.report, total_bytes);
     // A few chunks queued keep the packer fed; more would only hold memory.
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
     let (end, (_, peak, latency), quota_pace) = runtime.block_on(async {
-        let signals = signals::listen();
-        let (halt, halted) = watch::channel(false);
-        if let Some(client) = client.as_mut() {
-            client.halt_on(halted);
-        }
-        let bar = progress.clone();
-        let say = Box::new(move |line: &str| bar.suspend(|| eprintln!("cio: {line}")));
         let deliverer = Arc::new(Deliverer::new(
             client,
             options,
-            Arc::clone(&stats),
-            Arc::clone(&ledger),
-            Arc::clone(&rejects),
-            Arc::clone(&names),
-            Arc::clone(&stop),
-            signals,
-            halt,
-            say,
+            Arc::clone(&shared),
+            &ctx.settings,
         ));
         let ticker = tokio::spawn(tick_progress(
             progress.clone(),
-            Arc::clone(&stats),
             Arc::clone(&deliverer),
             ctx.report.verbose > 0 && !ctx.report.quiet,
             total_bytes,
@@ -133,7 +102,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         ticker.abort();
         (end, deliverer.concurrency(), deliverer.quota_pace())
     });
-    progress.finish_and_clear();
+    output::end_progress();
 
     // After a stop the reader ends within a run of lines, and the summary must
     // count what it passed on meanwhile; but it may be blocked on a pipe, so
@@ -151,7 +120,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     } else {
         Ok(())
     };
-    let finished = rejects.flush().and_then(|_| ledger.save());
+    let finished = shared.rejects.flush().and_then(|_| shared.ledger.save());
     let elapsed = started.elapsed();
     // Requests aborted by a second interrupt may leave blocking work behind: don't wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -166,12 +135,12 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         (Err(e), _, _) | (_, Some(e), _) | (_, _, Err(e)) => Some(e),
         _ => None,
     };
-    let code = exit_code(&stats, error.as_ref(), interrupted);
-    let hidden = rejects.hidden();
+    let code = exit_code(&shared.stats, error.as_ref(), interrupted);
+    let hidden = shared.rejects.hidden();
     if hidden > 0 {
         ctx.report.warn(format!(
-            "{hidden} more rejected line{} not shown; add --rejects FILE to keep every one",
-            if hidden == 1 { "" } else { "s" }
+            "{} not shown; add --rejects FILE to keep every one",
+            output::count(hidden, "more rejected line")
         ));
     }
     let pace = Pace {
@@ -181,9 +150,9 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         quota_pace,
     };
     let summary = Summary::new(
-        &stats,
-        &ledger,
-        &names,
+        &shared.stats,
+        &shared.ledger,
+        &shared.names,
         args.dry_run,
         &pace,
         code,
@@ -256,17 +225,6 @@ pub fn defaults(
         extras,
         allow_old_timestamps: false,
         lint: None,
-    })
-}
-
-/// Total bytes when every input is a plain file (progress can then show an ETA).
-fn known_size(sources: &[PathBuf]) -> Option<u64> {
-    sources.iter().try_fold(0u64, |total, p| {
-        if input::is_stdin(p) {
-            return None;
-        }
-        // A compressed file's size on disk says nothing of how much it holds.
-        input::open(p).ok()?.1.map(|size| total + size)
     })
 }
 

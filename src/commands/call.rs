@@ -36,24 +36,18 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
         page_from_url: true,
         any_time: args.allow_old_timestamps,
     };
-    envelope::complete(&mut call, &mut fill).map_err(|e| {
-        Error::usage(format!(
-            "cannot send this {} call: {}",
-            spec.call_type, e.message
-        ))
-    })?;
+    let unsendable = |e: envelope::InvalidCall| Error::Unsendable {
+        call_type: spec.call_type.to_string(),
+        reason: e.message,
+    };
+    envelope::complete(&mut call, &mut fill).map_err(unsendable)?;
 
     if args.strict {
         strict(ctx, spec.call_type, &call)?;
     }
 
     let json = serde_json::to_string(&call).map_err(|e| Error::Internal(e.to_string()))?;
-    envelope::check_size(json.len() + SENT_AT_BYTES).map_err(|e| {
-        Error::usage(format!(
-            "cannot send this {} call: {}",
-            spec.call_type, e.message
-        ))
-    })?;
+    envelope::check_size(json.len() + SENT_AT_BYTES).map_err(unsendable)?;
     let message_id = call["messageId"].as_str().unwrap_or_default().to_string();
 
     if args.dry_run {
@@ -257,10 +251,11 @@ fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
             envelope::top_level_fields(text).map_err(|e| located(e, ""))?;
             Ok(map)
         }
-        other => Err(Error::usage(format!(
-            "{name}: expected a JSON object (one call), found {}",
-            input::json_kind(&other)
-        ))),
+        other => Err(Error::invalid(
+            name,
+            "a JSON object (one call)",
+            input::json_kind(&other),
+        )),
     }
 }
 
@@ -273,10 +268,10 @@ fn announce_retry(ctx: &Context, notice: RetryNotice) {
     let why = notice
         .status
         .map_or_else(|| "no answer".to_string(), |s| s.to_string());
-    eprintln!(
-        "cio: retrying in {} s ({why})",
+    crate::output::note(format_args!(
+        "retrying in {} s ({why})",
         notice.wait.as_secs_f64().round()
-    );
+    ));
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::batch::ledger::Ledger;
 use crate::cli::{Cli, Command, FlushArgs};
 use crate::error::{Error, ExitCode, Result};
-use crate::output::{stdout_line, Reporter};
+use crate::output::{count, stdout_line, Reporter};
 use crate::spool::{self, Spool};
 use crate::{input, Context};
 
@@ -76,7 +76,11 @@ pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
         if tally.refused > 0 {
             line += &format!(" (in {})", spool.rejected_path().display());
         }
-        line += &format!("; {waiting} calls waiting in {}", spool.dir().display());
+        line += &format!(
+            "; {} waiting in {}",
+            count(waiting, "call"),
+            spool.dir().display()
+        );
         ctx.report.info(line);
     }
     // An error the batch run did not report is shown here, once, after the summary.
@@ -142,8 +146,9 @@ fn flush_file(
     if code == ExitCode::Interrupted || still_owed > 0 {
         tally.kept += still_owed;
         ctx.report.info(format!(
-            "{} is kept with its checkpoint: the next `cio flush` sends the {still_owed} calls it still owes",
-            file.display()
+            "{} is kept with its checkpoint: the next `cio flush` sends the {} it still owes",
+            file.display(),
+            count(still_owed, "call")
         ));
         // Stopped by the network (the server gone): the calls are still spooled, as exit 7 says.
         return Err(Error::Reported(match code {
@@ -240,8 +245,8 @@ pub fn status(ctx: &Context) -> Result<()> {
         return Ok(());
     }
     stdout_line(format_args!(
-        "{} calls waiting, {} bytes of {}{}",
-        status.calls,
+        "{} waiting, {} bytes of {}{}",
+        count(status.calls, "call"),
         status.bytes,
         ctx.settings.spool_max_bytes,
         status
@@ -252,8 +257,8 @@ pub fn status(ctx: &Context) -> Result<()> {
     ));
     if status.rejected > 0 {
         stdout_line(format_args!(
-            "{} calls refused by the server in {}",
-            status.rejected,
+            "{} refused by the server in {}",
+            count(status.rejected, "call"),
             spool.rejected_path().display()
         ));
     }

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
@@ -13,7 +12,7 @@ use serde_json::json;
 use crate::batch::ledger::Ledger;
 use crate::batch::rejects::Rejects;
 use crate::batch::source::Reader;
-use crate::batch::Stats;
+use crate::batch::{Shared, Stats};
 use crate::cli::LintArgs;
 use crate::commands::batch::{defaults, input_sources};
 use crate::error::{Error, ExitCode, Result};
@@ -88,27 +87,23 @@ pub fn run(report: Reporter, args: &LintArgs) -> Result<()> {
 
     // The batch reader hands prepared calls on for sending; here they are only
     // marked done, so the ledger holds nothing.
-    let ledger = Arc::new(Ledger::new(names.clone(), None, false));
+    let ledger = Ledger::new(names.clone(), None, false);
     let (run, _) = ledger.start()?;
-    let stats = Arc::new(Stats::default());
+    let shared = Arc::new(Shared::new(names, ledger, Rejects::open(None, false)?));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<crate::batch::packer::Record>>(8);
-    let drained = Arc::clone(&ledger);
+    let drained = Arc::clone(&shared);
     let drain = std::thread::spawn(move || {
         while let Some(chunk) = rx.blocking_recv() {
-            drained.done(chunk.iter().map(|r| r.seq));
+            drained.ledger.done(chunk.iter().map(|r| r.seq));
         }
     });
     let reader = Reader {
         sources,
-        names,
         defaults,
         run,
         check_schema: false,
         resume: None,
-        stats: Arc::clone(&stats),
-        ledger,
-        rejects: Arc::new(Rejects::open(None, false)?),
-        stop: Arc::new(AtomicBool::new(false)),
+        shared: Arc::clone(&shared),
     };
     let read = reader.run(tx);
     let _ = drain.join();
@@ -122,7 +117,7 @@ pub fn run(report: Reporter, args: &LintArgs) -> Result<()> {
     } else {
         ExitCode::Ok
     };
-    let calls = Stats::get(&stats.read);
+    let calls = Stats::get(&shared.stats.read);
     if report.json {
         let rules: serde_json::Map<String, serde_json::Value> = tally
             .per_rule

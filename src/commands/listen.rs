@@ -16,9 +16,11 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
     let host: IpAddr = match args.host.trim() {
         "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
         other => other.trim_matches(['[', ']']).parse().map_err(|_| {
-            Error::usage(format!(
-                "--host: expected an IP address such as 127.0.0.1 or 0.0.0.0, found '{other}'"
-            ))
+            Error::invalid_text(
+                "--host",
+                "an IP address such as 127.0.0.1 or 0.0.0.0",
+                other,
+            )
         })?,
     };
     let key = key.and_then(WriteKey::new);
@@ -32,9 +34,7 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
         if v.is_finite() && v > 0.0 && v <= 86_400.0 {
             Ok(Duration::from_secs_f64(v))
         } else {
-            Err(Error::usage(format!(
-                "{flag}: expected seconds > 0, found {v}"
-            )))
+            Err(Error::invalid(flag, "seconds > 0 and at most 86400", v))
         }
     };
     let idle_exit = args
@@ -44,9 +44,7 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
     let read_timeout = seconds("--read-timeout", args.read_timeout)?;
     let rate = args.fail_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&rate) {
-        return Err(Error::usage(format!(
-            "--fail-rate: expected a share from 0 to 1, found {rate}"
-        )));
+        return Err(Error::invalid("--fail-rate", "a share from 0 to 1", rate));
     }
     // Forwarding uses the settings as a single call does: endpoint, key, timeout, retries.
     let forward = if args.forward {

@@ -192,7 +192,7 @@ fn bad_lines_are_rejected_with_their_line_and_reason_and_the_rest_delivered() {
             10,
             "unknown type 'signup' (expected track, identify, page, screen, group or alias)",
         ),
-        (12, "a identify call needs 'userId' or 'anonymousId'"),
+        (12, "an identify call needs 'userId' or 'anonymousId'"),
         (13, "the call is 40"),
         (18, "not valid UTF-8 (at byte 26)"),
     ];
@@ -331,8 +331,12 @@ fn auth_failure_stops_the_run_with_exit_3() {
     );
     assert_eq!(server.request_count(), 1, "401 is not retried");
     let stderr = stderr_of(&out);
+    // Like a single call's: the URL, where the key came from, never the key.
     assert!(
-        stderr.contains("cio: error: the server refused the write key (401): invalid key"),
+        stderr.contains(&format!(
+            "cio: error: the write key from CIO_WRITE_KEY was refused (401) by {}/batch: invalid key; check that",
+            server.endpoint()
+        )),
         "{stderr}"
     );
     assert_no_key(&stderr);
@@ -770,7 +774,10 @@ fn a_wrong_endpoint_stops_the_run_instead_of_splitting_every_batch() {
     );
     assert_eq!(server.request_count(), 1, "no splitting on 404");
     assert!(
-        stderr_of(&out).contains("the server refused the call (404): no such route"),
+        stderr_of(&out).contains(&format!(
+            "the server at {}/batch refused the call (404): no such route; check the endpoint (from",
+            server.endpoint()
+        )),
         "{}",
         stderr_of(&out)
     );

@@ -306,8 +306,8 @@ fn bad_input_is_one_line_exit_2_and_nothing_is_sent() {
     let cases: Vec<(Vec<&str>, String)> = vec![
         (vec!["track", "--user-id", "u"], "cio: error: cannot send this track call: 'event' is required for a track call\n".into()),
         (vec!["group", "--user-id", "u"], "cio: error: cannot send this group call: 'groupId' is required for a group call\n".into()),
-        (vec!["alias", "--user-id", "u"], "cio: error: cannot send this alias call: 'previousId' is required for a alias call\n".into()),
-        (vec!["alias", "--previous-id", "p"], "cio: error: cannot send this alias call: 'userId' is required for a alias call\n".into()),
+        (vec!["alias", "--user-id", "u"], "cio: error: cannot send this alias call: 'previousId' is required for an alias call\n".into()),
+        (vec!["alias", "--previous-id", "p"], "cio: error: cannot send this alias call: 'userId' is required for an alias call\n".into()),
         (vec!["track", "e", "--user-id", "u", "--timestamp", "yesterday"],
          "cio: error: --timestamp: timestamp \"yesterday\" is neither RFC 3339 (2026-11-28T15:01:30Z) nor a Unix time\n".into()),
         (vec!["track", "e", "--user-id", "u", "--timestamp", "20230512"],

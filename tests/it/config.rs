@@ -125,7 +125,7 @@ fn set_get_unset_and_profiles() {
         (out.status.code(), stderr_of(&out)),
         (
             Some(2),
-            "cio: error: region: expected us or eu\n".to_string()
+            "cio: error: region: expected us or eu, found 'mars'\n".to_string()
         )
     );
     let out = env
@@ -344,6 +344,28 @@ fn bad_profile_values_are_errors_at_their_position_like_the_flags() {
             "{stderr}"
         );
     }
+    // So do the environment and `cio config set`, in the same words.
+    let out = env
+        .cmd()
+        .env("CIO_TIMEOUT", "3601")
+        .args(["track", "e", "-n"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: CIO_TIMEOUT: expected seconds > 0 and at most 3600, found '3601'\n"
+    );
+    let out = env
+        .cmd()
+        .args(["config", "set", "timeout", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: timeout: expected seconds > 0 and at most 3600, found '0'\n"
+    );
     // A good value still works.
     let good = dir.join("good.toml");
     std::fs::write(&good, "[profiles.default]\ntimeout = 0.5\n").unwrap();

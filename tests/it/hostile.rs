@@ -67,7 +67,7 @@ fn bad_lines() -> Vec<(Vec<u8>, &'static str)> {
         ),
         (
             br#"{"type":"identify","userId":null,"anonymousId":null}"#.to_vec(),
-            "a identify call needs 'userId' or 'anonymousId'",
+            "an identify call needs 'userId' or 'anonymousId'",
         ),
         (
             br#"{"type":"track","userId":"u"}"#.to_vec(),

@@ -324,9 +324,9 @@ fn every_path_answers_like_the_api() {
     // Strict mode: the API's 400 and error shape, naming what is wrong.
     let refused = [
         ("track", json!({"userId": "u"}), "'event' is required for a track call"),
-        ("identify", json!({"traits": {}}), "a identify call needs 'userId' or 'anonymousId'"),
+        ("identify", json!({"traits": {}}), "an identify call needs 'userId' or 'anonymousId'"),
         ("group", json!({"userId": "u"}), "'groupId' is required for a group call"),
-        ("alias", json!({"previousId": "p", "anonymousId": "a"}), "'userId' is required for a alias call"),
+        ("alias", json!({"previousId": "p", "anonymousId": "a"}), "'userId' is required for an alias call"),
         ("page", json!({"userId": 5}), "'userId' must be a string"),
         ("screen", json!({"userId": "u", "properties": []}), "'properties' must be an object"),
         ("track", json!({"event": "e", "userId": "u", "timestamp": "yesterday"}), "'timestamp' is not RFC 3339: 'yesterday'"),

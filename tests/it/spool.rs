@@ -489,7 +489,10 @@ fn a_flush_refused_the_key_exits_3_and_keeps_every_call() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
     assert!(
-        stderr_of(&out).contains("cio: error: the server refused the write key (401): bad key"),
+        stderr_of(&out).contains(&format!(
+            "cio: error: the write key from CIO_WRITE_KEY was refused (401) by {}/batch: bad key",
+            server.endpoint()
+        )),
         "{}",
         stderr_of(&out)
     );
