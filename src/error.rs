@@ -206,3 +206,37 @@ pub fn describe_io(err: &std::io::Error) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_with_data_say_themselves_and_are_usage_errors() {
+        let cases = [
+            (
+                Error::invalid("--rate", "calls per second > 0", -1),
+                "--rate: expected calls per second > 0, found -1",
+            ),
+            (
+                Error::invalid_text("CIO_SPOOL", "true or false", "maybe"),
+                "CIO_SPOOL: expected true or false, found 'maybe'",
+            ),
+            (
+                Error::file("in.ndjson", "is a directory"),
+                "in.ndjson: is a directory",
+            ),
+            (
+                Error::Unsendable {
+                    call_type: "alias".into(),
+                    reason: "'userId' is required for an alias call".into(),
+                },
+                "cannot send this alias call: 'userId' is required for an alias call",
+            ),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.to_string(), text);
+            assert_eq!(err.exit_code(), ExitCode::Usage, "{text}");
+        }
+    }
+}

@@ -89,10 +89,7 @@ fn execute(cli: &Cli, env: EnvLookup, report: Reporter) -> Result<()> {
         return commands::config::run(ctx, action);
     }
     if explicit && !loaded.exists {
-        return Err(Error::usage(format!(
-            "{}: config file not found",
-            path.display()
-        )));
+        return Err(Error::file(path.display(), "config file not found"));
     }
     let settings = Settings::resolve(&cli.global, env, &loaded.file, path)?;
     let ctx = Context {

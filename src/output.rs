@@ -172,6 +172,83 @@ mod tests {
         assert_eq!(sanitize("a\u{202E}b", 10), "ab");
     }
 
+    /// A terminal that logs what the bar does to it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(std::sync::Arc<Mutex<Vec<String>>>);
+
+    impl Screen {
+        fn log(&self, op: String) -> std::io::Result<()> {
+            self.0.lock().unwrap().push(op);
+            Ok(())
+        }
+        fn ops(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+            self.log(format!("up {n}"))
+        }
+        fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+            self.log(format!("down {n}"))
+        }
+        fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+            self.log(format!("right {n}"))
+        }
+        fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+            self.log(format!("left {n}"))
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.log(format!("line {s}"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.log(format!("str {s}"))
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            self.log("clear".into())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lines_go_above_a_drawn_bar_which_is_cleared_first_and_drawn_again() {
+        let screen = Screen::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(10),
+            indicatif::ProgressDrawTarget::term_like(Box::new(screen.clone())),
+        )
+        .with_style(indicatif::ProgressStyle::with_template("{pos}/{len} delivered").unwrap());
+        bar.set_position(3);
+        bar.tick();
+        let drawn = screen.ops().len();
+        assert!(drawn > 0, "the bar is drawn");
+
+        // Before the bar is shown to output, a line leaves it alone (and would tear it).
+        note("a line before");
+        assert_eq!(screen.ops().len(), drawn);
+
+        show_progress(&bar);
+        note("a rejected line");
+        let ops = screen.ops()[drawn..].to_vec();
+        let cleared = ops.iter().position(|op| op == "clear");
+        let redrawn = ops.iter().rposition(|op| op.contains("3/10 delivered"));
+        assert!(
+            matches!((cleared, redrawn), (Some(c), Some(r)) if c < r),
+            "the bar is cleared for the line, then drawn again: {ops:?}"
+        );
+
+        end_progress();
+        let after = screen.ops().len();
+        note("a line after");
+        assert_eq!(screen.ops().len(), after, "the bar is gone from output");
+    }
+
     #[test]
     fn counts_and_articles() {
         assert_eq!(count(1, "request"), "1 request");

@@ -182,10 +182,10 @@ fn build(ctx: &Context, spec: &CallSpec, args: &CallArgs) -> Result<Map<String, 
         Some(Value::String(t)) if t == type_name => {}
         None => {}
         Some(other) => {
-            return Err(Error::usage(format!(
-                "{}: the file's \"type\" is {other} but the command is {type_name}",
-                input::display_name(args.file.as_deref().unwrap_or("-".as_ref()))
-            )))
+            return Err(Error::file(
+                input::display_name(args.file.as_deref().unwrap_or("-".as_ref())),
+                format_args!("the file's \"type\" is {other} but the command is {type_name}"),
+            ))
         }
     }
     call.insert("type".into(), Value::String(type_name.into()));
