@@ -56,11 +56,12 @@ impl Path {
         1 + self.rest.len()
     }
 
-    /// The top key and the first `depth` steps below it, written as typed.
-    pub fn render_upto(&self, depth: usize) -> String {
+    /// The top key and the first `steps` segments below it, written as typed
+    /// (for messages that name where along the path something went wrong).
+    pub fn render_upto(&self, steps: usize) -> String {
         let mut out = String::new();
         push_key(&mut out, &self.top);
-        for segment in &self.rest[..depth.min(self.rest.len())] {
+        for segment in &self.rest[..steps.min(self.rest.len())] {
             match segment {
                 PathSegment::Key(key) => {
                     out.push('.');
