@@ -16,9 +16,6 @@ use crate::batch::progress::{progress_bar, tick_progress};
 use crate::batch::rejects::Rejects;
 use crate::batch::source::Reader;
 use crate::batch::summary::{Pace, Summary};
-
-/// Chunks of calls between the reader and the packer.
-const QUEUED_CHUNKS: usize = 4;
 use crate::batch::{Defaults, Options, Shared, Stats};
 use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
@@ -29,6 +26,9 @@ use crate::input;
 use crate::items::apply_extras;
 use crate::lint::{Finding, Hook, Linter, Sink};
 use crate::output::{self, sanitize, Reporter};
+
+/// Chunks of calls between the reader and the packer.
+const QUEUED_CHUNKS: usize = 4;
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
