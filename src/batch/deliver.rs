@@ -1,5 +1,6 @@
 //! The sending side of `batch`: packs calls into requests, keeps as many in
-//! flight as the limiter allows, paces to `--rate`, pauses everyone on 429, splits a
+//! flight as the limiter allows, paces to `--rate` and to the pace a quota showed
+//! (`quota`), pauses everyone on 429, splits a
 //! batch the server refuses until only the refused calls are left, and records
 //! every outcome: acknowledged and refused calls are done in the ledger;
 //! undeliverable ones go to the rejects output and stay owed.
@@ -196,7 +197,8 @@ impl Deliverer {
         slot.get_or_insert(e);
     }
 
-    /// Starts sending a batch once `--rate` and a request slot allow; `false`
+    /// Starts sending a batch once `--rate`, a request slot and the pace a
+    /// quota showed (with any `Retry-After` pause) allow; `false`
     /// (and the batch left owed) when an interrupt or a fatal error comes first.
     async fn dispatch(
         self: &Arc<Self>,
