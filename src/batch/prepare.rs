@@ -1,8 +1,6 @@
 //! One input line → one call ready to send, or the reason it cannot be sent.
 //! Each line is checked exactly like a single call (`envelope::complete`).
 
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -232,27 +230,188 @@ const LIBRARY: &str = concat!(
     r#""}"#
 );
 
-/// A line's top-level fields with borrowed keys: parsing fails on a key with
-/// escapes, which the full path then takes.
-struct Borrowed<'a>(Vec<(&'a str, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Borrowed<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = Borrowed<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields = Vec::with_capacity(16);
-                while let Some(key) = map.next_key::<&'de str>()? {
-                    fields.push((key, map.next_value::<&'de RawValue>()?));
+/// A strict JSON scanner for the quick path: it finds a line's top-level
+/// members (keys borrowed, values as raw text) and checks the whole line is
+/// well-formed, in one pass. It is sure or it says no: keys with escapes,
+/// numbers with an exponent or over 20 characters, and nesting deeper than 64
+/// are left to the full path (serde_json), which has the words for errors.
+mod scan {
+    /// Bytes of a JSON text; `None` from any method means "not sure it is valid".
+    pub fn members<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Option<()> {
+        let b = text.as_bytes();
+        let mut i = ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = ws(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            i += 1;
+        } else {
+            loop {
+                let (end, escaped) = string(b, i)?;
+                if escaped {
+                    return None;
                 }
-                Ok(Borrowed(fields))
+                let key = &text[i + 1..end - 1];
+                i = ws(b, end);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = ws(b, i + 1);
+                let start = i;
+                i = value(b, i, 1)?;
+                fields.push((key, &text[start..i]));
+                i = ws(b, i);
+                match b.get(i) {
+                    Some(b',') => i = ws(b, i + 1),
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        (ws(b, i) == b.len()).then_some(())
+    }
+
+    const MAX_DEPTH: usize = 64;
+
+    fn ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    }
+
+    /// The end of the value at `i`, after checking it.
+    fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+        match *b.get(i)? {
+            b'"' => string(b, i).map(|(end, _)| end),
+            b'{' | b'[' if depth >= MAX_DEPTH => None,
+            b'{' => {
+                let mut i = ws(b, i + 1);
+                if b.get(i) == Some(&b'}') {
+                    return Some(i + 1);
+                }
+                loop {
+                    i = ws(b, string(b, i)?.0);
+                    if b.get(i) != Some(&b':') {
+                        return None;
+                    }
+                    i = ws(b, value(b, ws(b, i + 1), depth + 1)?);
+                    match b.get(i)? {
+                        b',' => i = ws(b, i + 1),
+                        b'}' => return Some(i + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                let mut i = ws(b, i + 1);
+                if b.get(i) == Some(&b']') {
+                    return Some(i + 1);
+                }
+                loop {
+                    i = ws(b, value(b, i, depth + 1)?);
+                    match b.get(i)? {
+                        b',' => i = ws(b, i + 1),
+                        b']' => return Some(i + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => b[i..].starts_with(b"true").then_some(i + 4),
+            b'f' => b[i..].starts_with(b"false").then_some(i + 5),
+            b'n' => b[i..].starts_with(b"null").then_some(i + 4),
+            b'-' | b'0'..=b'9' => number(b, i),
+            _ => None,
+        }
+    }
+
+    fn digits(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    }
+
+    fn number(b: &[u8], start: usize) -> Option<usize> {
+        let mut i = start + usize::from(b[start] == b'-');
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => i = digits(b, i),
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            let end = digits(b, i + 1);
+            if end == i + 1 {
+                return None;
+            }
+            i = end;
+        }
+        // Exponents (which may overflow) and long numbers: serde_json's call.
+        (!matches!(b.get(i), Some(b'e' | b'E')) && i - start <= 20).then_some(i)
+    }
+
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    /// The bytes of 8 that are a quote, a backslash or a control character,
+    /// as their high bits. Borrows can only mark bytes above a marked one, so
+    /// the lowest mark is exact.
+    fn special(w: u64) -> u64 {
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+        let quote = zero(w ^ (ONES * u64::from(b'"')));
+        let backslash = zero(w ^ (ONES * u64::from(b'\\')));
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        (quote | backslash | control) & HIGHS
+    }
+
+    /// The end of the string opening at `i` (after its closing quote), and
+    /// whether it has escapes.
+    pub fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let mut j = i + 1;
+        let mut escaped = false;
+        loop {
+            // Eight bytes at a time to the next quote, backslash or control character.
+            loop {
+                match b.get(j..j + 8) {
+                    Some(chunk) => {
+                        let marks = special(u64::from_le_bytes(chunk.try_into().ok()?));
+                        if marks != 0 {
+                            j += (marks.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                        j += 8;
+                    }
+                    None => {
+                        while b
+                            .get(j)
+                            .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+                        {
+                            j += 1;
+                        }
+                        break;
+                    }
+                }
+            }
+            match *b.get(j)? {
+                b'"' => return Some((j + 1, escaped)),
+                b'\\' => {
+                    escaped = true;
+                    j += match *b.get(j + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                        b'u' if b.get(j + 2..j + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+                        _ => return None,
+                    };
+                }
+                _ => return None,
+            }
+        }
     }
 }
 
@@ -333,7 +492,8 @@ fn each_member(obj: &str, mut f: impl FnMut(&str, u8) -> bool) -> bool {
 /// full path returns the same call (tests below compare them).
 fn quick_call(bytes: &[u8], at: LineId, defaults: &Defaults, now: &str) -> Option<Call> {
     let text = std::str::from_utf8(bytes).ok()?;
-    let Borrowed(fields) = serde_json::from_str(text).ok()?;
+    let mut fields = Vec::with_capacity(16);
+    scan::members(text, &mut fields)?;
     if (1..fields.len()).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0)) {
         return None;
     }
@@ -355,8 +515,7 @@ fn quick_call(bytes: &[u8], at: LineId, defaults: &Defaults, now: &str) -> Optio
     let (mut given_ts, mut original_ts) = (None, None);
     // Bytes the full path would parse and write again (numbers may grow).
     let mut rewritten = 0;
-    for &(key, value) in &fields {
-        let raw = value.get();
+    for &(key, raw) in &fields {
         let null = raw == "null";
         if let Some(i) = FOREIGN_FIELDS.iter().position(|f| *f == key) {
             stripped.add(i);
@@ -408,7 +567,6 @@ fn quick_call(bytes: &[u8], at: LineId, defaults: &Defaults, now: &str) -> Optio
                 {
                     return None;
                 }
-                check_payload(raw).ok()?;
                 rewritten += raw.len();
                 push_key(&mut out, key);
                 if key == "integrations" {
@@ -430,10 +588,7 @@ fn quick_call(bytes: &[u8], at: LineId, defaults: &Defaults, now: &str) -> Optio
             }
             "properties" | "traits" if null => continue,
             "properties" | "traits" if !raw.starts_with('{') => return None,
-            _ => {
-                kind |= key == "kind";
-                check_payload(raw).ok()?;
-            }
+            _ => kind |= key == "kind",
         }
         push_key(&mut out, key);
         out.push_str(raw);
@@ -749,7 +904,7 @@ mod tests {
             r#"{"type":"track","event":"e","userId":"","anonymousId":"a","context":{"library":{"name":"analytics.js"},"x":[1,{"library":2}]}}"#,
             r#"{"type":"screen","userId":"u","context":{ "a" : { } , "b":"}{," },"integrations":{"All":false,"X":{"k":[1]},"Y":true}}"#,
             r#"{"type":"group","groupId":"g","anonymousId":"a","traits":null,"properties":null,"integrations":null,"context":null}"#,
-            r#"{"type":"alias","previousId":"p","userId":"u","writeKey":"secret","receivedAt":"x","version":2,"projectId":"p","_metadata":{"b":[]},"extra":null,"n":1e5}"#,
+            r#"{"type":"alias","previousId":"p","userId":"u","writeKey":"secret","receivedAt":"x","version":2,"projectId":"p","_metadata":{"b":[]},"extra":null,"n":1.5}"#,
             r#"{"type":"identify","userId":"ü ☃","messageId":"ü","traits":{"s":"\"\\\u00e9"}}"#,
         ];
         for line in taken {
@@ -825,6 +980,7 @@ mod tests {
             r#"{"type":"track","event":"e","userId":"u","integrations":{"A":null}}"#,
             r#"{"type":"track","event":"e","userId":"u","properties":[]}"#,
             r#"{"type":"track","event":"e","userId":"u","properties":{"n":1e400}}"#,
+            r#"{"type":"track","event":"e","userId":"u","properties":{"n":1e5}}"#,
             r#"{"kind":"invalid","original":"{}"}"#,
         ];
         for line in left {
@@ -856,6 +1012,88 @@ mod tests {
         // A line's context merges with --context's: the full path does that.
         let line = r#"{"type":"track","event":"e","userId":"u","context":{"ip":"2.2.2.2"}}"#;
         assert!(quick(line, &flags).is_none());
+    }
+
+    /// Whether `text` is JSON to serde_json, and its top level as it sees it.
+    fn serde_top(text: &str) -> Option<Vec<(String, String)>> {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+        let fields = envelope::top_level_fields(text).ok()?;
+        Some(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, v.get().to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_scanner_takes_only_what_serde_json_takes() {
+        let seeds = [
+            r#"{"type":"track","event":"Order Completed","properties":{"total":737.64,"n":-0,"z":0.5,"products":[{"sku":"b","price":29.0,"ok":true,"no":false,"x":null}],"empty":{},"list":[]},"anonymousId":"anon-1","messageId":"bench-1","timestamp":"2026-03-14T00:00:04.537Z"}"#,
+            r#" { "a" : [ 1 , 2 ] , "b" : { "c" : "d\"\\\/\b\f\n\r\t\u00e9" } , "ü" : "☃" } "#,
+            "{}",
+        ];
+        for seed in seeds {
+            let mut fields = Vec::new();
+            assert!(scan::members(seed, &mut fields).is_some(), "{seed}");
+            let ours: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(Some(ours), serde_top(seed));
+        }
+        for refused in [
+            r#"{"a":1e5}"#,
+            r#"{"a":123456789012345678901}"#,
+            r#"{"k\u0065y":1}"#,
+            &format!(r#"{{"a":{}1{}}}"#, "[".repeat(64), "]".repeat(64)),
+        ] {
+            assert!(serde_top(refused).is_some());
+            assert!(
+                scan::members(refused, &mut Vec::new()).is_none(),
+                "{refused}"
+            );
+        }
+        // Every byte of the seeds changed, dropped or doubled: what the scanner
+        // takes, serde_json takes, with the same top level.
+        let alphabet = b"{}[]\":,\\ 0123456789-.eEtrufalsn\x01\x1fa\xc3";
+        let mut rng = fastrand::Rng::with_seed(12);
+        for seed in seeds {
+            let bytes = seed.as_bytes();
+            for round in 0..20_000 {
+                let mut m = bytes.to_vec();
+                for _ in 0..1 + round % 3 {
+                    if m.is_empty() {
+                        break;
+                    }
+                    let at = rng.usize(..m.len());
+                    match rng.u8(..3) {
+                        0 => m[at] = alphabet[rng.usize(..alphabet.len())],
+                        1 => _ = m.remove(at),
+                        _ => m.insert(at, m[at]),
+                    }
+                }
+                let Ok(text) = std::str::from_utf8(&m) else {
+                    continue;
+                };
+                let mut fields = Vec::new();
+                if scan::members(text, &mut fields).is_some() {
+                    assert!(
+                        serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok(),
+                        "{text}"
+                    );
+                    // A key given twice: the quick path leaves the line.
+                    if (1..fields.len()).any(|i| fields[..i].iter().any(|f| f.0 == fields[i].0)) {
+                        continue;
+                    }
+                    let ours: Vec<(String, String)> = fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    assert_eq!(Some(ours), serde_top(text), "{text}");
+                }
+            }
+        }
     }
 
     #[test]
