@@ -10,7 +10,8 @@ Run through batch.sh, which makes the corpus and starts the sink. Tools:
 
 Each tool runs once, after a reset of the sink, under `/usr/bin/time -v`
 (peak RSS and user + system CPU time of the process); wall time is taken around it here. Then the sink's
-counts tell what arrived. events/s is the corpus's event count over the wall
+counts tell what arrived (and the bytes on the wire: request bodies as sent,
+gzipped or not). events/s is the corpus's event count over the wall
 time, CPU µs/event the process's user + system time over the event count
 (the stable figure on a shared machine), and a run that did not deliver every event exactly once, or exited
 non-zero, is marked and left out of the ratio.
@@ -148,9 +149,9 @@ def main():
                      "-" if r["cpu_us_per_event"] is None else f"{r['cpu_us_per_event']:.2f}",
                      "-" if r["peak_rss_mb"] is None else f"{r['peak_rss_mb']:.1f}",
                      f"{r['sink']['calls']:,}", f"{r['sink']['unique_message_ids']:,}",
-                     f"{r['sink']['requests']:,}"])
+                     f"{r['sink']['requests']:,}", f"{r['sink'].get('wire_bytes', 0) / 1e6:,.1f}"])
     print(benchlib.table(["tool", "wall s", "events/s", "CPU µs/event", "peak RSS MB", "calls delivered",
-                          "unique messageIds", "requests"], rows))
+                          "unique messageIds", "requests", "wire MB"], rows))
     if any(not results[t]["complete"] for t in tools):
         print(f"\n! did not deliver all {events:,} events exactly once, or exited non-zero: "
               "not a valid throughput, left out of the ratio")

@@ -71,6 +71,13 @@ pub fn from_text(text: &str, now: &str, any_time: bool) -> Result<String, String
     in_window(t, &shown, now, any_time)
 }
 
+/// Whether `from_text` would give `text` back unchanged: already in the API
+/// form and inside the window (not later than `now`). Most replayed lines are,
+/// and this answers without allocating.
+pub fn is_sendable_as_is(text: &str, now: &str, any_time: bool) -> bool {
+    is_api_form(text) && (any_time || (EARLIEST..=now).contains(&text))
+}
+
 /// Refuses a time before 2000 or more than a day after `now`, unless `any_time`.
 fn in_window(
     t: String,
@@ -233,6 +240,29 @@ mod tests {
         assert!(json(serde_json::json!(true))
             .unwrap_err()
             .contains("must be RFC 3339"));
+    }
+
+    #[test]
+    fn sendable_as_is_only_when_from_text_gives_it_back() {
+        for t in [
+            "2015-12-12T19:11:01.249Z",
+            "1999-12-31T23:59:59.999Z",
+            "2000-01-01T00:00:00.000Z",
+            NOW,
+            "2026-11-28T15:01:30.213Z",
+            "2023-02-29T00:00:00.000Z",
+            "2015-12-12T19:11:01Z",
+            "1683250025",
+        ] {
+            for any_time in [false, true] {
+                if is_sendable_as_is(t, NOW, any_time) {
+                    assert_eq!(from_text(t, NOW, any_time).as_deref(), Ok(t));
+                }
+            }
+        }
+        assert!(is_sendable_as_is("2015-12-12T19:11:01.249Z", NOW, false));
+        assert!(!is_sendable_as_is("1999-12-31T23:59:59.999Z", NOW, false));
+        assert!(is_sendable_as_is("1999-12-31T23:59:59.999Z", NOW, true));
     }
 
     #[test]

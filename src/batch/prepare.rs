@@ -7,9 +7,11 @@ use uuid::Uuid;
 
 use super::rejects;
 use crate::envelope::{
-    self, Fill, BLANK_MEANS_ABSENT, ENVELOPE_FIELDS, FOREIGN_FIELDS, PAYLOAD_OBJECTS,
+    self, CallType, Fill, BLANK_MEANS_ABSENT, ENVELOPE_FIELDS, FOREIGN_FIELDS, MAX_CALL_BYTES,
+    MAX_MESSAGE_ID_CHARS, PAYLOAD_OBJECTS,
 };
 use crate::input::{json_error_message, json_kind};
+use crate::timestamp;
 
 /// What flags give every line that lacks it. A line's own values always win.
 #[derive(Debug, Default, Clone)]
@@ -137,6 +139,20 @@ pub fn prepare_line(
     defaults: &Defaults,
     now: &str,
 ) -> Result<Ready, LineError> {
+    match quick_call(bytes, at, defaults, now) {
+        Some(call) => Ok(Ready::Call(call)),
+        None => prepare_full(bytes, at, defaults, now),
+    }
+}
+
+/// `prepare_line` through the envelope as a `Map`: every line the quick path
+/// leaves, and so every error text, comes from here.
+fn prepare_full(
+    bytes: &[u8],
+    at: LineId,
+    defaults: &Defaults,
+    now: &str,
+) -> Result<Ready, LineError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         LineError::new(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1))
     })?;
@@ -205,6 +221,490 @@ pub fn prepare_line(
         stripped,
         schema_problem: None,
     }))
+}
+
+/// `envelope::library()` as serde_json writes it.
+const LIBRARY: &str = concat!(
+    r#"{"name":"cio","version":""#,
+    env!("CARGO_PKG_VERSION"),
+    r#""}"#
+);
+
+/// A strict JSON scanner for the quick path: it finds a line's top-level
+/// members (keys borrowed, values as raw text) and checks the whole line is
+/// well-formed, in one pass. It is sure or it says no: keys with escapes,
+/// numbers with an exponent or over 20 characters, and nesting deeper than 64
+/// are left to the full path (serde_json), which has the words for errors.
+mod scan {
+    /// Bytes of a JSON text; `None` from any method means "not sure it is valid".
+    pub fn members<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Option<()> {
+        let b = text.as_bytes();
+        let mut i = ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = ws(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            i += 1;
+        } else {
+            loop {
+                let (end, escaped) = string(b, i)?;
+                if escaped {
+                    return None;
+                }
+                let key = &text[i + 1..end - 1];
+                i = ws(b, end);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = ws(b, i + 1);
+                let start = i;
+                i = value(b, i, 1)?;
+                fields.push((key, &text[start..i]));
+                i = ws(b, i);
+                match b.get(i) {
+                    Some(b',') => i = ws(b, i + 1),
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        (ws(b, i) == b.len()).then_some(())
+    }
+
+    const MAX_DEPTH: usize = 64;
+
+    fn ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    }
+
+    /// The end of the value at `i`, after checking it.
+    fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+        match *b.get(i)? {
+            b'"' => string(b, i).map(|(end, _)| end),
+            b'{' | b'[' if depth >= MAX_DEPTH => None,
+            b'{' => {
+                let mut i = ws(b, i + 1);
+                if b.get(i) == Some(&b'}') {
+                    return Some(i + 1);
+                }
+                loop {
+                    i = ws(b, string(b, i)?.0);
+                    if b.get(i) != Some(&b':') {
+                        return None;
+                    }
+                    i = ws(b, value(b, ws(b, i + 1), depth + 1)?);
+                    match b.get(i)? {
+                        b',' => i = ws(b, i + 1),
+                        b'}' => return Some(i + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                let mut i = ws(b, i + 1);
+                if b.get(i) == Some(&b']') {
+                    return Some(i + 1);
+                }
+                loop {
+                    i = ws(b, value(b, i, depth + 1)?);
+                    match b.get(i)? {
+                        b',' => i = ws(b, i + 1),
+                        b']' => return Some(i + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => b[i..].starts_with(b"true").then_some(i + 4),
+            b'f' => b[i..].starts_with(b"false").then_some(i + 5),
+            b'n' => b[i..].starts_with(b"null").then_some(i + 4),
+            b'-' | b'0'..=b'9' => number(b, i),
+            _ => None,
+        }
+    }
+
+    fn digits(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    }
+
+    fn number(b: &[u8], start: usize) -> Option<usize> {
+        let mut i = start + usize::from(b[start] == b'-');
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => i = digits(b, i),
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            let end = digits(b, i + 1);
+            if end == i + 1 {
+                return None;
+            }
+            i = end;
+        }
+        // Exponents (which may overflow) and long numbers: serde_json's call.
+        (!matches!(b.get(i), Some(b'e' | b'E')) && i - start <= 20).then_some(i)
+    }
+
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    /// The bytes of 8 that are a quote, a backslash or a control character,
+    /// as their high bits. Borrows can only mark bytes above a marked one, so
+    /// the lowest mark is exact.
+    fn special(w: u64) -> u64 {
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+        let quote = zero(w ^ (ONES * u64::from(b'"')));
+        let backslash = zero(w ^ (ONES * u64::from(b'\\')));
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        (quote | backslash | control) & HIGHS
+    }
+
+    /// The end of the string opening at `i` (after its closing quote), and
+    /// whether it has escapes.
+    pub fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let mut j = i + 1;
+        let mut escaped = false;
+        loop {
+            // Eight bytes at a time to the next quote, backslash or control character.
+            loop {
+                match b.get(j..j + 8) {
+                    Some(chunk) => {
+                        let marks = special(u64::from_le_bytes(chunk.try_into().ok()?));
+                        if marks != 0 {
+                            j += (marks.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                        j += 8;
+                    }
+                    None => {
+                        while b
+                            .get(j)
+                            .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+                        {
+                            j += 1;
+                        }
+                        break;
+                    }
+                }
+            }
+            match *b.get(j)? {
+                b'"' => return Some((j + 1, escaped)),
+                b'\\' => {
+                    escaped = true;
+                    j += match *b.get(j + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                        b'u' if b.get(j + 2..j + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+                        _ => return None,
+                    };
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The content of a JSON string without escapes (`None` for anything else):
+/// then the raw bytes are exactly what serde_json would write for it.
+fn plain_str(raw: &str) -> Option<&str> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains('\\')).then_some(inner)
+}
+
+fn push_key(out: &mut String, key: &str) {
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+/// `obj` (a JSON object) with `"library"` added as its last member.
+fn push_with_library(out: &mut String, obj: &str) -> Option<()> {
+    let open = obj.strip_suffix('}')?;
+    out.push_str(open);
+    if !open[1..].trim().is_empty() {
+        out.push(',');
+    }
+    out.push_str("\"library\":");
+    out.push_str(LIBRARY);
+    out.push('}');
+    Some(())
+}
+
+/// Calls `f(key, first byte of the value)` for each member of `obj`, a
+/// well-formed JSON object without backslashes, until `f` says stop; `false`
+/// when it did.
+fn each_member(obj: &str, mut f: impl FnMut(&str, u8) -> bool) -> bool {
+    let b = obj.as_bytes();
+    let (mut i, mut depth, mut key_next) = (0, 0usize, false);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let Some(len) = memchr::memchr(b'"', &b[i + 1..]) else {
+                    return true;
+                };
+                let end = i + 1 + len;
+                i = end + 1;
+                if depth == 1 && key_next {
+                    key_next = false;
+                    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | b':') {
+                        i += 1;
+                    }
+                    if !f(&obj[end - len..end], b.get(i).copied().unwrap_or(0)) {
+                        return false;
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                key_next = depth == 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b',' => {
+                key_next = depth == 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+/// The common line, made ready without a tree: the top level is parsed with
+/// borrowed keys and raw values, checked, and the call written straight from
+/// the line's bytes plus what cio adds. `None` for anything out of the common
+/// (every error included): the full path then decides, so what it refuses
+/// and the words it says stay exactly its own. Where this returns a call, the
+/// full path returns the same call (tests below compare them).
+fn quick_call(bytes: &[u8], at: LineId, defaults: &Defaults, now: &str) -> Option<Call> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut fields = Vec::with_capacity(16);
+    scan::members(text, &mut fields)?;
+    if (1..fields.len()).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0)) {
+        return None;
+    }
+    if defaults
+        .extras
+        .keys()
+        .any(|k| k != "context" && k != "integrations")
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(bytes.len() + 192);
+    out.push('{');
+    let mut stripped = Stripped::default();
+    let mut call_type = None;
+    let (mut user, mut anonymous, mut event, mut group, mut previous) =
+        (false, false, false, false, false);
+    let (mut kind, mut context, mut integrations) = (false, false, false);
+    let mut message_id = None;
+    let (mut given_ts, mut original_ts) = (None, None);
+    // Bytes the full path would parse and write again (numbers may grow).
+    let mut rewritten = 0;
+    for &(key, raw) in &fields {
+        let null = raw == "null";
+        if let Some(i) = FOREIGN_FIELDS.iter().position(|f| *f == key) {
+            stripped.add(i);
+            continue;
+        }
+        match key {
+            "type" => call_type = Some(plain_str(raw)?.parse::<CallType>().ok()?),
+            "userId" | "anonymousId" | "groupId" | "previousId" | "event" => {
+                if null {
+                    continue;
+                }
+                if plain_str(raw)?.trim().is_empty() {
+                    if BLANK_MEANS_ABSENT.contains(&key) {
+                        continue;
+                    }
+                    return None;
+                }
+                *match key {
+                    "userId" => &mut user,
+                    "anonymousId" => &mut anonymous,
+                    "groupId" => &mut group,
+                    "previousId" => &mut previous,
+                    _ => &mut event,
+                } = true;
+            }
+            "name" | "category" if null => continue,
+            "name" | "category" => _ = plain_str(raw)?,
+            "messageId" if null => continue,
+            "messageId" => {
+                let id = plain_str(raw)?;
+                if id.is_empty() || id.chars().count() > MAX_MESSAGE_ID_CHARS {
+                    return None;
+                }
+                message_id = Some(id);
+            }
+            "timestamp" | "originalTimestamp" | "sentAt" => {
+                if !null {
+                    match key {
+                        "timestamp" => given_ts = Some(raw),
+                        "originalTimestamp" => original_ts = Some(raw),
+                        _ => {}
+                    }
+                }
+                continue;
+            }
+            "context" | "integrations" if null => continue,
+            "context" | "integrations" => {
+                if !raw.starts_with('{') || raw.contains('\\') || defaults.extras.contains_key(key)
+                {
+                    return None;
+                }
+                rewritten += raw.len();
+                push_key(&mut out, key);
+                if key == "integrations" {
+                    if !each_member(raw, |_, first| matches!(first, b't' | b'f' | b'{')) {
+                        return None;
+                    }
+                    integrations = true;
+                    out.push_str(raw);
+                } else {
+                    context = true;
+                    if each_member(raw, |k, _| k != "library") {
+                        push_with_library(&mut out, raw)?;
+                    } else {
+                        out.push_str(raw);
+                    }
+                }
+                out.push(',');
+                continue;
+            }
+            "properties" | "traits" if null => continue,
+            "properties" | "traits" if !raw.starts_with('{') => return None,
+            _ => kind |= key == "kind",
+        }
+        push_key(&mut out, key);
+        out.push_str(raw);
+        out.push(',');
+    }
+    let call_type = match call_type {
+        Some(t) => t,
+        // With a `kind`, the line may be a rejects record: the full path knows.
+        None if kind || fields.iter().any(|(k, _)| *k == "type") => return None,
+        None => {
+            let t = defaults.call_type.as_deref()?;
+            push_key(&mut out, "type");
+            out.push_str(&serde_json::to_string(t).ok()?);
+            out.push(',');
+            t.parse().ok()?
+        }
+    };
+    if !user && !anonymous {
+        for (key, id, has) in [
+            ("userId", &defaults.user_id, &mut user),
+            ("anonymousId", &defaults.anonymous_id, &mut anonymous),
+        ] {
+            if let Some(id) = id {
+                if id.trim().is_empty() {
+                    return None;
+                }
+                push_key(&mut out, key);
+                out.push_str(&serde_json::to_string(id).ok()?);
+                out.push(',');
+                *has = true;
+            }
+        }
+    }
+    let identity = user || anonymous;
+    let complete = match call_type {
+        CallType::Track => event && identity,
+        CallType::Identify | CallType::Page | CallType::Screen => identity,
+        CallType::Group => group && identity,
+        CallType::Alias => previous && user,
+    };
+    if !complete {
+        return None;
+    }
+
+    let timestamped = given_ts.is_some() || original_ts.is_some();
+    push_key(&mut out, "timestamp");
+    out.push('"');
+    match given_ts.or(original_ts) {
+        None => out.push_str(now),
+        Some(raw) => {
+            let given = plain_str(raw)?;
+            if timestamp::is_sendable_as_is(given, now, defaults.allow_old_timestamps) {
+                out.push_str(given);
+            } else {
+                let t = timestamp::from_text(given, now, defaults.allow_old_timestamps).ok()?;
+                out.push_str(&t);
+            }
+        }
+    }
+    out.push_str("\",");
+    let message_id = match message_id {
+        Some(id) => id.to_string(),
+        None => {
+            let id = derived_message_id(at, timestamped, bytes);
+            push_key(&mut out, "messageId");
+            out.push('"');
+            out.push_str(&id);
+            out.push_str("\",");
+            id
+        }
+    };
+    if !context {
+        push_key(&mut out, "context");
+        match defaults.extras.get("context") {
+            None => {
+                out.push_str("{\"library\":");
+                out.push_str(LIBRARY);
+                out.push('}');
+            }
+            Some(Value::Object(given)) => {
+                let json = serde_json::to_string(given).ok()?;
+                if given.contains_key("library") {
+                    out.push_str(&json);
+                } else {
+                    push_with_library(&mut out, &json)?;
+                }
+            }
+            Some(_) => return None,
+        }
+        out.push(',');
+    }
+    if !integrations {
+        match defaults.extras.get("integrations") {
+            None => {}
+            Some(Value::Object(given))
+                if given.values().all(|v| v.is_boolean() || v.is_object()) =>
+            {
+                push_key(&mut out, "integrations");
+                out.push_str(&serde_json::to_string(given).ok()?);
+                out.push(',');
+            }
+            Some(_) => return None,
+        }
+    }
+    out.pop();
+    out.push('}');
+    // Near the limit, the full path measures its own writing of the call.
+    if out.len() + 4 * rewritten > MAX_CALL_BYTES {
+        return None;
+    }
+    Some(Call {
+        json: out,
+        message_id,
+        stripped,
+        schema_problem: None,
+    })
 }
 
 /// The nesting serde_json allows when it parses a value (single calls parse everything).
@@ -373,6 +873,248 @@ mod tests {
         prepare(line, at(1), &Defaults::default(), NOW)
             .unwrap_err()
             .reason
+    }
+
+    /// The quick path's call for `line`, checked against the full path's:
+    /// the same JSON (as values), messageId and stripped fields.
+    fn quick(line: &str, d: &Defaults) -> Option<Value> {
+        let call = quick_call(line.as_bytes(), at(3), d, NOW)?;
+        let Ok(Ready::Call(full)) = prepare_full(line.as_bytes(), at(3), d, NOW) else {
+            panic!("the full path refuses what the quick path takes: {line}");
+        };
+        let json: Value = serde_json::from_str(&call.json).unwrap();
+        let full_json: Value = serde_json::from_str(&full.json).unwrap();
+        assert_eq!(json, full_json, "{line}");
+        assert_eq!(call.message_id, full.message_id, "{line}");
+        assert_eq!(call.stripped, full.stripped, "{line}");
+        Some(json)
+    }
+
+    #[test]
+    fn the_quick_path_makes_the_full_paths_call() {
+        let none = Defaults::default();
+        let taken = [
+            r#"{"type":"identify","traits":{"email":"a@example.com","logins":3,"address":{"city":"Berlin"}},"userId":"user-1","messageId":"bench-0","timestamp":"2026-03-14T00:00:00.912Z","context":{"ip":"81.47.111.60","locale":"es-ES"}}"#,
+            r#"{"type":"track","event":"Order Completed","properties":{"total":737.64,"products":[{"sku":"b","price":29.0}]},"anonymousId":"anon-1","messageId":"bench-1","timestamp":"2026-03-14T00:00:04.537Z"}"#,
+            r#" { "type" : "page", "name": "Home", "category": null, "userId": "u", "properties": {"url": "https://e.com/?a=1"} } "#,
+            r#"{"type":"track","event":"e","userId":"u"}"#,
+            r#"{"type":"track","event":"e","userId":"u","originalTimestamp":"2020-01-01T00:00:00+02:00","sentAt":"2020-01-01T00:00:01Z"}"#,
+            r#"{"type":"track","event":"e","userId":"u","timestamp":"2026-11-28T15:01:31Z","originalTimestamp":"bad"}"#,
+            r#"{"type":"track","event":"e","userId":null,"anonymousId":"a","timestamp":null,"context":{}}"#,
+            r#"{"type":"track","event":"e","userId":"","anonymousId":"a","context":{"library":{"name":"analytics.js"},"x":[1,{"library":2}]}}"#,
+            r#"{"type":"screen","userId":"u","context":{ "a" : { } , "b":"}{," },"integrations":{"All":false,"X":{"k":[1]},"Y":true}}"#,
+            r#"{"type":"group","groupId":"g","anonymousId":"a","traits":null,"properties":null,"integrations":null,"context":null}"#,
+            r#"{"type":"alias","previousId":"p","userId":"u","writeKey":"secret","receivedAt":"x","version":2,"projectId":"p","_metadata":{"b":[]},"extra":null,"n":1.5}"#,
+            r#"{"type":"identify","userId":"ü ☃","messageId":"ü","traits":{"s":"\"\\\u00e9"}}"#,
+        ];
+        for line in taken {
+            assert!(quick(line, &none).is_some(), "not taken: {line}");
+        }
+        let sent = quick(
+            r#"{"type":"track","event":"e","userId":"u","context":{}}"#,
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            sent["context"],
+            json!({"library": {"name": "cio", "version": env!("CARGO_PKG_VERSION")}})
+        );
+
+        let flags = Defaults {
+            call_type: Some("track".into()),
+            user_id: Some("flag \"user\"".into()),
+            anonymous_id: Some("flag-anon".into()),
+            extras: json!({"context": {"ip": "1.1.1.1"}, "integrations": {"All": false}})
+                .as_object()
+                .unwrap()
+                .clone(),
+            allow_old_timestamps: true,
+            lint: None,
+        };
+        for line in [
+            r#"{"event":"e"}"#,
+            r#"{"event":"e","userId":"own","context":null,"timestamp":"1990-01-01T00:00:00.000Z"}"#,
+            r#"{"type":"identify","anonymousId":"a","integrations":null}"#,
+        ] {
+            assert!(quick(line, &flags).is_some(), "not taken: {line}");
+        }
+        let with_library = Defaults {
+            extras: json!({"context": {"library": {"name": "x"}}})
+                .as_object()
+                .unwrap()
+                .clone(),
+            ..Defaults::default()
+        };
+        assert!(quick(
+            r#"{"type":"track","event":"e","userId":"u"}"#,
+            &with_library
+        )
+        .is_some());
+
+        let left = [
+            "",
+            "[1]",
+            "{\"type\":",
+            "\u{feff}{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\"}",
+            r#"{"type":"track","event":"e","userId":"u","userId":"v"}"#,
+            r#"{"type":"track","event":"e","userId":"u\u0041"}"#,
+            r#"{"type":"track","event":"e","us\u0065rId":"u"}"#,
+            r#"{"type":"delete","userId":"u"}"#,
+            r#"{"type":"Track","event":"e","userId":"u"}"#,
+            r#"{"type":null,"event":"e","userId":"u"}"#,
+            r#"{"event":"e","userId":"u"}"#,
+            r#"{"type":"track","userId":"u"}"#,
+            r#"{"type":"track","event":" ","userId":"u"}"#,
+            r#"{"type":"track","event":"e","userId":5}"#,
+            r#"{"type":"track","event":"e","userId":" ","anonymousId":""}"#,
+            r#"{"type":"group","userId":"u"}"#,
+            r#"{"type":"alias","previousId":"p","anonymousId":"a"}"#,
+            r#"{"type":"track","event":"e","userId":"u","name":1}"#,
+            r#"{"type":"track","event":"e","userId":"u","messageId":""}"#,
+            r#"{"type":"track","event":"e","userId":"u","timestamp":1700000000}"#,
+            r#"{"type":"track","event":"e","userId":"u","timestamp":"1999-12-31T23:59:59.999Z"}"#,
+            r#"{"type":"track","event":"e","userId":"u","timestamp":"soon"}"#,
+            r#"{"type":"track","event":"e","userId":"u","context":[]}"#,
+            r#"{"type":"track","event":"e","userId":"u","context":{"a":"\n"}}"#,
+            r#"{"type":"track","event":"e","userId":"u","integrations":{"A":1}}"#,
+            r#"{"type":"track","event":"e","userId":"u","integrations":{"A":null}}"#,
+            r#"{"type":"track","event":"e","userId":"u","properties":[]}"#,
+            r#"{"type":"track","event":"e","userId":"u","properties":{"n":1e400}}"#,
+            r#"{"type":"track","event":"e","userId":"u","properties":{"n":1e5}}"#,
+            r#"{"kind":"invalid","original":"{}"}"#,
+        ];
+        for line in left {
+            assert!(quick(line, &none).is_none(), "taken: {line}");
+        }
+        let long_id = format!(
+            r#"{{"type":"track","event":"e","userId":"u","messageId":"{}"}}"#,
+            "é".repeat(101)
+        );
+        assert!(quick(&long_id, &none).is_none());
+        assert!(quick(&long_id.replace(&"é".repeat(101), &"é".repeat(100)), &none).is_some());
+        // Near the size limit the full path measures the call itself.
+        let big = format!(
+            r#"{{"type":"track","event":"e","userId":"u","properties":{{"x":"{}"}}}}"#,
+            "a".repeat(MAX_CALL_BYTES)
+        );
+        assert!(quick(&big, &none).is_none());
+        let wide_context = format!(
+            r#"{{"type":"track","event":"e","userId":"u","context":{{"x":"{}"}},"properties":{{"x":"{}"}}}}"#,
+            "a".repeat(8_000),
+            "a".repeat(20_000)
+        );
+        assert!(quick(&wide_context, &none).is_none());
+        let fits = format!(
+            r#"{{"type":"track","event":"e","userId":"u","properties":{{"x":"{}"}}}}"#,
+            "a".repeat(MAX_CALL_BYTES - 300)
+        );
+        assert!(quick(&fits, &none).is_some());
+        // A line's context merges with --context's: the full path does that.
+        let line = r#"{"type":"track","event":"e","userId":"u","context":{"ip":"2.2.2.2"}}"#;
+        assert!(quick(line, &flags).is_none());
+    }
+
+    /// Whether `text` is JSON to serde_json, and its top level as it sees it.
+    fn serde_top(text: &str) -> Option<Vec<(String, String)>> {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+        let fields = envelope::top_level_fields(text).ok()?;
+        Some(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, v.get().to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_scanner_takes_only_what_serde_json_takes() {
+        let seeds = [
+            r#"{"type":"track","event":"Order Completed","properties":{"total":737.64,"n":-0,"z":0.5,"products":[{"sku":"b","price":29.0,"ok":true,"no":false,"x":null}],"empty":{},"list":[]},"anonymousId":"anon-1","messageId":"bench-1","timestamp":"2026-03-14T00:00:04.537Z"}"#,
+            r#" { "a" : [ 1 , 2 ] , "b" : { "c" : "d\"\\\/\b\f\n\r\t\u00e9" } , "ü" : "☃" } "#,
+            "{}",
+        ];
+        for seed in seeds {
+            let mut fields = Vec::new();
+            assert!(scan::members(seed, &mut fields).is_some(), "{seed}");
+            let ours: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(Some(ours), serde_top(seed));
+        }
+        for refused in [
+            r#"{"a":1e5}"#,
+            r#"{"a":123456789012345678901}"#,
+            r#"{"k\u0065y":1}"#,
+            &format!(r#"{{"a":{}1{}}}"#, "[".repeat(64), "]".repeat(64)),
+        ] {
+            assert!(serde_top(refused).is_some());
+            assert!(
+                scan::members(refused, &mut Vec::new()).is_none(),
+                "{refused}"
+            );
+        }
+        // Every byte of the seeds changed, dropped or doubled: what the scanner
+        // takes, serde_json takes, with the same top level.
+        let alphabet = b"{}[]\":,\\ 0123456789-.eEtrufalsn\x01\x1fa\xc3";
+        let mut rng = fastrand::Rng::with_seed(12);
+        for seed in seeds {
+            let bytes = seed.as_bytes();
+            for round in 0..20_000 {
+                let mut m = bytes.to_vec();
+                for _ in 0..1 + round % 3 {
+                    if m.is_empty() {
+                        break;
+                    }
+                    let at = rng.usize(..m.len());
+                    match rng.u8(..3) {
+                        0 => m[at] = alphabet[rng.usize(..alphabet.len())],
+                        1 => _ = m.remove(at),
+                        _ => m.insert(at, m[at]),
+                    }
+                }
+                let Ok(text) = std::str::from_utf8(&m) else {
+                    continue;
+                };
+                let mut fields = Vec::new();
+                if scan::members(text, &mut fields).is_some() {
+                    assert!(
+                        serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok(),
+                        "{text}"
+                    );
+                    // A key given twice: the quick path leaves the line.
+                    if (1..fields.len()).any(|i| fields[..i].iter().any(|f| f.0 == fields[i].0)) {
+                        continue;
+                    }
+                    let ours: Vec<(String, String)> = fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    assert_eq!(Some(ours), serde_top(text), "{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn members_of_an_object() {
+        let mut seen = Vec::new();
+        each_member(
+            r#"{ "a" : 1, "b":{"c":2,"d":[3,{"e":4}]} ,"f":"g,\"h","i":true}"#
+                .replace("\\\"", "'")
+                .as_str(),
+            |k, first| {
+                seen.push(format!("{k}={}", first as char));
+                true
+            },
+        );
+        assert_eq!(seen, ["a=1", "b={", "f=\"", "i=t"]);
+        assert!(!each_member(
+            r#"{"a":{"library":1},"library":2}"#,
+            |k, _| k != "library"
+        ));
+        assert!(each_member(r#"{"a":{"library":1}}"#, |k, _| k != "library"));
+        assert!(each_member("{}", |_, _| false));
     }
 
     #[test]
