@@ -16,6 +16,7 @@ pub mod progress;
 pub mod quota;
 pub mod reader;
 pub mod rejects;
+mod scan;
 pub mod signals;
 pub mod source;
 pub mod summary;

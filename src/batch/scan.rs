@@ -1,0 +1,183 @@
+//! A strict JSON scanner for the quick path: it finds a line's top-level
+//! members (keys borrowed, values as raw text) and checks the whole line is
+//! well-formed, in one pass. It is sure or it says no: keys with escapes,
+//! numbers with an exponent or over 20 characters, and nesting deeper than 64
+//! are left to the full path (serde_json), which has the words for errors.
+
+/// Bytes of a JSON text; `None` from any method means "not sure it is valid".
+pub fn members<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Option<()> {
+    let b = text.as_bytes();
+    let mut i = ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            let (end, escaped) = string(b, i)?;
+            if escaped {
+                return None;
+            }
+            let key = &text[i + 1..end - 1];
+            i = ws(b, end);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = ws(b, i + 1);
+            let start = i;
+            i = value(b, i, 1)?;
+            fields.push((key, &text[start..i]));
+            i = ws(b, i);
+            match b.get(i) {
+                Some(b',') => i = ws(b, i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (ws(b, i) == b.len()).then_some(())
+}
+
+const MAX_DEPTH: usize = 64;
+
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the value at `i`, after checking it.
+fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string(b, i).map(|(end, _)| end),
+        b'{' | b'[' if depth >= MAX_DEPTH => None,
+        b'{' => {
+            let mut i = ws(b, i + 1);
+            if b.get(i) == Some(&b'}') {
+                return Some(i + 1);
+            }
+            loop {
+                i = ws(b, string(b, i)?.0);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = ws(b, value(b, ws(b, i + 1), depth + 1)?);
+                match b.get(i)? {
+                    b',' => i = ws(b, i + 1),
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            let mut i = ws(b, i + 1);
+            if b.get(i) == Some(&b']') {
+                return Some(i + 1);
+            }
+            loop {
+                i = ws(b, value(b, i, depth + 1)?);
+                match b.get(i)? {
+                    b',' => i = ws(b, i + 1),
+                    b']' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b't' => b[i..].starts_with(b"true").then_some(i + 4),
+        b'f' => b[i..].starts_with(b"false").then_some(i + 5),
+        b'n' => b[i..].starts_with(b"null").then_some(i + 4),
+        b'-' | b'0'..=b'9' => number(b, i),
+        _ => None,
+    }
+}
+
+fn digits(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    i
+}
+
+fn number(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + usize::from(b[start] == b'-');
+    match b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(b, i),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let end = digits(b, i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    // Exponents (which may overflow) and long numbers: serde_json's call.
+    (!matches!(b.get(i), Some(b'e' | b'E')) && i - start <= 20).then_some(i)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes of 8 that are a quote, a backslash or a control character,
+/// as their high bits. Borrows can only mark bytes above a marked one, so
+/// the lowest mark is exact.
+fn special(w: u64) -> u64 {
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    let quote = zero(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    (quote | backslash | control) & HIGHS
+}
+
+/// The end of the string opening at `i` (after its closing quote), and
+/// whether it has escapes.
+pub fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        // Eight bytes at a time to the next quote, backslash or control character.
+        loop {
+            match b.get(j..j + 8) {
+                Some(chunk) => {
+                    let marks = special(u64::from_le_bytes(chunk.try_into().ok()?));
+                    if marks != 0 {
+                        j += (marks.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    j += 8;
+                }
+                None => {
+                    while b
+                        .get(j)
+                        .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+                    {
+                        j += 1;
+                    }
+                    break;
+                }
+            }
+        }
+        match *b.get(j)? {
+            b'"' => return Some((j + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                j += match *b.get(j + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                    b'u' if b.get(j + 2..j + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+                    _ => return None,
+                };
+            }
+            _ => return None,
+        }
+    }
+}
