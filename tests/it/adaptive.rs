@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn write_calls(path: &Path, n: usize, padding: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -74,6 +74,15 @@ fn unique_ids(server: &TestServer) -> usize {
         .len()
 }
 
+/// `cio batch --json` in requests of 100 calls against `paced`: its summary,
+/// after checking that it exited 0.
+fn replay(env: &CioEnv, paced: &Paced, input: &Path) -> Value {
+    let mut cmd = env.cmd_for(&paced.server);
+    cmd.args(["batch", "--json", "--max-batch-calls", "100"])
+        .arg(input);
+    batch_json(&mut cmd, 0).1
+}
+
 #[test]
 fn more_requests_go_in_flight_under_a_fast_server() {
     let _serial = serial();
@@ -81,14 +90,7 @@ fn more_requests_go_in_flight_under_a_fast_server() {
     let input = env.path().join("in.ndjson");
     write_calls(&input, 20_000, 10);
     let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(200), Reply::ok()));
-    let out = env
-        .cmd_for(&paced.server)
-        .args(["batch", "--json", "--max-batch-calls", "100"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let s = summary(&out);
+    let s = replay(&env, &paced, &input);
     assert_eq!(s["delivered"], 20_000);
     let peak = *paced.in_flight().iter().max().unwrap();
     // It starts at 8: more means it grew.
@@ -132,13 +134,7 @@ fn fewer_requests_go_when_the_server_answers_429() {
             Reply::delay(Duration::from_millis(50), Reply::ok())
         }
     });
-    let out = env
-        .cmd_for(&paced.server)
-        .args(["batch", "--json", "--max-batch-calls", "100"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    replay(&env, &paced, &input);
     assert_eq!(unique_ids(&paced.server), 20_000);
     let requests = paced.server.requests();
     let refused = requests.iter().filter(|r| r.status == Some(429)).count();
@@ -174,15 +170,8 @@ fn a_quota_learned_from_429s_sets_the_pace() {
         w.2 += 1;
         Reply::delay(Duration::from_millis(50), Reply::ok())
     });
-    let out = env
-        .cmd_for(&paced.server)
-        .args(["batch", "--json", "--max-batch-calls", "100"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let s = replay(&env, &paced, &input);
     assert_eq!(unique_ids(&paced.server), 24_000);
-    let s = summary(&out);
     let pace = s["paced_requests_per_s"]
         .as_f64()
         .unwrap_or_else(|| panic!("{s}"));
@@ -212,14 +201,8 @@ fn fewer_requests_go_when_the_server_slows_down() {
         let ms = if (60..160).contains(&i) { 400 } else { 40 };
         Reply::delay(Duration::from_millis(ms), Reply::ok())
     });
-    let out = env
-        .cmd_for(&paced.server)
-        .args(["batch", "--json", "--max-batch-calls", "100"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(summary(&out)["retried"], 0, "no timeouts cascade");
+    let s = replay(&env, &paced, &input);
+    assert_eq!(s["retried"], 0, "no timeouts cascade");
     let in_flight = paced.in_flight();
     let fast_peak = *in_flight[..60].iter().max().unwrap();
     // Cut by a third per round trip, the limit is down to one or two by the
