@@ -112,17 +112,10 @@ enum Step {
 }
 
 /// What the sequencer needs to pass results on: the run's shared handles
-/// (read through it as `out.stats`, `out.ledger`...) and the senders' queue.
+/// (read through it as `out.shared.stats`, `out.shared.ledger`...) and the senders' queue.
 pub struct Outlets {
     pub shared: Arc<Shared>,
     pub tx: async_mpsc::Sender<Vec<Record>>,
-}
-
-impl std::ops::Deref for Outlets {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.shared
-    }
 }
 
 pub struct Pipeline {
@@ -352,15 +345,18 @@ impl Sequencer {
                         .map_err(|_| Error::Internal("a thread preparing lines failed".into()))?;
                     for (line, result, findings) in prepared {
                         if let Some(hook) = self.lint.as_ref().filter(|_| !findings.is_empty()) {
-                            hook.sink
-                                .report(&self.outlets.names[source], line.number, &findings);
+                            hook.sink.report(
+                                &self.outlets.shared.names[source],
+                                line.number,
+                                &findings,
+                            );
                         }
                         if !self.pass_on(source, line, result) {
                             return Ok(());
                         }
                     }
                 }
-                Step::SourceEnd(source) => self.outlets.ledger.read_through(Position {
+                Step::SourceEnd(source) => self.outlets.shared.ledger.read_through(Position {
                     source: source + 1,
                     line: 0,
                 }),
@@ -373,34 +369,34 @@ impl Sequencer {
     /// Passes one line on; `false` when the senders have stopped.
     fn pass_on(&mut self, source: usize, line: RawLine, result: Outcome) -> bool {
         let out = &self.outlets;
-        Stats::add(&out.stats.input_bytes, line.full_len as u64 + 1);
+        Stats::add(&out.shared.stats.input_bytes, line.full_len as u64 + 1);
         let at = Position {
             source,
             line: line.number,
         };
         match result {
             None => {
-                Stats::add(&out.stats.blank, 1);
-                out.ledger.read_through(at);
+                Stats::add(&out.shared.stats.blank, 1);
+                out.shared.ledger.read_through(at);
             }
             Some(Ok(Ready::Skipped(reason))) => {
-                Stats::add(&out.stats.read, 1);
-                Stats::add(&out.stats.skipped, 1);
-                out.rejects.line(Entry {
+                Stats::add(&out.shared.stats.read, 1);
+                Stats::add(&out.shared.stats.skipped, 1);
+                out.shared.rejects.line(Entry {
                     kind: Kind::Skipped,
-                    source: &out.names[source],
+                    source: &out.shared.names[source],
                     line: line.number,
                     reason: &reason,
                     field: Some("type"),
                     held: Held::Line(&line.bytes, line.full_len),
                 });
                 self.seq += 1;
-                out.ledger.settled(self.seq, at);
+                out.shared.ledger.settled(self.seq, at);
             }
             Some(Ok(Ready::Call(call))) => {
-                Stats::add(&out.stats.read, 1);
+                Stats::add(&out.shared.stats.read, 1);
                 for i in call.stripped.indices() {
-                    Stats::add(&out.stats.stripped[i], 1);
+                    Stats::add(&out.shared.stats.stripped[i], 1);
                 }
                 check_duplicate(
                     &mut self.seen_ids,
@@ -410,17 +406,17 @@ impl Sequencer {
                     line.number,
                 );
                 if let Some(problem) = &call.schema_problem {
-                    Stats::add(&out.stats.schema_problems, 1);
+                    Stats::add(&out.shared.stats.schema_problems, 1);
                     crate::output::note(format_args!(
                         "{}:{}: would not satisfy Customer.io's schema: {}",
-                        sanitize(&out.names[source], 200),
+                        sanitize(&out.shared.names[source], 200),
                         line.number,
                         sanitize(problem, 500)
                     ));
                 }
                 let json = call.json;
                 self.seq += 1;
-                out.ledger.pending(self.seq, at);
+                out.shared.ledger.pending(self.seq, at);
                 self.chunk_bytes += json.len();
                 self.chunk.push(Record {
                     seq: self.seq,
@@ -433,18 +429,18 @@ impl Sequencer {
                 }
             }
             Some(Err(e)) => {
-                Stats::add(&out.stats.read, 1);
-                Stats::add(&out.stats.invalid, 1);
+                Stats::add(&out.shared.stats.read, 1);
+                Stats::add(&out.shared.stats.invalid, 1);
                 match self.lint.as_ref().filter(|h| h.invalid_as_findings) {
                     // `cio lint`: what batch would reject is a finding like any other.
                     Some(hook) => hook.sink.report(
-                        &out.names[source],
+                        &out.shared.names[source],
                         line.number,
                         &[Finding::invalid(&e.reason, e.field.as_deref())],
                     ),
-                    None => out.rejects.line(Entry {
+                    None => out.shared.rejects.line(Entry {
                         kind: Kind::Invalid,
-                        source: &out.names[source],
+                        source: &out.shared.names[source],
                         line: line.number,
                         reason: &e.reason,
                         field: e.field.as_deref(),
@@ -453,7 +449,7 @@ impl Sequencer {
                 }
                 // Settled for good: a resume passes over it, wherever it is.
                 self.seq += 1;
-                out.ledger.settled(self.seq, at);
+                out.shared.ledger.settled(self.seq, at);
             }
         }
         true
@@ -535,14 +531,15 @@ fn check_duplicate(seen: &mut SeenIds, out: &Outlets, id: &str, source: usize, l
     let mut hasher = DefaultHasher::new();
     id.hash(&mut hasher);
     if seen.seen(hasher.finish()) {
-        Stats::add(&out.stats.duplicate_ids, 1);
+        Stats::add(&out.shared.stats.duplicate_ids, 1);
         let mut examples = out
+            .shared
             .stats
             .duplicate_examples
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         if examples.len() < DUPLICATE_EXAMPLES {
-            examples.push(format!("{}:{line}", out.names[source]));
+            examples.push(format!("{}:{line}", out.shared.names[source]));
         }
     }
 }
