@@ -93,7 +93,10 @@ impl SendError {
 #[derive(Debug, Clone, Copy)]
 pub struct RetryNotice {
     pub status: Option<u16>,
+    /// How long this request waits before its next attempt.
     pub wait: Duration,
+    /// What the server asked for (`Retry-After`), if anything.
+    pub retry_after: Option<Duration>,
 }
 
 impl Client {
@@ -329,10 +332,17 @@ impl Client {
                     attempts: attempt,
                 });
             }
-            let wait = wait_hint.unwrap_or_else(|| backoff(attempt));
+            // A `Retry-After` is honoured, but one shorter than the backoff
+            // (`0`, "now") does not send the retry back into the same overload
+            // before the caller could slow down.
+            let wait = backoff(attempt).max(wait_hint.unwrap_or_default());
             self.report
                 .detail(format_args!("retrying in {:.1} s", wait.as_secs_f64()));
-            on_retry(RetryNotice { status, wait });
+            on_retry(RetryNotice {
+                status,
+                wait,
+                retry_after: wait_hint,
+            });
             if !self.pause(wait).await {
                 return Err(SendError::Interrupted);
             }

@@ -277,7 +277,9 @@ impl Deliverer {
                     self.limiter.on_backpressure();
                 }
                 if notice.status == Some(429) {
-                    self.quota.refused(Instant::now(), notice.wait);
+                    // Everyone waits what the server asked; this request may wait longer.
+                    let pause = notice.retry_after.unwrap_or(notice.wait);
+                    self.quota.refused(Instant::now(), pause);
                 }
             };
             client.show_request(

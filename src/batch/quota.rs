@@ -38,6 +38,9 @@ pub struct Quota {
 
 #[derive(Debug, Default)]
 struct State {
+    /// When the first request started: a run younger than [`SPAN`] has seen
+    /// less than a span, and its count is over that shorter time.
+    first_start: Option<Instant>,
     /// When the requests the server accepted lately were sent.
     accepted: VecDeque<Instant>,
     /// The first 429 of an overload whose estimate is not made yet.
@@ -83,6 +86,7 @@ impl Quota {
     /// the 429 have been answered before they are counted.
     pub fn next_start(&self, now: Instant, latency: Option<Duration>) -> Instant {
         let mut state = self.lock();
+        state.first_start.get_or_insert(now);
         let earliest = state.pause_until.map_or(now, |p| p.max(now));
         if let Some(refused_at) = state.refused_at {
             let settled = refused_at + (latency.unwrap_or_default() * 2).max(SPAN / 2);
@@ -94,11 +98,19 @@ impl Quota {
                     .iter()
                     .filter(|t| from.is_none_or(|from| **t >= from) && **t <= refused_at)
                     .count();
+                // Over what time those were taken: a young run's count is
+                // over less than a span (taking it as a whole span would set
+                // far too low a pace and hold it; too high a one only meets
+                // the next 429 and is made again).
+                let seen = state
+                    .first_start
+                    .map_or(SPAN, |first| refused_at.saturating_duration_since(first))
+                    .clamp(SPAN / 20, SPAN);
                 // Nothing accepted: the 429 says nothing about a pace (a
                 // server full at the very first requests); the concurrency
                 // limit answers that.
                 if taken > 0 {
-                    let pace = taken as f64 / SPAN.as_secs_f64() * MARGIN;
+                    let pace = taken as f64 / seen.as_secs_f64() * MARGIN;
                     state.pace = Some((pace, now));
                     state.next_start = None;
                 }
@@ -153,6 +165,7 @@ mod tests {
     fn a_429_pauses_then_paces_at_what_was_accepted() {
         let quota = Quota::default();
         let t0 = Instant::now();
+        quota.next_start(t0, None);
         // 100 requests accepted over the first second, 10 ms apart.
         for i in 0..100 {
             quota.accepted(t0 + i * 10 * MS);
@@ -172,6 +185,21 @@ mod tests {
         let gap = (second - first).as_secs_f64();
         assert!((gap - 1.0 / 98.0).abs() < 1e-6, "{gap}");
         assert!((quota.pace().unwrap() - 98.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_young_run_counts_over_the_time_it_has_run() {
+        let quota = Quota::default();
+        let t0 = Instant::now();
+        assert_eq!(quota.next_start(t0, None), t0);
+        // 8 accepted in the first 100 ms, then a 429: 80 a second, not 8.
+        for i in 0..8 {
+            quota.accepted(t0 + i * 10 * MS);
+        }
+        quota.refused(t0 + 100 * MS, Duration::ZERO);
+        quota.next_start(t0 + 700 * MS, Some(50 * MS));
+        let pace = quota.pace().unwrap();
+        assert!((pace - 8.0 / 0.1 * MARGIN).abs() < 1e-6, "{pace}");
     }
 
     #[test]
