@@ -279,7 +279,8 @@ impl Deliverer {
                 if notice.status == Some(429) {
                     // Everyone waits what the server asked; this request may wait longer.
                     let pause = notice.retry_after.unwrap_or(notice.wait);
-                    self.quota.refused(Instant::now(), pause);
+                    let windowed = notice.retry_after >= Some(Duration::from_secs(1));
+                    self.quota.refused(Instant::now(), pause, windowed);
                 }
             };
             client.show_request(

@@ -43,8 +43,9 @@ struct State {
     first_start: Option<Instant>,
     /// When the requests the server accepted lately were sent.
     accepted: VecDeque<Instant>,
-    /// The first 429 of an overload whose estimate is not made yet.
-    refused_at: Option<Instant>,
+    /// The first 429 of an overload whose estimate is not made yet, and
+    /// whether it asked for a second or more (a quota's window).
+    refused_at: Option<(Instant, bool)>,
     /// Requests per second learned from the last overload, and when.
     pace: Option<(f64, Instant)>,
     /// When the next request may start.
@@ -68,10 +69,11 @@ impl Quota {
         }
     }
 
-    /// The server answered 429 at `now` and asked for `wait` before the next request.
-    pub fn refused(&self, now: Instant, wait: Duration) {
+    /// The server answered 429 at `now` and asked for `wait` before the next
+    /// request (`windowed`: in a `Retry-After` of a second or more).
+    pub fn refused(&self, now: Instant, wait: Duration, windowed: bool) {
         let mut state = self.lock();
-        state.refused_at.get_or_insert(now);
+        state.refused_at.get_or_insert((now, windowed));
         let until = now + wait;
         state.pause_until = Some(state.pause_until.map_or(until, |p| p.max(until)));
     }
@@ -88,7 +90,7 @@ impl Quota {
         let mut state = self.lock();
         state.first_start.get_or_insert(now);
         let earliest = state.pause_until.map_or(now, |p| p.max(now));
-        if let Some(refused_at) = state.refused_at {
+        if let Some((refused_at, windowed)) = state.refused_at {
             let settled = refused_at + (latency.unwrap_or_default() * 2).max(SPAN / 2);
             if now >= settled && now >= earliest {
                 state.refused_at = None;
@@ -98,14 +100,18 @@ impl Quota {
                     .iter()
                     .filter(|t| from.is_none_or(|from| **t >= from) && **t <= refused_at)
                     .count();
-                // Over what time those were taken: a young run's count is
-                // over less than a span (taking it as a whole span would set
-                // far too low a pace and hold it; too high a one only meets
-                // the next 429 and is made again).
-                let seen = state
-                    .first_start
-                    .map_or(SPAN, |first| refused_at.saturating_duration_since(first))
-                    .clamp(SPAN / 20, SPAN);
+                // Over what time those were taken. A `Retry-After` of whole
+                // seconds speaks of a quota per window: what a young run got
+                // is what the window holds, so it counts as a whole span. A
+                // shorter one (or none) says nothing of windows: a young
+                // run's count is over the time it has run, or a server full
+                // at a few requests at once would set far too low a pace.
+                let seen = match (windowed, state.first_start) {
+                    (false, Some(first)) => refused_at
+                        .saturating_duration_since(first)
+                        .clamp(SPAN / 20, SPAN),
+                    _ => SPAN,
+                };
                 // Nothing accepted: the 429 says nothing about a pace (a
                 // server full at the very first requests); the concurrency
                 // limit answers that.
@@ -171,7 +177,7 @@ mod tests {
             quota.accepted(t0 + i * 10 * MS);
         }
         let refused = t0 + 1000 * MS;
-        quota.refused(refused, Duration::from_secs(1));
+        quota.refused(refused, Duration::from_secs(1), true);
         // During the pause, nothing starts before its end.
         let during = refused + 100 * MS;
         assert_eq!(
@@ -196,17 +202,31 @@ mod tests {
         for i in 0..8 {
             quota.accepted(t0 + i * 10 * MS);
         }
-        quota.refused(t0 + 100 * MS, Duration::ZERO);
+        quota.refused(t0 + 100 * MS, Duration::ZERO, false);
         quota.next_start(t0 + 700 * MS, Some(50 * MS));
         let pace = quota.pace().unwrap();
         assert!((pace - 8.0 / 0.1 * MARGIN).abs() < 1e-6, "{pace}");
     }
 
     #[test]
+    fn a_windowed_429_counts_a_young_run_as_a_whole_window() {
+        let quota = Quota::default();
+        let t0 = Instant::now();
+        quota.next_start(t0, None);
+        // A window of 100 spent in the first 300 ms, then `Retry-After: 1`.
+        for i in 0..100 {
+            quota.accepted(t0 + i * 3 * MS);
+        }
+        quota.refused(t0 + 300 * MS, Duration::from_secs(1), true);
+        quota.next_start(t0 + 1300 * MS, Some(100 * MS));
+        assert!((quota.pace().unwrap() - 98.0).abs() < 1e-6);
+    }
+
+    #[test]
     fn a_429_before_anything_was_accepted_sets_no_pace() {
         let quota = Quota::default();
         let t0 = Instant::now();
-        quota.refused(t0, Duration::ZERO);
+        quota.refused(t0, Duration::ZERO, false);
         let later = t0 + Duration::from_secs(1);
         assert_eq!(quota.next_start(later, None), later);
         assert_eq!(quota.pace(), None);
