@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::error::ExitCode;
 use crate::items::Item;
+pub use crate::region::Region;
 
 macro_rules! top_examples {
     () => {
@@ -158,13 +159,6 @@ fn config_keys() -> clap::builder::PossibleValuesParser {
     let mut keys: Vec<&'static str> = crate::config::PROFILE_KEYS.to_vec();
     keys.push("default_profile");
     clap::builder::PossibleValuesParser::new(keys)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Region {
-    Us,
-    Eu,
 }
 
 #[derive(Debug, Subcommand)]

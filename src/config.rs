@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Region;
 use crate::error::{describe_io, Error, Result};
 use crate::files;
+use crate::region::Region;
 
 pub const DEFAULT_PROFILE: &str = "default";
 
@@ -114,7 +114,7 @@ impl Profile {
     pub fn get(&self, key: &str) -> Result<Option<String>> {
         Ok(match key {
             "write_key" => self.write_key.clone(),
-            "region" => self.region.map(|r| region_name(r).to_string()),
+            "region" => self.region.map(|r| r.name().to_string()),
             "endpoint" => self.endpoint.clone(),
             "user_id" => self.user_id.clone(),
             "anonymous_id" => self.anonymous_id.clone(),
@@ -136,7 +136,7 @@ impl Profile {
             "write_key" => self.write_key = value.map(str::to_string),
             "region" => {
                 self.region = value
-                    .map(|v| parse_region(v).ok_or_else(|| bad(REGION_EXPECTED, v)))
+                    .map(|v| Region::parse(v).ok_or_else(|| bad(REGION_EXPECTED, v)))
                     .transpose()?
             }
             "endpoint" => self.endpoint = value.map(str::to_string),
@@ -176,21 +176,6 @@ fn unknown_key(key: &str) -> Error {
         "unknown config key '{key}' (known: {}, default_profile)",
         PROFILE_KEYS.join(", ")
     ))
-}
-
-pub fn region_name(region: Region) -> &'static str {
-    match region {
-        Region::Us => "us",
-        Region::Eu => "eu",
-    }
-}
-
-pub fn parse_region(text: &str) -> Option<Region> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "us" => Some(Region::Us),
-        "eu" => Some(Region::Eu),
-        _ => None,
-    }
 }
 
 /// `true`/`false` as people write them in settings: also 1/0, yes/no, on/off.

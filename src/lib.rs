@@ -17,6 +17,7 @@ pub mod lint;
 pub mod listen;
 pub mod output;
 pub mod proxy;
+pub mod region;
 pub mod schema;
 pub mod secret;
 pub mod settings;

@@ -6,15 +6,14 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::cli::{GlobalArgs, Region};
+use crate::cli::GlobalArgs;
 use crate::config::{self, ConfigFile, Profile, DEFAULT_PROFILE};
 use crate::error::{Error, Result};
 use crate::proxy::{ProxySettings, Sourced};
+use crate::region::{Region, US_ENDPOINT};
 use crate::secret::WriteKey;
 use crate::tls::TrustSettings;
 
-pub const US_ENDPOINT: &str = "https://cdp.customer.io/v1";
-pub const EU_ENDPOINT: &str = "https://cdp-eu.customer.io/v1";
 const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
 const DEFAULT_RETRIES: u32 = 5;
 /// 64 MiB: thousands of the largest calls, about a hundred thousand typical ones.
@@ -128,7 +127,7 @@ impl Settings {
 
         let env_region =
             match env_var("CIO_REGION") {
-                Some(r) => Some(config::parse_region(&r).ok_or_else(|| {
+                Some(r) => Some(Region::parse(&r).ok_or_else(|| {
                     Error::invalid_text("CIO_REGION", config::REGION_EXPECTED, &r)
                 })?),
                 None => None,
@@ -138,11 +137,25 @@ impl Settings {
             .endpoint
             .clone()
             .map(from("--endpoint"))
-            .or_else(|| global.region.map(region_endpoint).map(from("--region")))
+            .or_else(|| {
+                global
+                    .region
+                    .map(|r| r.endpoint().to_string())
+                    .map(from("--region"))
+            })
             .or_else(|| env_var("CIO_ENDPOINT").map(from("CIO_ENDPOINT")))
-            .or_else(|| env_region.map(region_endpoint).map(from("CIO_REGION")))
+            .or_else(|| {
+                env_region
+                    .map(|r| r.endpoint().to_string())
+                    .map(from("CIO_REGION"))
+            })
             .or_else(|| profile.endpoint.clone().map(from(&in_profile)))
-            .or_else(|| profile.region.map(region_endpoint).map(from(&in_profile)))
+            .or_else(|| {
+                profile
+                    .region
+                    .map(|r| r.endpoint().to_string())
+                    .map(from(&in_profile))
+            })
             .unwrap_or_else(|| (US_ENDPOINT.to_string(), "the default (region us)".into()));
 
         let timeout = match global.timeout {
@@ -305,14 +318,6 @@ fn from<T>(source: &str) -> impl Fn(T) -> (T, String) + '_ {
     move |value| (value, source.to_string())
 }
 
-fn region_endpoint(region: Region) -> String {
-    match region {
-        Region::Us => US_ENDPOINT,
-        Region::Eu => EU_ENDPOINT,
-    }
-    .to_string()
-}
-
 fn check_timeout(t: f64, flag: &str) -> Result<f64> {
     if config::valid_timeout(t) {
         Ok(t)
@@ -337,6 +342,7 @@ pub fn is_loopback(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::region::EU_ENDPOINT;
     use std::collections::HashMap;
 
     fn resolve(global: &GlobalArgs, env: &[(&str, &str)], toml: &str) -> Result<Settings> {
