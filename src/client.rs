@@ -548,43 +548,16 @@ fn describe_network_error(e: &reqwest::Error, key: &WriteKey) -> (&'static str, 
     (what, key.redact(&source.to_string()))
 }
 
-/// The gzip header flate2's `GzEncoder` writes: no name, no time, unknown OS.
-const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
-
-std::thread_local! {
-    /// One deflate state per sending thread, reset between bodies: a new one
-    /// costs an allocation and zeroing of its tables for every request.
-    static DEFLATE: std::cell::RefCell<flate2::Compress> =
-        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::fast(), false));
-}
-
 /// `body` gzipped at level 1 (zlib-rs), the least CPU per event on batch
 /// bodies (README, Benchmarks).
 fn compress(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() / 4 + 64);
-    out.extend_from_slice(&GZIP_HEADER);
-    let done = DEFLATE.with_borrow_mut(|deflate| {
-        deflate.reset();
-        loop {
-            let read = deflate.total_in() as usize;
-            match deflate.compress_vec(&body[read..], &mut out, flate2::FlushCompress::Finish) {
-                Ok(flate2::Status::StreamEnd) => return true,
-                Ok(_) => out.reserve(out.capacity().max(4096)),
-                Err(_) => return false,
-            }
-        }
-    });
-    if !done {
-        // Not expected with an in-memory body; the streaming encoder then.
-        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        let _ = enc.write_all(body);
-        return enc.finish().unwrap_or_default();
-    }
-    let mut crc = flate2::Crc::new();
-    crc.update(body);
-    out.extend_from_slice(&crc.sum().to_le_bytes());
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(body);
+    enc.finish().unwrap_or_default()
 }
 
 #[cfg(test)]
