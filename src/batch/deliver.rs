@@ -18,6 +18,7 @@ use super::packer::{self, Packer, Record};
 use super::quota::Quota;
 use super::rejects::{Entry, Held, Kind};
 use super::signals::{self, interrupts};
+use super::summary::Pace;
 use super::{Options, Shared, Stats};
 use crate::client::{Client, SendError};
 use crate::error::Error;
@@ -214,7 +215,7 @@ impl Deliverer {
             biased;
             _ = interrupts(&self.signals, 1) => return false,
             permit = async {
-                self.pace(next_slot, batch.len()).await;
+                self.hold_to_rate(next_slot, batch.len()).await;
                 let permit = self.limiter.acquire(bytes).await;
                 let (_, _, latency) = self.limiter.snapshot();
                 tokio::time::sleep_until(self.quota.next_start(Instant::now(), latency)).await;
@@ -239,8 +240,19 @@ impl Deliverer {
         self.quota.pace()
     }
 
+    /// How the run went on the wire, for the summary.
+    pub fn pace(&self, elapsed: Duration) -> Pace {
+        let (_, concurrency_peak, latency) = self.limiter.snapshot();
+        Pace {
+            elapsed,
+            concurrency_peak,
+            latency,
+            quota_pace: self.quota.pace(),
+        }
+    }
+
     /// Holds back a batch so that calls per second stay under `--rate`.
-    async fn pace(&self, next_slot: &mut Instant, calls: usize) {
+    async fn hold_to_rate(&self, next_slot: &mut Instant, calls: usize) {
         let Some(rate) = self.options.rate else {
             return;
         };

@@ -15,7 +15,7 @@ use crate::batch::ledger::Ledger;
 use crate::batch::progress::{progress_bar, tick_progress};
 use crate::batch::rejects::Rejects;
 use crate::batch::source::Reader;
-use crate::batch::summary::{Pace, Summary};
+use crate::batch::summary::Summary;
 use crate::batch::{Defaults, Options, Shared, Stats};
 use crate::cli::{BatchArgs, ExtrasArgs, IdentityArgs};
 use crate::client::Client;
@@ -85,7 +85,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     // A few chunks queued keep the packer fed; more would only hold memory.
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
-    let (end, (_, peak, latency), quota_pace) = runtime.block_on(async {
+    let (end, deliverer) = runtime.block_on(async {
         let deliverer = Arc::new(Deliverer::new(
             client,
             options,
@@ -100,7 +100,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         ));
         let end = Arc::clone(&deliverer).run(rx).await;
         ticker.abort();
-        (end, deliverer.concurrency(), deliverer.quota_pace())
+        (end, deliverer)
     });
     output::end_progress();
 
@@ -143,12 +143,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
             output::count(hidden, "more rejected line")
         ));
     }
-    let pace = Pace {
-        elapsed,
-        concurrency_peak: peak,
-        latency,
-        quota_pace,
-    };
+    let pace = deliverer.pace(elapsed);
     let summary = Summary::new(
         &shared.stats,
         &shared.ledger,
