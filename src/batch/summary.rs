@@ -264,12 +264,21 @@ mod tests {
     use std::sync::atomic::Ordering;
 
     fn summary(stats: &Stats, dry_run: bool, code: ExitCode) -> Summary {
+        paced_summary(stats, dry_run, code, None)
+    }
+
+    fn paced_summary(
+        stats: &Stats,
+        dry_run: bool,
+        code: ExitCode,
+        quota_pace: Option<f64>,
+    ) -> Summary {
         let ledger = Ledger::new(vec!["in.ndjson".into()], None, false);
         let pace = Pace {
             elapsed: Duration::from_millis(1500),
             concurrency_peak: 4,
             latency: Some(Duration::from_micros(12_340)),
-            quota_pace: None,
+            quota_pace,
         };
         Summary::new(
             stats,
@@ -340,6 +349,16 @@ mod tests {
         assert_eq!(
             lines,
             ["3 read, 3 delivered, 0 rejected (0 invalid, 0 refused by the server, 0 undeliverable), 0 retried, 1 request, 1.50 s, 2 events/s, up to 4 in flight, latency 12.3 ms"]
+        );
+        let paced = paced_summary(&stats, false, ExitCode::Ok, Some(97.96));
+        assert!(
+            paced.human_lines()[0].ends_with(", paced to 98 requests/s after 429s"),
+            "{:?}",
+            paced.human_lines()
+        );
+        assert_eq!(
+            serde_json::to_value(&paced).unwrap()["paced_requests_per_s"],
+            serde_json::json!(98.0)
         );
         stats.batches.store(1, Ordering::Relaxed);
         stats.bytes.store(99, Ordering::Relaxed);

@@ -170,8 +170,17 @@ fn a_quota_learned_from_429s_sets_the_pace() {
         w.2 += 1;
         Reply::delay(Duration::from_millis(50), Reply::ok())
     });
-    let s = replay(&env, &paced, &input);
+    let mut cmd = env.cmd_for(&paced.server);
+    cmd.args(["batch", "--json", "-v", "--max-batch-calls", "100"])
+        .arg(&input);
+    let (out, s) = batch_json(&mut cmd, 0);
     assert_eq!(unique_ids(&paced.server), 24_000);
+    // -v's pace line, every 2 s, says the pace once it is learned.
+    assert!(
+        stderr_of(&out).contains("requests/s (quota)"),
+        "{}",
+        stderr_of(&out)
+    );
     let pace = s["paced_requests_per_s"]
         .as_f64()
         .unwrap_or_else(|| panic!("{s}"));
