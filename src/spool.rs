@@ -13,6 +13,7 @@
 //!   claimed-<ns>-<pid>.ndjson   taken by a flush; .ckpt/.rejects beside it
 //!   flush.lock             held by the one flush running
 //!   rejected.ndjson        calls the server refused on their merits (400)
+//!   peers/                 the `cio batch` replays running (`batch::peers`)
 //! ```
 //!
 //! A flush renames `active.ndjson` away under the spool lock, so writers keep
@@ -36,6 +37,24 @@ const REJECTED: &str = "rejected.ndjson";
 
 // Namespace of the destination ids (a one-way digest: the key cannot be read back).
 const NAMESPACE: Uuid = Uuid::from_u128(0x3b0c_58d1_7e2a_4c6f_a1d4_0f9e_8b7c_6d5e);
+
+/// The state directory of the destination the settings point at: the spool,
+/// and the replays sharing its quota (`batch::peers`).
+pub fn destination_dir(settings: &Settings) -> Result<PathBuf> {
+    let root = settings.spool_dir.clone().ok_or_else(|| {
+        Error::usage(
+            "cannot find a state directory for the spool: pass --spool-dir or set CIO_SPOOL_DIR",
+        )
+    })?;
+    let endpoint = settings.endpoint_url()?;
+    let key = settings.require_write_key()?;
+    let id = Uuid::new_v5(
+        &NAMESPACE,
+        format!("{endpoint}\n{}", key.expose()).as_bytes(),
+    );
+    let dir = root.join(&id.simple().to_string()[..16]);
+    Ok(std::path::absolute(&dir).unwrap_or(dir))
+}
 
 pub struct Spool {
     dir: PathBuf,
@@ -64,19 +83,9 @@ pub struct Status {
 impl Spool {
     /// The spool of the destination the settings point at.
     pub fn for_settings(settings: &Settings) -> Result<Spool> {
-        let root = settings.spool_dir.clone().ok_or_else(|| {
-            Error::usage("cannot find a state directory for the spool: pass --spool-dir or set CIO_SPOOL_DIR")
-        })?;
-        let endpoint = settings.endpoint_url()?;
-        let key = settings.require_write_key()?;
-        let id = Uuid::new_v5(
-            &NAMESPACE,
-            format!("{endpoint}\n{}", key.expose()).as_bytes(),
-        );
-        let dir = root.join(&id.simple().to_string()[..16]);
         Ok(Spool {
-            dir: std::path::absolute(&dir).unwrap_or(dir),
-            endpoint,
+            dir: destination_dir(settings)?,
+            endpoint: settings.endpoint_url()?,
             max_bytes: settings.spool_max_bytes,
         })
     }

@@ -1,13 +1,15 @@
 //! The sending side of `batch`: packs calls into requests, keeps as many in
 //! flight as the limiter allows, paces to `--rate` and to the pace a quota showed
-//! (`quota`), pauses everyone on 429, splits a
+//! (`quota`, shared with the other replays to the destination: `peers`),
+//! pauses everyone on 429, splits a
 //! batch the server refuses until only the refused calls are left, and records
 //! every outcome: acknowledged and refused calls are done in the ledger;
 //! undeliverable ones go to the rejects output and stay owed.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -15,6 +17,7 @@ use tokio::time::Instant;
 
 use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX};
 use super::packer::{self, Packer, Record};
+use super::peers::{self, Peers};
 use super::quota::Quota;
 use super::rejects::{Entry, Held, Kind};
 use super::signals::{self, interrupts};
@@ -44,6 +47,9 @@ pub struct Deliverer {
     fatal: Mutex<Option<Error>>,
     /// The pace of request starts and the `Retry-After` pause, learned from 429s.
     quota: Quota,
+    /// The destination's state directory, where the replays sharing its
+    /// quota meet; None for a dry run or without a state directory.
+    peers_dir: Option<PathBuf>,
     failures_in_a_row: AtomicU32,
 }
 
@@ -73,8 +79,12 @@ impl Deliverer {
         if let Some(client) = client.as_mut() {
             client.halt_on(halted);
         }
+        let peers_dir = client
+            .as_ref()
+            .and_then(|_| crate::spool::destination_dir(settings).ok());
         Deliverer {
             limiter: Limiter::new(control, options.max_bytes_in_flight),
+            peers_dir,
             client,
             options,
             shared,
@@ -94,6 +104,10 @@ impl Deliverer {
         let mut deadline: Option<Instant> = None;
         let mut next_slot = Instant::now();
         let mut input_done = false;
+        let sharing = self
+            .peers_dir
+            .clone()
+            .map(|dir| tokio::spawn(Arc::clone(&self).share_quota(dir)));
         let mut interrupted = loop {
             if self.is_fatal() {
                 break false;
@@ -165,12 +179,38 @@ impl Deliverer {
                 }
             }
         }
+        if let Some(sharing) = sharing {
+            // Its file goes with it: the others take up this replay's part.
+            sharing.abort();
+        }
         if interrupted {
             return DeliverEnd::Interrupted;
         }
         match self.fatal.lock().unwrap_or_else(|e| e.into_inner()).take() {
             Some(e) => DeliverEnd::Fatal(e),
             None => DeliverEnd::InputDone,
+        }
+    }
+
+    /// Tells the other replays to the destination how this one fares and
+    /// takes in what they say, a few times a second, until aborted. Without
+    /// a place to meet (a read-only state directory) the replay goes on alone.
+    async fn share_quota(self: Arc<Self>, dir: PathBuf) {
+        let Ok(peers) = Peers::join(&dir) else {
+            return;
+        };
+        let peers = Arc::new(peers);
+        let mut tick = tokio::time::interval(peers::BEAT);
+        loop {
+            tick.tick().await;
+            let beat = self.quota.beat(Instant::now(), SystemTime::now());
+            let member = Arc::clone(&peers);
+            let Ok(Ok(group)) = tokio::task::spawn_blocking(move || member.beat(&beat)).await
+            else {
+                return;
+            };
+            self.quota
+                .observe(&group, Instant::now(), SystemTime::now());
         }
     }
 

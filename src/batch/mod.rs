@@ -10,6 +10,7 @@ pub mod deliver;
 pub mod ledger;
 pub mod limiter;
 pub mod packer;
+pub mod peers;
 pub mod pipeline;
 pub mod prepare;
 pub mod progress;

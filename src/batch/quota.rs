@@ -10,13 +10,19 @@
 //! under that pace; after half a minute without a 429 the pace grows again,
 //! in case the quota was shared and the other user has gone.
 //!
+//! Replays on this machine that share the destination share the pace too
+//! (`peers`): the pace learned is the quota's whole, and each replay takes its
+//! part of it, so the part of one that ends goes to the others at once.
+//!
 //! The `Retry-After` pause lives here too: no request starts before it ends.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
+
+use super::peers::{self, Beat, Group};
 
 /// The span over which accepted requests make the estimate: quotas are
 /// stated per second (or per a few seconds, which this rounds up to).
@@ -46,8 +52,14 @@ struct State {
     /// The first 429 of an overload whose estimate is not made yet, and
     /// whether it asked for a second or more (a quota's window).
     refused_at: Option<(Instant, bool)>,
-    /// Requests per second learned from the last overload, and when.
+    /// The quota's whole pace, in requests per second for all the replays
+    /// together, learned from the last overload (here or by another
+    /// replay), and when.
     pace: Option<(f64, Instant)>,
+    /// Other replays sharing the quota (`peers`), and when the requests the
+    /// API lately accepted from them were sent (to a tenth of a second).
+    others: usize,
+    others_accepted: Vec<(Instant, u32)>,
     /// When the next request may start.
     next_start: Option<Instant>,
     /// No request starts before this (`Retry-After`).
@@ -95,11 +107,14 @@ impl Quota {
             if now >= settled && now >= earliest {
                 state.refused_at = None;
                 let from = refused_at.checked_sub(SPAN);
-                let taken = state
-                    .accepted
-                    .iter()
-                    .filter(|t| from.is_none_or(|from| **t >= from) && **t <= refused_at)
-                    .count();
+                let within = |t: Instant| from.is_none_or(|from| t >= from) && t <= refused_at;
+                let taken = state.accepted.iter().filter(|t| within(**t)).count();
+                // The other replays' requests in the same second: together
+                // they are what the quota took.
+                let others_taken: u32 = (state.others_accepted.iter())
+                    .filter(|(t, _)| within(*t))
+                    .map(|(_, n)| n)
+                    .sum();
                 // Over what time those were taken. A `Retry-After` of whole
                 // seconds speaks of a quota per window: what a young run got
                 // is what the window holds, so it counts as a whole span. A
@@ -116,7 +131,8 @@ impl Quota {
                 // server full at the very first requests); the concurrency
                 // limit answers that.
                 if taken > 0 {
-                    let pace = taken as f64 / seen.as_secs_f64() * MARGIN;
+                    let whole = (taken + others_taken as usize) as f64 / seen.as_secs_f64();
+                    let pace = whole * MARGIN;
                     state.pace = Some((pace, now));
                     state.next_start = None;
                 }
@@ -130,9 +146,49 @@ impl Quota {
         start
     }
 
-    /// The pace in force, in requests per second, if a 429 set one.
+    /// This replay's pace in force, in requests per second, if a 429 set one.
     pub fn pace(&self) -> Option<f64> {
         self.lock().pace_at(Instant::now())
+    }
+
+    /// What this replay tells the others: when the requests the API accepted
+    /// from it lately were sent, and the whole pace in force.
+    pub fn beat(&self, now: Instant, wall: SystemTime) -> Beat {
+        let state = self.lock();
+        let to_wall = |t: Instant| wall - now.saturating_duration_since(t);
+        let accepted = peers::slots(state.accepted.iter().map(|t| to_wall(*t)));
+        let quota = (state.pace).map(|(pace, since)| (pace, peers::millis(to_wall(since))));
+        Beat {
+            accepted,
+            quota,
+            at: peers::millis(wall),
+        }
+    }
+
+    /// Takes in what the other replays said: how many share the quota, and a
+    /// whole pace learned since this one was.
+    pub fn observe(&self, group: &Group, now: Instant, wall: SystemTime) {
+        let mut state = self.lock();
+        state.others = group.replays - 1;
+        let to_instant =
+            |t: SystemTime| now.checked_sub(wall.duration_since(t).unwrap_or_default());
+        state.others_accepted = (group.others_accepted.iter())
+            .filter_map(|&(t, n)| Some((to_instant(t)?, n)))
+            .collect();
+        let Some((pace, learned)) = group.quota else {
+            return;
+        };
+        let Some(learned) = to_instant(learned) else {
+            return;
+        };
+        // A few milliseconds' slack: a pace passed on by the others comes
+        // back rounded to the millisecond and is not newer.
+        let newer = state
+            .pace
+            .is_none_or(|(_, since)| learned > since + Duration::from_millis(5));
+        if newer {
+            state.pace = Some((pace, learned));
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -141,10 +197,11 @@ impl Quota {
 }
 
 impl State {
+    /// This replay's part of the whole pace, grown once the hold is over.
     fn pace_at(&self, now: Instant) -> Option<f64> {
         let (pace, since) = self.pace?;
         let probing = now.saturating_duration_since(since + HOLD).as_secs_f64();
-        Some(pace * PROBE_GROWTH.powf(probing))
+        Some(pace * PROBE_GROWTH.powf(probing) / (self.others + 1) as f64)
     }
 }
 
@@ -240,5 +297,66 @@ mod tests {
         assert_eq!(state.pace_at(t0 + HOLD), Some(50.0));
         let grown = state.pace_at(t0 + HOLD + Duration::from_secs(10)).unwrap();
         assert!((grown - 50.0 * 1.10f64.powi(10)).abs() < 1e-6, "{grown}");
+    }
+
+    fn group(replays: usize, quota: Option<(f64, SystemTime)>) -> Group {
+        Group {
+            replays,
+            others_accepted: Vec::new(),
+            quota,
+        }
+    }
+
+    #[test]
+    fn the_pace_learned_is_the_whole_and_each_replay_takes_its_part() {
+        let quota = Quota::default();
+        let (t0, wall0) = (Instant::now(), SystemTime::now());
+        quota.next_start(t0, None);
+        // 50 accepted here in the first second, and 40 from the other
+        // replay (4 in each tenth of it), then a 429.
+        for i in 0..50 {
+            quota.accepted(t0 + i * 20 * MS);
+        }
+        let refused = t0 + 1000 * MS;
+        quota.refused(refused, Duration::from_secs(1), true);
+        // Told 1.9 s later: the other's count is by when its requests were sent.
+        let (told, wall) = (t0 + 1900 * MS, wall0 + 1900 * MS);
+        let other = Group {
+            replays: 2,
+            others_accepted: (0..10).map(|i| (wall0 + i * 100 * MS, 4)).collect(),
+            quota: None,
+        };
+        quota.observe(&other, told, wall);
+        quota.next_start(t0 + 2000 * MS, Some(50 * MS));
+        let whole = 90.0 * MARGIN;
+        assert!((quota.pace().unwrap() - whole / 2.0).abs() < 1e-6);
+        // The other ends: its part comes to this one.
+        quota.observe(&group(1, None), t0 + 2100 * MS, wall);
+        assert!((quota.pace().unwrap() - whole).abs() < 1e-6);
+        // What the others are told: the whole pace, and this replay's requests.
+        let beat = quota.beat(told, wall);
+        assert_eq!(beat.accepted.iter().map(|(_, n)| n).sum::<u32>(), 50);
+        assert!((beat.quota.unwrap().0 - whole).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_newer_pace_from_another_replay_is_taken_an_echo_is_not() {
+        let quota = Quota::default();
+        let (now, wall) = (Instant::now() + Duration::from_secs(60), SystemTime::now());
+        // Another replay learned 120 requests/s a second ago; three share it.
+        let learned = wall - Duration::from_secs(1);
+        quota.observe(&group(3, Some((120.0, learned))), now, wall);
+        assert!((quota.pace().unwrap() - 40.0).abs() < 1e-6);
+        // Passed back by a third replay, rounded to the millisecond: the same pace.
+        let beat = quota.beat(now, wall);
+        let echoed = std::time::UNIX_EPOCH + Duration::from_millis(beat.quota.unwrap().1);
+        quota.observe(&group(3, Some((999.0, echoed))), now, wall);
+        assert!((quota.pace().unwrap() - 40.0).abs() < 1e-6);
+        // An older one is not taken either; a newer one is.
+        let older = wall - Duration::from_secs(5);
+        quota.observe(&group(3, Some((300.0, older))), now, wall);
+        assert!((quota.pace().unwrap() - 40.0).abs() < 1e-6);
+        quota.observe(&group(2, Some((60.0, wall))), now, wall);
+        assert!((quota.pace().unwrap() - 30.0).abs() < 1e-6);
     }
 }

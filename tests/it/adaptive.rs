@@ -13,9 +13,15 @@ use crate::support::*;
 use serde_json::{json, Value};
 
 fn write_calls(path: &Path, n: usize, padding: usize) {
+    write_calls_numbered(path, 0..n, padding);
+}
+
+/// Calls numbered from `ids` (userId and messageId), so that several inputs
+/// to one server have ids of their own.
+fn write_calls_numbered(path: &Path, ids: std::ops::Range<usize>, padding: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let pad = "x".repeat(padding);
-    for i in 0..n {
+    for i in ids {
         let line = json!({"type": "track", "event": "e", "userId": format!("u{i}"),
                           "messageId": format!("m-{i}"), "properties": {"pad": pad}});
         writeln!(out, "{line}").unwrap();
@@ -145,14 +151,10 @@ fn fewer_requests_go_when_the_server_answers_429() {
     );
 }
 
-#[test]
-fn a_quota_learned_from_429s_sets_the_pace() {
-    let _serial = serial();
-    let env = CioEnv::new();
-    let input = env.path().join("in.ndjson");
-    write_calls(&input, 24_000, 10);
-    // 40 requests per one-second window, the rest refused with a whole-second
-    // Retry-After, as the API does: 240 requests take six windows at best.
+/// A server that takes `per_window` requests per one-second window and
+/// refuses the rest with `Retry-After: 1`, answering after 50 ms; and the
+/// windows in which it refused, one entry per 429.
+fn windowed_quota(per_window: usize) -> (Paced, Arc<Mutex<Vec<u64>>>) {
     let windows: Arc<Mutex<(Option<Instant>, u64, usize)>> = Arc::default();
     let refused_in: Arc<Mutex<Vec<u64>>> = Arc::default();
     let seen = Arc::clone(&refused_in);
@@ -163,13 +165,25 @@ fn a_quota_learned_from_429s_sets_the_pace() {
         if window != w.1 {
             (w.1, w.2) = (window, 0);
         }
-        if w.2 >= 40 {
+        if w.2 >= per_window {
             seen.lock().unwrap().push(window);
             return Reply::status_with_headers(429, &[("Retry-After", "1")], "quota");
         }
         w.2 += 1;
         Reply::delay(Duration::from_millis(50), Reply::ok())
     });
+    (paced, refused_in)
+}
+
+#[test]
+fn a_quota_learned_from_429s_sets_the_pace() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    let input = env.path().join("in.ndjson");
+    write_calls(&input, 24_000, 10);
+    // 40 requests per one-second window, the rest refused with a whole-second
+    // Retry-After, as the API does: 240 requests take six windows at best.
+    let (paced, refused_in) = windowed_quota(40);
     let mut cmd = env.cmd_for(&paced.server);
     cmd.args(["batch", "--json", "-v", "--max-batch-calls", "100"])
         .arg(&input);
@@ -280,4 +294,73 @@ fn memory_stays_under_64_mb_with_64_requests_allowed() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     assert_eq!(unique_ids(&paced.server), 2_000);
     assert!(peak_kb < 64 * 1024, "peak RSS {peak_kb} KB");
+}
+
+#[test]
+fn replays_sharing_a_quota_split_it_and_the_last_takes_it_whole() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    // Two replays to one destination with a quota of 40 requests a second:
+    // a long one (200 requests) and a short one (40).
+    let (long, short) = (
+        env.path().join("long.ndjson"),
+        env.path().join("short.ndjson"),
+    );
+    write_calls_numbered(&long, 0..20_000, 10);
+    write_calls_numbered(&short, 20_000..24_000, 10);
+    let (paced, _) = windowed_quota(40);
+    let replay = |input: &Path| {
+        env.std_cmd_for(&paced.server)
+            .args(["batch", "--json", "-q", "--max-batch-calls", "100"])
+            .arg(input)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (long, short) = (replay(&long), replay(&short));
+    let (short, long) = (
+        short.wait_with_output().unwrap(),
+        long.wait_with_output().unwrap(),
+    );
+    assert_eq!(short.status.code(), Some(0), "{}", stderr_of(&short));
+    assert_eq!(long.status.code(), Some(0), "{}", stderr_of(&long));
+    assert_eq!(unique_ids(&paced.server), 24_000);
+    let pace = |out: &std::process::Output| {
+        let s = summary(out);
+        s["paced_requests_per_s"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{s}"))
+    };
+    // While both ran, each kept to a part of the quota; once the short one
+    // ended, the long one took its part (alone, it would have kept its own
+    // part for half a minute).
+    let (short, long) = (pace(&short), pace(&long));
+    assert!(
+        (10.0..=28.0).contains(&short),
+        "short replay paced to {short}"
+    );
+    assert!((30.0..=60.0).contains(&long), "long replay paced to {long}");
+    // They met in the destination's state directory, and each replay's file
+    // went with it.
+    let state = walk(&env.path().join(".local/state"));
+    let peers_dirs: Vec<_> = state.iter().filter(|p| p.ends_with("peers")).collect();
+    assert_eq!(peers_dirs.len(), 1, "{state:?}");
+    let left: Vec<_> = state
+        .iter()
+        .filter(|p| p.starts_with(peers_dirs[0]) && p.is_file())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        }
+        found.push(path);
+    }
+    found
 }
