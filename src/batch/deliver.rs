@@ -275,9 +275,10 @@ impl Deliverer {
         self.limiter.snapshot()
     }
 
-    /// Requests per second the replay keeps to, once 429s have shown a quota.
-    pub fn quota_pace(&self) -> Option<f64> {
-        self.quota.pace()
+    /// Requests per second the replay keeps to, once 429s have shown a
+    /// quota, and how many replays on this machine share it.
+    pub fn quota_pace(&self) -> Option<(f64, usize)> {
+        Some((self.quota.pace()?, self.quota.replays()))
     }
 
     /// How the run went on the wire, for the summary.

@@ -69,9 +69,13 @@ pub async fn tick_progress(
             last_said = now;
             let latency =
                 latency.map_or("-".into(), |l| format!("{:.0} ms", l.as_secs_f64() * 1e3));
-            let quota = deliverer
-                .quota_pace()
-                .map_or(String::new(), |p| format!(", {p:.0} requests/s (quota)"));
+            let quota = match deliverer.quota_pace() {
+                None => String::new(),
+                Some((pace, 1)) => format!(", {pace:.0} requests/s (quota)"),
+                Some((pace, replays)) => {
+                    format!(", {pace:.0} requests/s (quota, shared by {replays} replays)")
+                }
+            };
             output::note(format_args!(
                 "{delivered} delivered, {smoothed:.0} events/s, up to {} in flight, latency {latency}{quota}",
                 output::count(limit as u64, "request")

@@ -151,6 +151,11 @@ impl Quota {
         self.lock().pace_at(Instant::now())
     }
 
+    /// The replays sharing the quota, this one included.
+    pub fn replays(&self) -> usize {
+        self.lock().others + 1
+    }
+
     /// What this replay tells the others: when the requests the API accepted
     /// from it lately were sent, and the whole pace in force.
     pub fn beat(&self, now: Instant, wall: SystemTime) -> Beat {
