@@ -201,6 +201,7 @@ impl Deliverer {
         };
         let peers = Arc::new(peers);
         let mut tick = tokio::time::interval(peers::BEAT);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let beat = self.quota.beat(Instant::now(), SystemTime::now());
@@ -321,7 +322,8 @@ impl Deliverer {
                 continue;
             }
             self.wait_for_pause().await;
-            let make_body = |sent_at: &str| packer::body(&records, sent_at);
+            let make_body =
+                |sent_at: &str, out: &mut Vec<u8>| packer::write_body(&records, sent_at, out);
             let on_retry = |notice: crate::client::RetryNotice| {
                 Stats::add(&self.shared.stats.retries, 1);
                 Stats::add(&self.shared.stats.requests, 1);

@@ -15,9 +15,9 @@ pub struct Record {
 const BODY_START: &str = r#"{"batch":["#;
 const BODY_END_LEN: usize = r#"],"sentAt":"2026-11-28T15:01:30.212Z"}"#.len();
 
-/// The request body for `records`, with this attempt's `sentAt`.
-pub fn body(records: &[Record], sent_at: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body_len(records));
+/// Appends the request body for `records`, with this attempt's `sentAt`, to `out`.
+pub fn write_body(records: &[Record], sent_at: &str, out: &mut Vec<u8>) {
+    out.reserve(body_len(records));
     out.extend_from_slice(BODY_START.as_bytes());
     for (i, r) in records.iter().enumerate() {
         if i > 0 {
@@ -28,7 +28,6 @@ pub fn body(records: &[Record], sent_at: &str) -> Vec<u8> {
     out.extend_from_slice(b"],\"sentAt\":\"");
     out.extend_from_slice(sent_at.as_bytes());
     out.extend_from_slice(b"\"}");
-    out
 }
 
 /// The size of `body(records, _)`, without building it.
@@ -108,10 +107,13 @@ mod tests {
             "two 300-byte calls and the envelope fit in 900 bytes, three do not"
         );
         for b in &batches {
-            let body = body(b, "2026-11-28T15:01:30.212Z");
+            // Appended after what the buffer held.
+            let mut body = b"held".to_vec();
+            write_body(b, "2026-11-28T15:01:30.212Z", &mut body);
+            let body = body.strip_prefix(b"held").unwrap();
             assert!(body.len() <= max, "{}", body.len());
             assert_eq!(body_len(b), body.len());
-            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(body).unwrap();
             assert_eq!(v["batch"].as_array().unwrap().len(), b.len());
         }
         let mut p = Packer::new(100_000, 3);

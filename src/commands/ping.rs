@@ -139,7 +139,7 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     let client = Client::new(&once, ctx.report)?;
     let started = Instant::now();
     let path = "/batch";
-    let make_body = |_: &str| EMPTY_BATCH.as_bytes().to_vec();
+    let make_body = |_: &str, out: &mut Vec<u8>| out.extend_from_slice(EMPTY_BATCH.as_bytes());
     let answer = ctx.block_on_interruptible(client.send(path, &make_body, false, &|_| {}))?;
     let took = started.elapsed();
     match answer {
@@ -172,10 +172,10 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
             "timestamp": crate::timestamp::now(),
             "context": {"library": {"name": "cio", "version": env!("CARGO_PKG_VERSION")}},
         });
-        let make_body = |sent_at: &str| {
+        let make_body = |sent_at: &str, out: &mut Vec<u8>| {
             let mut call = call.clone();
             call["sentAt"] = Value::String(sent_at.to_string());
-            call.to_string().into_bytes()
+            out.extend(call.to_string().into_bytes());
         };
         let started = Instant::now();
         let answer =
