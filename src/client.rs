@@ -41,6 +41,16 @@ pub struct Client {
     proxy: Option<(String, String)>,
 }
 
+/// How a request body goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Identity,
+    /// Gzipped by `send`.
+    Gzip,
+    /// Written gzipped by the body's writer (a batch compresses its calls once for every attempt).
+    Gzipped,
+}
+
 /// A delivered request.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivered {
@@ -243,7 +253,7 @@ impl Client {
         &self,
         path: &str,
         make_body: &(dyn Fn(&str, &mut Vec<u8>) + Sync),
-        gzip: bool,
+        encoding: Encoding,
         on_retry: &(dyn Fn(RetryNotice) + Sync),
     ) -> Result<Delivered, SendError> {
         let url = self.url(path);
@@ -255,8 +265,10 @@ impl Client {
             attempt += 1;
             let mut request = self.http.post(&url);
             let sent_at = timestamp::now();
-            let body = if gzip {
+            if encoding != Encoding::Identity {
                 request = request.header(header::CONTENT_ENCODING, "gzip");
+            }
+            let body = if encoding == Encoding::Gzip {
                 // The uncompressed body is written into this thread's buffer,
                 // not held for the request's round trip.
                 PLAIN_BODY.with_borrow_mut(|plain| {

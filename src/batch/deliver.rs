@@ -16,14 +16,14 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX};
-use super::packer::{self, Packer, Record};
+use super::packer::{Batch, Packer, Record};
 use super::peers::{self, Peers};
 use super::quota::Quota;
 use super::rejects::{Entry, Held, Kind};
 use super::signals::{self, interrupts};
 use super::summary::Pace;
 use super::{Options, Shared, Stats};
-use crate::client::{Client, SendError};
+use crate::client::{Client, Encoding, SendError};
 use crate::error::Error;
 use crate::output;
 use crate::settings::Settings;
@@ -244,14 +244,14 @@ impl Deliverer {
     /// (and the batch left owed) when an interrupt or a fatal error comes first.
     async fn dispatch(
         self: &Arc<Self>,
-        batch: Vec<Record>,
+        batch: Batch,
         next_slot: &mut Instant,
         tasks: &mut JoinSet<()>,
     ) -> bool {
         if self.options.print {
             print_calls(&batch);
         }
-        let bytes = batch.iter().map(|r| r.json.len()).sum();
+        let bytes = batch.bytes();
         let permit = tokio::select! {
             biased;
             _ = interrupts(&self.signals, 1) => return false,
@@ -306,15 +306,15 @@ impl Deliverer {
     }
 
     /// Sends one batch, splitting it on a refusal until the refused calls stand alone.
-    async fn deliver(&self, batch: Vec<Record>, permit: Permit) {
+    async fn deliver(&self, batch: Batch, mut permit: Permit) {
         Stats::add(&self.shared.stats.batches, 1);
         let mut work = vec![batch];
-        while let Some(records) = work.pop() {
-            Stats::add(&self.shared.stats.bytes, packer::body_len(&records) as u64);
+        while let Some(mut batch) = work.pop() {
+            Stats::add(&self.shared.stats.bytes, batch.body_len() as u64);
             let Some(client) = &self.client else {
                 // Dry run: everything valid counts as what would be delivered.
-                Stats::add(&self.shared.stats.delivered, records.len() as u64);
-                self.shared.ledger.done(records.iter().map(|r| r.seq));
+                Stats::add(&self.shared.stats.delivered, batch.len() as u64);
+                self.shared.ledger.done(batch.calls().iter().map(|c| c.seq));
                 continue;
             };
             // After a fatal error, or a split half after an interrupt: owed, not sent.
@@ -322,8 +322,6 @@ impl Deliverer {
                 continue;
             }
             self.wait_for_pause().await;
-            let make_body =
-                |sent_at: &str, out: &mut Vec<u8>| packer::write_body(&records, sent_at, out);
             let on_retry = |notice: crate::client::RetryNotice| {
                 Stats::add(&self.shared.stats.retries, 1);
                 Stats::add(&self.shared.stats.requests, 1);
@@ -342,15 +340,24 @@ impl Deliverer {
                 "/batch",
                 &format!(
                     "{}, {} bytes before gzip",
-                    output::count(records.len() as u64, "call"),
-                    packer::body_len(&records)
+                    output::count(batch.len() as u64, "call"),
+                    batch.body_len()
                 ),
                 self.options.gzip,
-                || first_calls(&records),
+                || first_calls(&batch),
             );
-            let result = client
-                .send("/batch", &make_body, self.options.gzip, &on_retry)
-                .await;
+            let encoding = if self.options.gzip {
+                batch.gzip();
+                if work.is_empty() {
+                    // Held compressed now: the rest of the calls' bytes is room for other requests.
+                    permit.shrink_to(batch.bytes());
+                }
+                Encoding::Gzipped
+            } else {
+                Encoding::Identity
+            };
+            let make_body = |sent_at: &str, out: &mut Vec<u8>| batch.write_body(sent_at, out);
+            let result = client.send("/batch", &make_body, encoding, &on_retry).await;
             // Every outcome but a halt before the first attempt made a request.
             if !matches!(result, Err(SendError::Interrupted)) {
                 Stats::add(&self.shared.stats.requests, 1);
@@ -362,17 +369,17 @@ impl Deliverer {
                         self.limiter.on_success(delivered.round_trip, permit.busy);
                     }
                     self.failures_in_a_row.store(0, Ordering::Relaxed);
-                    Stats::add(&self.shared.stats.delivered, records.len() as u64);
-                    self.shared.ledger.done(records.iter().map(|r| r.seq));
+                    Stats::add(&self.shared.stats.delivered, batch.len() as u64);
+                    self.shared.ledger.done(batch.calls().iter().map(|c| c.seq));
                 }
                 // Halted before an attempt: nothing was sent, the calls stay owed.
                 Err(SendError::Interrupted) => {}
                 // 400 (and 413) blame the content: split to find the calls at fault.
                 Err(SendError::Rejected {
                     status: 400 | 413, ..
-                }) if records.len() > 1 => {
-                    let mut first = records;
-                    let second = first.split_off(first.len() / 2);
+                }) if batch.len() > 1 => {
+                    batch.gunzip();
+                    let (first, second) = batch.halves();
                     // Popped last-in first-out: push the second half first to keep order.
                     work.push(second);
                     work.push(first);
@@ -382,13 +389,15 @@ impl Deliverer {
                         status: 400 | 413, ..
                     },
                 ) => {
-                    self.refused(&records, &e.reason());
+                    batch.gunzip();
+                    self.refused(&batch, &e.reason());
                 }
                 Err(e) => {
-                    Stats::add(&self.shared.stats.undeliverable, records.len() as u64);
+                    batch.gunzip();
+                    Stats::add(&self.shared.stats.undeliverable, batch.len() as u64);
                     self.shared.rejects.batch(
                         Kind::Undeliverable,
-                        &records,
+                        &batch,
                         &self.shared.names,
                         &e.reason(),
                     );
@@ -430,19 +439,19 @@ impl Deliverer {
     }
 
     /// A call the server refused on its own merits: settled, and recorded with its reason.
-    fn refused(&self, records: &[Record], reason: &str) {
-        for r in records {
+    fn refused(&self, batch: &Batch, reason: &str) {
+        for (call, json) in batch.iter() {
             self.shared.rejects.line(Entry {
                 kind: Kind::Refused,
-                source: &self.shared.names[r.source],
-                line: r.line,
+                source: &self.shared.names[call.source],
+                line: call.line,
                 reason,
                 field: None,
-                held: Held::Call(&r.json),
+                held: Held::Call(json),
             });
         }
-        Stats::add(&self.shared.stats.refused, records.len() as u64);
-        self.shared.ledger.done(records.iter().map(|r| r.seq));
+        Stats::add(&self.shared.stats.refused, batch.len() as u64);
+        self.shared.ledger.done(batch.calls().iter().map(|c| c.seq));
     }
 
     /// Rejects reach the disk before the checkpoint moves past them.
@@ -469,16 +478,12 @@ impl Deliverer {
 }
 
 /// The first calls of a batch, for `-vvv`.
-fn first_calls(records: &[Record]) -> String {
+fn first_calls(batch: &Batch) -> String {
     const SHOWN: usize = 3;
-    let mut shown: Vec<&str> = records
-        .iter()
-        .take(SHOWN)
-        .map(|r| r.json.as_str())
-        .collect();
-    let more = records.len().saturating_sub(SHOWN);
+    let mut shown: Vec<&str> = batch.iter().take(SHOWN).map(|(_, json)| json).collect();
+    let more = batch.len().saturating_sub(SHOWN);
     let more = format!("... and {more} more");
-    if records.len() > SHOWN {
+    if batch.len() > SHOWN {
         shown.push(&more);
     }
     shown.join(" ")
@@ -486,11 +491,11 @@ fn first_calls(records: &[Record]) -> String {
 
 /// `--dry-run --print`: the calls of a batch on stdout, one per line, in input order
 /// (batches are dispatched in order). A reader that went away is not an error.
-fn print_calls(batch: &[Record]) {
+fn print_calls(batch: &Batch) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    for r in batch {
-        if writeln!(out, "{}", r.json).is_err() {
+    for (_, json) in batch.iter() {
+        if writeln!(out, "{json}").is_err() {
             return;
         }
     }

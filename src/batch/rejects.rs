@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::packer::Record;
+use super::packer::Batch;
 use crate::error::{Error, Result};
 use crate::output::{count, note, sanitize};
 
@@ -121,22 +121,23 @@ impl Rejects {
 
     /// Records calls that failed together for one reason: one line on stderr
     /// with the count and the lines, and one record per call in the rejects file.
-    pub fn batch(&self, kind: Kind, records: &[Record], names: &[String], reason: &str) {
+    pub fn batch(&self, kind: Kind, batch: &Batch, names: &[String], reason: &str) {
+        let lines: Vec<(usize, u64)> = batch.calls().iter().map(|c| (c.source, c.line)).collect();
         note(format_args!(
             "{}: {} not delivered: {}",
-            line_ranges(records, names),
-            count(records.len() as u64, "call"),
+            line_ranges(&lines, names),
+            count(batch.len() as u64, "call"),
             sanitize(reason, 500)
         ));
         if self.file.is_some() {
-            for r in records {
+            for (call, json) in batch.iter() {
                 self.write(&Entry {
                     kind,
-                    source: &names[r.source],
-                    line: r.line,
+                    source: &names[call.source],
+                    line: call.line,
                     reason,
                     field: None,
-                    held: Held::Call(&r.json),
+                    held: Held::Call(json),
                 });
             }
         }
@@ -188,16 +189,15 @@ impl Rejects {
 }
 
 /// `in.ndjson:1-1203`, or `a.ndjson:900-1000, b.ndjson:1-42` when the calls
-/// come from several inputs (records are in input order).
-fn line_ranges(records: &[Record], names: &[String]) -> String {
+/// come from several inputs (`lines`: the calls' input and line, in input order).
+fn line_ranges(lines: &[(usize, u64)], names: &[String]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
-    while i < records.len() {
-        let source = records[i].source;
-        let first = records[i].line;
+    while i < lines.len() {
+        let (source, first) = lines[i];
         let mut last = first;
-        while i < records.len() && records[i].source == source {
-            last = records[i].line;
+        while i < lines.len() && lines[i].0 == source {
+            last = lines[i].1;
             i += 1;
         }
         let name = sanitize(&names[source], 200);
@@ -241,25 +241,16 @@ pub fn replayable(fields: &[(String, &RawValue)]) -> std::result::Result<Option<
 mod tests {
     use super::*;
 
-    fn rec(source: usize, line: u64) -> Record {
-        Record {
-            seq: line,
-            source,
-            line,
-            json: "{}".into(),
-        }
-    }
-
     #[test]
     fn line_ranges_per_input() {
         let names = vec!["a.ndjson".to_string(), "b.ndjson".to_string()];
-        assert_eq!(line_ranges(&[rec(0, 4)], &names), "a.ndjson:4");
+        assert_eq!(line_ranges(&[(0, 4)], &names), "a.ndjson:4");
         assert_eq!(
-            line_ranges(&[rec(0, 1), rec(0, 2), rec(0, 1203)], &names),
+            line_ranges(&[(0, 1), (0, 2), (0, 1203)], &names),
             "a.ndjson:1-1203"
         );
         assert_eq!(
-            line_ranges(&[rec(0, 900), rec(0, 1000), rec(1, 1), rec(1, 42)], &names),
+            line_ranges(&[(0, 900), (0, 1000), (1, 1), (1, 42)], &names),
             "a.ndjson:900-1000, b.ndjson:1-42"
         );
     }

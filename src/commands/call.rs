@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use crate::cli::CallArgs;
-use crate::client::{Client, RetryNotice, SendError};
+use crate::client::{Client, Encoding, RetryNotice, SendError};
 use crate::context::Context;
 use crate::envelope::{self, CallType, Fill, SENT_AT_BYTES};
 use crate::error::{Error, ExitCode, Result};
@@ -72,7 +72,8 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     );
     let make_body = |sent_at: &str, out: &mut Vec<u8>| out.extend(with_sent_at(&json, sent_at));
     let on_retry = |notice: RetryNotice| announce_retry(ctx, notice);
-    let delivered = ctx.block_on_interruptible(client.send(&path, &make_body, false, &on_retry))?;
+    let delivered =
+        ctx.block_on_interruptible(client.send(&path, &make_body, Encoding::Identity, &on_retry))?;
     let url = client.url(&path);
     let delivered = match delivered {
         Ok(delivered) => delivered,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::client::Client;
+use crate::client::{Client, Encoding};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::stdout_line;
@@ -140,7 +140,8 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     let started = Instant::now();
     let path = "/batch";
     let make_body = |_: &str, out: &mut Vec<u8>| out.extend_from_slice(EMPTY_BATCH.as_bytes());
-    let answer = ctx.block_on_interruptible(client.send(path, &make_body, false, &|_| {}))?;
+    let answer =
+        ctx.block_on_interruptible(client.send(path, &make_body, Encoding::Identity, &|_| {}))?;
     let took = started.elapsed();
     match answer {
         Ok(delivered) => report.step(
@@ -178,8 +179,12 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
             out.extend(call.to_string().into_bytes());
         };
         let started = Instant::now();
-        let answer =
-            ctx.block_on_interruptible(client.send("/track", &make_body, false, &|_| {}))?;
+        let answer = ctx.block_on_interruptible(client.send(
+            "/track",
+            &make_body,
+            Encoding::Identity,
+            &|_| {},
+        ))?;
         let delivered =
             answer.map_err(|e| crate::explain::send_error(e, &client.url("/track"), settings))?;
         report.step(

@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::answer::{Received, Route};
-use crate::client::{Client, SendError};
+use crate::client::{Client, Encoding, SendError};
 
 /// Sends the calls as the client sent them (a single call to its path, a
 /// batch to `/batch`, each call with its own `sentAt` if it had one); the
@@ -37,8 +37,12 @@ pub async fn send(
     let body = body.map_err(|e| (500, e.to_string()))?;
     // The calls keep the sentAt their client gave them, for the upstream's clock-skew correction.
     let make_body = |_sent_at: &str, out: &mut Vec<u8>| out.extend_from_slice(&body);
-    let gzip = route == Route::Batch;
-    match upstream.send(&path, &make_body, gzip, &|_| {}).await {
+    let encoding = if route == Route::Batch {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    };
+    match upstream.send(&path, &make_body, encoding, &|_| {}).await {
         Ok(_) => Ok(calls.len() as u64),
         Err(e) => {
             let status = match &e {
