@@ -246,24 +246,32 @@ fn requests_in_flight_are_bounded_by_bytes_whatever_the_concurrency() {
     // 1,000 calls of 20 KB, in batches of about 475 KB: two requests fit in
     // 1 MB of calls in flight, a third does not.
     write_calls(&input, 1_000, 20_000);
-    let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(500), Reply::ok()));
-    let out = env
-        .cmd_for(&paced.server)
-        .args([
-            "batch",
-            "-q",
-            "--concurrency",
-            "64",
-            "--max-bytes-in-flight",
-            "1000000",
-        ])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(unique_ids(&paced.server), 1_000);
-    let peak = *paced.in_flight().iter().max().unwrap();
-    assert_eq!(peak, 2, "requests in flight with room for 1 MB of calls");
+    let peak_in_flight = |gzip: &[&str]| {
+        let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(500), Reply::ok()));
+        let out = env
+            .cmd_for(&paced.server)
+            .args([
+                "batch",
+                "-q",
+                "--concurrency",
+                "64",
+                "--max-bytes-in-flight",
+                "1000000",
+            ])
+            .args(gzip)
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        assert_eq!(unique_ids(&paced.server), 1_000);
+        *paced.in_flight().iter().max().unwrap()
+    };
+    let plain = peak_in_flight(&["--no-gzip"]);
+    assert_eq!(plain, 2, "requests in flight with room for 1 MB of calls");
+    // Gzipped, a request holds its calls compressed (this padding shrinks
+    // to almost nothing), and the room left goes to more requests.
+    let gzipped = peak_in_flight(&[]);
+    assert!(gzipped > 2, "{gzipped} in flight with gzip");
 }
 
 #[test]
