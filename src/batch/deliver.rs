@@ -321,6 +321,13 @@ impl Deliverer {
             if self.is_fatal() {
                 continue;
             }
+            if self.options.gzip {
+                batch.gzip();
+                if work.is_empty() {
+                    // Held compressed now: the rest of the calls' bytes is room for other requests.
+                    permit.shrink_to(batch.bytes());
+                }
+            }
             self.wait_for_pause().await;
             let on_retry = |notice: crate::client::RetryNotice| {
                 Stats::add(&self.shared.stats.retries, 1);
@@ -346,12 +353,7 @@ impl Deliverer {
                 self.options.gzip,
                 || first_calls(&batch),
             );
-            let encoding = if self.options.gzip {
-                batch.gzip();
-                if work.is_empty() {
-                    // Held compressed now: the rest of the calls' bytes is room for other requests.
-                    permit.shrink_to(batch.bytes());
-                }
+            let encoding = if batch.is_gzipped() {
                 Encoding::Gzipped
             } else {
                 Encoding::Identity
@@ -480,11 +482,10 @@ impl Deliverer {
 /// The first calls of a batch, for `-vvv`.
 fn first_calls(batch: &Batch) -> String {
     const SHOWN: usize = 3;
-    let mut shown: Vec<&str> = batch.iter().take(SHOWN).map(|(_, json)| json).collect();
+    let mut shown = batch.first_calls(SHOWN);
     let more = batch.len().saturating_sub(SHOWN);
-    let more = format!("... and {more} more");
-    if batch.len() > SHOWN {
-        shown.push(&more);
+    if more > 0 {
+        shown.push(format!("... and {more} more"));
     }
     shown.join(" ")
 }

@@ -87,21 +87,34 @@ impl Batch {
         &self.calls
     }
 
-    /// The call as it is sent.
+    /// The call as it is sent (empty while the batch is gzipped: `gunzip` first).
     pub fn json(&self, call: &Call) -> &str {
+        let bytes = self.joined.get(call.start..call.end).unwrap_or_default();
         // Only whole calls (valid UTF-8) go into the buffer.
-        std::str::from_utf8(&self.joined[call.start..call.end]).unwrap_or_default()
+        std::str::from_utf8(bytes).unwrap_or_default()
     }
 
-    /// Each call with what is sent for it.
+    /// Each call with what is sent for it (plain batches: `gunzip` first).
     pub fn iter(&self) -> impl Iterator<Item = (&Call, &str)> {
         self.calls.iter().map(|c| (c, self.json(c)))
+    }
+
+    /// The first `n` calls as sent, gzipped or not, for `-vvv`.
+    pub fn first_calls(&self, n: usize) -> Vec<String> {
+        let joined = match &self.gzipped {
+            Some(g) => std::borrow::Cow::Owned(g.plain_calls()),
+            None => std::borrow::Cow::Borrowed(&self.joined),
+        };
+        let json = |c: &Call| joined.get(c.start..c.end).unwrap_or_default();
+        let text = |c: &Call| String::from_utf8_lossy(json(c)).into_owned();
+        self.calls.iter().take(n).map(text).collect()
     }
 
     /// The memory the batch holds, which bounds that of requests in flight.
     pub fn bytes(&self) -> usize {
         match &self.gzipped {
-            Some(g) => g.deflated.capacity(),
+            // The calls compressed, and their copy in the body being sent.
+            Some(g) => g.deflated.capacity() * 2,
             None => self.joined.capacity(),
         }
     }
@@ -166,6 +179,7 @@ impl Batch {
                 }
             }
         }
+        deflated.shrink_to_fit();
         let len = BODY_START.len() + self.joined.len();
         give_back(std::mem::take(&mut self.joined));
         self.gzipped = Some(Gzipped { deflated, crc, len });
@@ -174,15 +188,9 @@ impl Batch {
     /// The calls as plain bytes again, for the paths that look at them one by
     /// one (a refusal to split, rejects): decoded from the body itself.
     pub fn gunzip(&mut self) {
-        let Some(gzipped) = self.gzipped.take() else {
-            return;
-        };
-        let mut zipped = Vec::new();
-        gzipped.write_body("", &mut zipped);
-        let mut body = Vec::new();
-        let _ = flate2::read::GzDecoder::new(&zipped[..]).read_to_end(&mut body);
-        let end = body.len().saturating_sub(body_end("").len());
-        self.joined = body.get(BODY_START.len()..end).unwrap_or_default().to_vec();
+        if let Some(gzipped) = self.gzipped.take() {
+            self.joined = gzipped.plain_calls();
+        }
     }
 
     /// The first half of the calls and the second, for finding the calls a
@@ -205,10 +213,11 @@ impl Batch {
     }
 }
 
-/// Buffers of batches that are done, for the next ones: at most as many as
-/// requests can be in flight, so that a burst's buffers are not all kept.
+/// Buffers of batches that are sent or gzipped, for the next ones. A few
+/// are enough for the packer, which fills one at a time; a burst's are not
+/// all kept.
 static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-const MAX_SPARE: usize = super::limiter::ADAPTIVE_MAX;
+const MAX_SPARE: usize = 4;
 
 fn spare_buffer() -> Vec<u8> {
     let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
@@ -221,9 +230,21 @@ fn body_end(sent_at: &str) -> String {
 }
 
 impl Gzipped {
+    /// The calls, decoded from a body.
+    fn plain_calls(&self) -> Vec<u8> {
+        let mut zipped = Vec::new();
+        self.write_body("", &mut zipped);
+        let mut body = Vec::new();
+        // Decoding what `write_body` made has no way to fail but a bug.
+        let _ = flate2::read::GzDecoder::new(&zipped[..]).read_to_end(&mut body);
+        let end = body.len().saturating_sub(body_end("").len());
+        body.get(BODY_START.len()..end).unwrap_or_default().to_vec()
+    }
+
     /// The gzip body: the calls deflated once, then this attempt's end.
     fn write_body(&self, sent_at: &str, out: &mut Vec<u8>) {
         let end = body_end(sent_at);
+        out.reserve_exact(10 + self.deflated.len() + 5 + end.len() + 8);
         // RFC 1952: magic, deflate, no flags, no time, no extra flags, unknown OS.
         out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
         out.extend_from_slice(&self.deflated);
