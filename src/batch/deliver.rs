@@ -244,12 +244,18 @@ impl Deliverer {
     /// (and the batch left owed) when an interrupt or a fatal error comes first.
     async fn dispatch(
         self: &Arc<Self>,
-        batch: Batch,
+        mut batch: Batch,
         next_slot: &mut Instant,
         tasks: &mut JoinSet<()>,
     ) -> bool {
         if self.options.print {
             print_calls(&batch);
+        }
+        if self.options.gzip && self.client.is_some() {
+            // Compressed here, one batch at a time, so that the calls waiting
+            // for a request slot or in flight are held compressed, and a
+            // batch's buffer goes straight to the next.
+            batch.gzip();
         }
         let bytes = batch.bytes();
         let permit = tokio::select! {
@@ -306,7 +312,7 @@ impl Deliverer {
     }
 
     /// Sends one batch, splitting it on a refusal until the refused calls stand alone.
-    async fn deliver(&self, batch: Batch, mut permit: Permit) {
+    async fn deliver(&self, batch: Batch, permit: Permit) {
         Stats::add(&self.shared.stats.batches, 1);
         let mut work = vec![batch];
         while let Some(mut batch) = work.pop() {
@@ -322,11 +328,8 @@ impl Deliverer {
                 continue;
             }
             if self.options.gzip {
+                // The halves of a refused batch (the whole one was gzipped in `dispatch`).
                 batch.gzip();
-                if work.is_empty() {
-                    // Held compressed now: the rest of the calls' bytes is room for other requests.
-                    permit.shrink_to(batch.bytes());
-                }
             }
             self.wait_for_pause().await;
             let on_retry = |notice: crate::client::RetryNotice| {

@@ -157,19 +157,6 @@ pub struct Permit {
     pub busy: bool,
 }
 
-impl Permit {
-    /// The request holds only `bytes` now (its calls compressed): the rest is
-    /// room for other requests.
-    pub fn shrink_to(&mut self, bytes: usize) {
-        if bytes >= self.bytes {
-            return;
-        }
-        self.limiter.lock().bytes -= self.bytes - bytes;
-        self.bytes = bytes;
-        self.limiter.released.notify_waiters();
-    }
-}
-
 impl Drop for Permit {
     fn drop(&mut self) {
         {
