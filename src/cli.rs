@@ -505,7 +505,7 @@ pub struct BatchArgs {
           value_parser = clap::value_parser!(u64).range(1..=2_500))]
     pub max_batch_calls: u64,
 
-    /// Bytes of calls in requests in flight: the bound on memory, whatever the concurrency
+    /// Bytes requests waiting or in flight hold (their calls, gzipped): the bound on memory, whatever the concurrency
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1_000_000..=1_000_000_000))]
     pub max_bytes_in_flight: u64,
