@@ -204,9 +204,17 @@ impl Ledger {
 
     /// The reader handed call `seq` (at `at`) on for sending.
     pub fn pending(&self, seq: u64, at: Position) {
+        self.pending_many([(seq, at)]);
+    }
+
+    /// `pending` for several calls in input order, under one lock: the
+    /// sequencer hands calls on by the chunk.
+    pub fn pending_many(&self, calls: impl IntoIterator<Item = (u64, Position)>) {
         let mut state = self.lock();
-        state.pending.insert(seq, at);
-        state.read = at;
+        for (seq, at) in calls {
+            state.pending.insert(seq, at);
+            state.read = at;
+        }
     }
 
     /// The reader is done with everything up to `at` (blank and rejected lines included).
