@@ -71,7 +71,9 @@ impl Packer {
 
     pub fn take(&mut self) -> Vec<Record> {
         self.bytes = BODY_START.len() + BODY_END_LEN;
-        std::mem::take(&mut self.records)
+        // The next batch is likely as long: made room for at once, not grown call by call.
+        let room = Vec::with_capacity(self.records.len());
+        std::mem::replace(&mut self.records, room)
     }
 }
 

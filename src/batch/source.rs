@@ -274,7 +274,8 @@ impl SourceCtx<'_> {
 
     /// Hands the run over; `false` when the sending side stopped.
     fn hand_over(&mut self) -> bool {
-        let capacity = self.run.bytes();
+        // The next run is likely the size of this one: room for a bit more spares it a reallocation.
+        let capacity = self.run.bytes() + self.run.bytes() / 4;
         let run = std::mem::replace(&mut self.run, Run::new(self.index, capacity));
         self.sources.pipeline.submit(run)
     }
