@@ -40,6 +40,8 @@ pub const CHUNK: usize = 256;
 const CHUNK_BYTES: usize = 1024 * 1024;
 /// A run is handed over early once its lines hold this many bytes.
 const RUN_BYTES: usize = 1024 * 1024;
+/// The most a run holds: just under `RUN_BYTES`, and one more line.
+const MAX_RUN_BYTES: usize = RUN_BYTES + LINE_LIMIT;
 /// Workers beyond this gain nothing: the senders and the sequencer are single streams.
 const MAX_WORKERS: usize = 4;
 /// The messageIds remembered to find duplicates within a run (about 10 MB a
@@ -74,7 +76,7 @@ impl Run {
         Run {
             source,
             lines: Vec::with_capacity(CHUNK),
-            data: Vec::with_capacity(capacity.min(2 * RUN_BYTES)),
+            data: Vec::with_capacity(capacity.min(MAX_RUN_BYTES)),
         }
     }
 
@@ -87,6 +89,12 @@ impl Run {
         refused: Option<&'static str>,
     ) {
         let start = self.data.len();
+        if self.data.capacity() - start < bytes.len() {
+            // Grown to where the run is handed over (or to fit the line), never
+            // doubled past what a run can hold: the bound on memory stays.
+            self.data
+                .reserve_exact(bytes.len().max(RUN_BYTES.saturating_sub(start)));
+        }
         self.data.extend_from_slice(bytes);
         self.lines.push(RawLine {
             number,
@@ -614,6 +622,36 @@ fn check_duplicate(seen: &mut SeenIds, out: &Outlets, id: &str, source: usize, l
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_never_holds_more_room_than_its_lines_can_take() {
+        for (hint, sizes) in [
+            (0, vec![600; 300]),
+            (100, vec![RUN_BYTES - 1, LINE_LIMIT]),
+            (
+                MAX_RUN_BYTES * 4,
+                vec![RUN_BYTES / 2 + 1, RUN_BYTES / 2 + 1],
+            ),
+            (RUN_BYTES / 3, vec![RUN_BYTES / 4; 5]),
+            // Doubling 1.5 MB of room for the last line would make 3 MB.
+            (RUN_BYTES * 3 / 2, vec![RUN_BYTES * 9 / 10, LINE_LIMIT]),
+        ] {
+            let mut run = Run::new(0, hint);
+            for (i, &size) in sizes.iter().enumerate() {
+                if run.is_full() {
+                    run = Run::new(0, run.bytes() + run.bytes() / 4);
+                }
+                run.push(i as u64 + 1, size, &vec![b'x'; size], None);
+                assert!(
+                    run.data.capacity() <= MAX_RUN_BYTES,
+                    "{}",
+                    run.data.capacity()
+                );
+                let last = run.lines.last().unwrap();
+                assert_eq!(run.data[last.bytes.clone()].len(), size);
+            }
+        }
+    }
 
     #[test]
     fn seen_ids_span_tables_and_stop_growing_at_the_cap() {
