@@ -12,7 +12,7 @@
 //! or is owed) are kept as ranges beside it, so a resume re-sends only what is
 //! owed, plus what was in flight at a crash.
 
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -85,11 +85,26 @@ pub struct Ledger {
     held: Mutex<Option<crate::files::Lock>>,
 }
 
+/// What became of a sequence number handed to the ledger.
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    /// Handed on for sending and not yet done.
+    Pending,
+    /// Done while an older call is still pending (so beyond the watermark).
+    Acked,
+    /// No call has this number (numbers are dense; this only fills a gap).
+    Absent,
+}
+
 struct State {
-    /// Calls handed on for sending and not yet done, by sequence number.
-    pending: BTreeMap<u64, Position>,
-    /// Calls done while an older call is still pending (so beyond the watermark).
-    acked: BTreeMap<u64, Position>,
+    /// The calls from the oldest pending one on, by sequence number from
+    /// `first` (sequence numbers are given in order and without gaps, so a
+    /// ring does what a sorted map would, for far less work a call).
+    calls: VecDeque<(Mark, Position)>,
+    /// The sequence number of `calls[0]`.
+    first: u64,
+    /// How many of `calls` are pending.
+    pending: usize,
     /// Ranges a resumed checkpoint had beyond its watermark; the reader passes over them.
     carried: Vec<(Position, Position)>,
     /// The reader has taken every line up to here.
@@ -102,8 +117,9 @@ impl Ledger {
     pub fn new(sources: Vec<String>, checkpoint: Option<PathBuf>, writable: bool) -> Ledger {
         Ledger {
             state: Mutex::new(State {
-                pending: BTreeMap::new(),
-                acked: BTreeMap::new(),
+                calls: VecDeque::new(),
+                first: 0,
+                pending: 0,
                 carried: Vec::new(),
                 read: Position::default(),
                 run: Uuid::new_v4(),
@@ -204,9 +220,17 @@ impl Ledger {
 
     /// The reader handed call `seq` (at `at`) on for sending.
     pub fn pending(&self, seq: u64, at: Position) {
+        self.pending_many([(seq, at)]);
+    }
+
+    /// `pending` for several calls in input order, under one lock: the
+    /// sequencer hands calls on by the chunk.
+    pub fn pending_many(&self, calls: impl IntoIterator<Item = (u64, Position)>) {
         let mut state = self.lock();
-        state.pending.insert(seq, at);
-        state.read = at;
+        for (seq, at) in calls {
+            state.insert(seq, at);
+            state.read = at;
+        }
     }
 
     /// The reader is done with everything up to `at` (blank and rejected lines included).
@@ -217,7 +241,7 @@ impl Ledger {
     /// Call or line `seq` (at `at`) is settled as soon as it is read (cio's own checks refused it).
     pub fn settled(&self, seq: u64, at: Position) {
         let mut state = self.lock();
-        state.pending.insert(seq, at);
+        state.insert(seq, at);
         state.read = at;
         state.done([seq]);
     }
@@ -231,26 +255,60 @@ impl Ledger {
     /// and where the first of them is.
     pub fn owed(&self) -> (u64, Option<Position>) {
         let state = self.lock();
-        (
-            state.pending.len() as u64,
-            state.pending.first_key_value().map(|(_, at)| *at),
-        )
+        (state.pending as u64, state.oldest_pending())
     }
 }
 
 impl State {
+    /// Call `seq` (at `at`) is pending.
+    fn insert(&mut self, seq: u64, at: Position) {
+        if self.calls.is_empty() {
+            self.first = seq;
+        }
+        let Some(index) = seq
+            .checked_sub(self.first)
+            .and_then(|i| usize::try_from(i).ok())
+        else {
+            return; // Older than every call kept: settled already.
+        };
+        while self.calls.len() < index {
+            self.calls.push_back((Mark::Absent, at));
+        }
+        match self.calls.get_mut(index) {
+            Some(call) => {
+                if call.0 != Mark::Pending {
+                    self.pending += 1;
+                }
+                *call = (Mark::Pending, at);
+            }
+            None => {
+                self.calls.push_back((Mark::Pending, at));
+                self.pending += 1;
+            }
+        }
+    }
+
     fn done(&mut self, seqs: impl IntoIterator<Item = u64>) {
-        let state = self;
         for seq in seqs {
-            if let Some(at) = state.pending.remove(&seq) {
-                state.acked.insert(seq, at);
+            let index = seq.wrapping_sub(self.first);
+            let call = usize::try_from(index)
+                .ok()
+                .and_then(|i| self.calls.get_mut(i));
+            if let Some(call) = call.filter(|c| c.0 == Mark::Pending) {
+                call.0 = Mark::Acked;
+                self.pending -= 1;
             }
         }
         // What is older than every pending call is covered by the watermark.
-        state.acked = match state.pending.first_key_value() {
-            Some((&oldest, _)) => state.acked.split_off(&oldest),
-            None => BTreeMap::new(),
-        };
+        while self.calls.front().is_some_and(|c| c.0 != Mark::Pending) {
+            self.calls.pop_front();
+            self.first += 1;
+        }
+    }
+
+    fn oldest_pending(&self) -> Option<Position> {
+        // `done` leaves a pending call first, or nothing.
+        self.calls.front().map(|&(_, at)| at)
     }
 }
 
@@ -271,14 +329,16 @@ impl Ledger {
             .collect();
         // Calls with consecutive sequence numbers have no pending call between
         // them, so the lines from the first to the last are all done.
-        let mut previous: Option<u64> = None;
+        let mut previous = Mark::Absent;
         let mut ranges: Vec<(Position, Position)> = Vec::new();
-        for (&seq, &at) in &state.acked {
-            match ranges.last_mut() {
-                Some(range) if previous == Some(seq - 1) => range.1 = at,
-                _ => ranges.push((at, at)),
+        for &(mark, at) in &state.calls {
+            if mark == Mark::Acked {
+                match ranges.last_mut() {
+                    Some(range) if previous == Mark::Acked => range.1 = at,
+                    _ => ranges.push((at, at)),
+                }
             }
-            previous = Some(seq);
+            previous = mark;
         }
         also_done.extend(ranges);
         also_done.sort();
@@ -317,8 +377,8 @@ impl Ledger {
 
 impl State {
     fn watermark(&self) -> Position {
-        match self.pending.first_key_value() {
-            Some((_, at)) => Position {
+        match self.oldest_pending() {
+            Some(at) => Position {
                 source: at.source,
                 line: at.line - 1,
             },
@@ -402,6 +462,74 @@ mod tests {
         ledger.done([4]);
         assert_eq!(ledger.progress().done, at(0, 6));
         assert!(ledger.progress().also_done.is_empty());
+    }
+
+    /// The ledger against the sorted maps it replaced (pending and acked
+    /// calls by sequence number), on random runs: calls and settled lines
+    /// in order, acknowledgements in any order, some never.
+    #[test]
+    fn the_ring_tells_what_sorted_maps_would() {
+        use std::collections::BTreeMap;
+        let mut rng = fastrand::Rng::with_seed(12);
+        for _ in 0..300 {
+            let ledger = Ledger::new(vec!["a".into()], None, true);
+            let (mut pending, mut acked) = (BTreeMap::new(), BTreeMap::new());
+            let mut out: Vec<u64> = Vec::new();
+            let (mut seq, mut line, mut read) = (0, 0, 0);
+            for _ in 0..rng.usize(1..200) {
+                line += rng.u64(1..3); // now and then a line the ledger never hears of
+                match rng.u8(..10) {
+                    0..=5 => {
+                        seq += 1;
+                        ledger.pending(seq, at(0, line));
+                        pending.insert(seq, at(0, line));
+                        read = line;
+                        out.push(seq);
+                    }
+                    6 => {
+                        seq += 1;
+                        ledger.settled(seq, at(0, line));
+                        acked.insert(seq, at(0, line));
+                        read = line;
+                    }
+                    _ => {
+                        let n = rng.usize(..=out.len().min(5));
+                        let done: Vec<u64> = (0..n)
+                            .map(|_| out.swap_remove(rng.usize(..out.len())))
+                            .collect();
+                        // Some calls are never delivered: they stay owed.
+                        let done: Vec<u64> = done.into_iter().filter(|s| s % 7 != 0).collect();
+                        ledger.done(done.iter().copied());
+                        for s in done {
+                            if let Some(p) = pending.remove(&s) {
+                                acked.insert(s, p);
+                            }
+                        }
+                    }
+                }
+                acked = match pending.first_key_value() {
+                    Some((&oldest, _)) => acked.split_off(&oldest),
+                    None => BTreeMap::new(),
+                };
+                let done = match pending.first_key_value() {
+                    Some((_, p)) => at(0, p.line - 1),
+                    None => at(0, read),
+                };
+                let mut ranges: Vec<(Position, Position)> = Vec::new();
+                let mut previous = None;
+                for (&s, &p) in &acked {
+                    match ranges.last_mut() {
+                        Some(r) if previous == Some(s - 1) => r.1 = p,
+                        _ => ranges.push((p, p)),
+                    }
+                    previous = Some(s);
+                }
+                let progress = ledger.progress();
+                assert_eq!((progress.done, progress.also_done), (done, ranges));
+                let first = pending.first_key_value().map(|(_, p)| *p);
+                assert_eq!(ledger.owed(), (pending.len() as u64, first));
+            }
+        }
     }
 
     #[test]

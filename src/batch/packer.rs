@@ -316,7 +316,10 @@ impl Packer {
     }
 
     pub fn take(&mut self) -> Batch {
-        std::mem::take(&mut self.batch)
+        // The next batch is likely as long: room for its calls at once, not grown call by call.
+        let mut room = Batch::default();
+        room.calls.reserve_exact(self.batch.len());
+        std::mem::replace(&mut self.batch, room)
     }
 }
 

@@ -40,6 +40,8 @@ pub const CHUNK: usize = 256;
 const CHUNK_BYTES: usize = 1024 * 1024;
 /// A run is handed over early once its lines hold this many bytes.
 const RUN_BYTES: usize = 1024 * 1024;
+/// The most a run holds: just under `RUN_BYTES`, and one more line.
+const MAX_RUN_BYTES: usize = RUN_BYTES + LINE_LIMIT;
 /// Workers beyond this gain nothing: the senders and the sequencer are single streams.
 const MAX_WORKERS: usize = 4;
 /// The messageIds remembered to find duplicates within a run (about 10 MB a
@@ -51,11 +53,11 @@ pub const MAX_REMEMBERED_IDS: usize = 1_000_000;
 pub const DUPLICATE_EXAMPLES: usize = 5;
 
 /// One input line (or array item) as read: its 1-based number, its length
-/// before any cut at `LINE_LIMIT`, and its bytes.
+/// before any cut at `LINE_LIMIT`, and where its bytes are in its run's buffer.
 pub struct RawLine {
     pub number: u64,
     pub full_len: usize,
-    pub bytes: Vec<u8>,
+    bytes: std::ops::Range<usize>,
     /// Refused already by the reader, for this reason.
     pub refused: Option<&'static str>,
 }
@@ -64,48 +66,79 @@ pub struct RawLine {
 pub struct Run {
     pub source: usize,
     lines: Vec<RawLine>,
-    bytes: usize,
+    /// The lines' bytes one after another: one buffer a run, not one a line.
+    data: Vec<u8>,
 }
 
 impl Run {
-    pub fn new(source: usize) -> Self {
+    /// `capacity`: bytes the run is likely to hold (the last run's).
+    pub fn new(source: usize, capacity: usize) -> Self {
         Run {
             source,
             lines: Vec::with_capacity(CHUNK),
-            bytes: 0,
+            data: Vec::with_capacity(capacity.min(MAX_RUN_BYTES)),
         }
     }
 
-    pub fn push(&mut self, line: RawLine) {
-        self.bytes += line.bytes.len();
-        self.lines.push(line);
+    /// Adds line `number`, `full_len` bytes long on input, with `bytes` (cut at `LINE_LIMIT`).
+    pub fn push(
+        &mut self,
+        number: u64,
+        full_len: usize,
+        bytes: &[u8],
+        refused: Option<&'static str>,
+    ) {
+        let start = self.data.len();
+        if self.data.capacity() - start < bytes.len() {
+            // Grown to where the run is handed over (or to fit the line), never
+            // doubled past what a run can hold: the bound on memory stays.
+            self.data
+                .reserve_exact(bytes.len().max(RUN_BYTES.saturating_sub(start)));
+        }
+        self.data.extend_from_slice(bytes);
+        self.lines.push(RawLine {
+            number,
+            full_len,
+            bytes: start..self.data.len(),
+            refused,
+        });
     }
 
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
 
+    /// Bytes of the lines in the run.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+    }
+
     /// Whether the run should be handed over now.
     pub fn is_full(&self) -> bool {
-        self.lines.len() >= CHUNK || self.bytes >= RUN_BYTES
+        self.lines.len() >= CHUNK || self.data.len() >= RUN_BYTES
     }
 }
 
 /// What became of one line: the call, or why it cannot go; `None` for a blank line.
 type Outcome = Option<std::result::Result<Ready, LineError>>;
-/// A line, what became of it, and what the linter (if on) found to say.
-type Prepared = (RawLine, Outcome, Vec<Finding>);
+
+/// A run prepared: each line, what became of it, and what the linter (if on)
+/// found to say; and the run's buffer, which the lines' bytes are in.
+struct Prepared {
+    lines: Vec<(RawLine, Outcome, Vec<Finding>)>,
+    data: Vec<u8>,
+}
 
 struct Job {
     run: Run,
-    done: SyncSender<Vec<Prepared>>,
+    done: SyncSender<Prepared>,
 }
 
 /// What the sequencer takes, in input order.
 enum Step {
     Run {
         source: usize,
-        done: Receiver<Vec<Prepared>>,
+        done: Receiver<Prepared>,
     },
     /// Every line of this source has been handed over.
     SourceEnd(usize),
@@ -159,6 +192,7 @@ impl Pipeline {
                 seq: 0,
                 chunk: Vec::with_capacity(CHUNK),
                 chunk_bytes: 0,
+                registered: 0,
                 seen_ids: SeenIds::default(),
             }
             .run(order)
@@ -229,9 +263,12 @@ fn work(
             return;
         };
         let now = timestamp::now();
-        let source = job_run.source;
-        let prepared = job_run
-            .lines
+        let Run {
+            source,
+            lines,
+            data,
+        } = job_run;
+        let lines = lines
             .into_iter()
             .map(|line| {
                 let at = LineId {
@@ -239,7 +276,8 @@ fn work(
                     source,
                     line: line.number,
                 };
-                let mut result = prepare_line(&line, at, defaults, &now);
+                let bytes = &data[line.bytes.clone()];
+                let mut result = prepare_line(&line, bytes, at, defaults, &now);
                 if let (Some(schema), Some(Ok(Ready::Call(call)))) = (schema, &mut result) {
                     call.schema_problem = schema_problem(schema, &call.json, &now);
                 }
@@ -251,7 +289,7 @@ fn work(
             })
             .collect();
         // The sequencer may have stopped; then nobody wants the result.
-        let _ = done.send(prepared);
+        let _ = done.send(Prepared { lines, data });
     }
 }
 
@@ -262,8 +300,14 @@ fn schema_problem(schema: &Schema, json: &str, now: &str) -> Option<String> {
     schema.check(&call)
 }
 
-fn prepare_line(line: &RawLine, at: LineId, defaults: &Defaults, now: &str) -> Outcome {
-    if line.bytes.iter().all(u8::is_ascii_whitespace) {
+fn prepare_line(
+    line: &RawLine,
+    bytes: &[u8],
+    at: LineId,
+    defaults: &Defaults,
+    now: &str,
+) -> Outcome {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
     if let Some(reason) = line.refused {
@@ -281,7 +325,7 @@ fn prepare_line(line: &RawLine, at: LineId, defaults: &Defaults, now: &str) -> O
             field: None,
         }));
     }
-    Some(prepare::prepare_line(&line.bytes, at, defaults, now))
+    Some(prepare::prepare_line(bytes, at, defaults, now))
 }
 
 /// Lints a prepared call. With `reject_errors`, a lint error makes the line
@@ -317,6 +361,10 @@ struct Sequencer {
     chunk: Vec<Record>,
     /// Bytes of the calls in `chunk`.
     chunk_bytes: usize,
+    /// The calls of `chunk` already recorded as pending in the ledger: the
+    /// rest are recorded together, before the chunk goes and before anything
+    /// else moves the ledger's read position past them.
+    registered: usize,
     seen_ids: SeenIds,
 }
 
@@ -340,10 +388,11 @@ impl Sequencer {
             };
             match step {
                 Step::Run { source, done } => {
-                    let prepared = done
-                        .recv()
-                        .map_err(|_| Error::Internal("a thread preparing lines failed".into()))?;
-                    for (line, result, findings) in prepared {
+                    let prepared = done.recv().map_err(|_| {
+                        self.register();
+                        Error::Internal("a thread preparing lines failed".into())
+                    })?;
+                    for (line, result, findings) in prepared.lines {
                         if let Some(hook) = self.lint.as_ref().filter(|_| !findings.is_empty()) {
                             hook.sink.report(
                                 &self.outlets.shared.names[source],
@@ -351,15 +400,19 @@ impl Sequencer {
                                 &findings,
                             );
                         }
-                        if !self.pass_on(source, line, result) {
+                        let bytes = &prepared.data[line.bytes.clone()];
+                        if !self.pass_on(source, &line, bytes, result) {
                             return Ok(());
                         }
                     }
                 }
-                Step::SourceEnd(source) => self.outlets.shared.ledger.read_through(Position {
-                    source: source + 1,
-                    line: 0,
-                }),
+                Step::SourceEnd(source) => {
+                    self.register();
+                    self.outlets.shared.ledger.read_through(Position {
+                        source: source + 1,
+                        line: 0,
+                    });
+                }
             }
         }
         self.flush();
@@ -367,7 +420,11 @@ impl Sequencer {
     }
 
     /// Passes one line on; `false` when the senders have stopped.
-    fn pass_on(&mut self, source: usize, line: RawLine, result: Outcome) -> bool {
+    fn pass_on(&mut self, source: usize, line: &RawLine, bytes: &[u8], result: Outcome) -> bool {
+        if !matches!(result, Some(Ok(Ready::Call(_)))) {
+            // The ledger's read position moves past this line: the calls before it go first.
+            self.register();
+        }
         let out = &self.outlets;
         Stats::add(&out.shared.stats.input_bytes, line.full_len as u64 + 1);
         let at = Position {
@@ -388,7 +445,7 @@ impl Sequencer {
                     line: line.number,
                     reason: &reason,
                     field: Some("type"),
-                    held: Held::Line(&line.bytes, line.full_len),
+                    held: Held::Line(bytes, line.full_len),
                 });
                 self.seq += 1;
                 out.shared.ledger.settled(self.seq, at);
@@ -416,7 +473,6 @@ impl Sequencer {
                 }
                 let json = call.json;
                 self.seq += 1;
-                out.shared.ledger.pending(self.seq, at);
                 self.chunk_bytes += json.len();
                 self.chunk.push(Record {
                     seq: self.seq,
@@ -444,7 +500,7 @@ impl Sequencer {
                         line: line.number,
                         reason: &e.reason,
                         field: e.field.as_deref(),
-                        held: Held::Line(&line.bytes, line.full_len),
+                        held: Held::Line(bytes, line.full_len),
                     }),
                 }
                 // Settled for good: a resume passes over it, wherever it is.
@@ -455,8 +511,27 @@ impl Sequencer {
         true
     }
 
+    /// Records the calls of the chunk not yet recorded as pending, in one go.
+    fn register(&mut self) {
+        if self.registered == self.chunk.len() {
+            return;
+        }
+        let calls = self.chunk[self.registered..].iter().map(|r| {
+            let at = Position {
+                source: r.source,
+                line: r.line,
+            };
+            (r.seq, at)
+        });
+        self.outlets.shared.ledger.pending_many(calls);
+        self.registered = self.chunk.len();
+    }
+
     /// Hands the chunk on; `false` when the senders have stopped.
     fn flush(&mut self) -> bool {
+        // Pending before it goes: a sender may finish it at once.
+        self.register();
+        self.registered = 0;
         self.chunk_bytes = 0;
         self.chunk.is_empty()
             || self
@@ -547,6 +622,36 @@ fn check_duplicate(seen: &mut SeenIds, out: &Outlets, id: &str, source: usize, l
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_never_holds_more_room_than_its_lines_can_take() {
+        for (hint, sizes) in [
+            (0, vec![600; 300]),
+            (100, vec![RUN_BYTES - 1, LINE_LIMIT]),
+            (
+                MAX_RUN_BYTES * 4,
+                vec![RUN_BYTES / 2 + 1, RUN_BYTES / 2 + 1],
+            ),
+            (RUN_BYTES / 3, vec![RUN_BYTES / 4; 5]),
+            // Doubling 1.5 MB of room for the last line would make 3 MB.
+            (RUN_BYTES * 3 / 2, vec![RUN_BYTES * 9 / 10, LINE_LIMIT]),
+        ] {
+            let mut run = Run::new(0, hint);
+            for (i, &size) in sizes.iter().enumerate() {
+                if run.is_full() {
+                    run = Run::new(0, run.bytes() + run.bytes() / 4);
+                }
+                run.push(i as u64 + 1, size, &vec![b'x'; size], None);
+                assert!(
+                    run.data.capacity() <= MAX_RUN_BYTES,
+                    "{}",
+                    run.data.capacity()
+                );
+                let last = run.lines.last().unwrap();
+                assert_eq!(run.data[last.bytes.clone()].len(), size);
+            }
+        }
+    }
 
     #[test]
     fn seen_ids_span_tables_and_stop_growing_at_the_cap() {

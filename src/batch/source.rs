@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::ledger::{Position, Resume};
 use super::packer::Record;
-use super::pipeline::{Outlets, Pipeline, RawLine, Run, LINE_LIMIT};
+use super::pipeline::{Outlets, Pipeline, Run, LINE_LIMIT};
 use super::prepare::Defaults;
 use super::reader::{Line, LineReader, ValueReader};
 use super::{Shared, Stats};
@@ -103,7 +103,7 @@ impl Sources<'_> {
             let mut ctx = SourceCtx {
                 sources: self,
                 index,
-                run: Run::new(index),
+                run: Run::new(index, 0),
                 also_done: &self.resume.also_done,
             };
             if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index) {
@@ -160,7 +160,7 @@ impl SourceCtx<'_> {
             Stats::add(&self.sources.stats.resumed, skipped);
         }
         while let Some((line, bytes)) = ahead.pop_front() {
-            if !self.take(line, bytes) {
+            if !self.take(line, &bytes) {
                 return Ok(false);
             }
         }
@@ -172,8 +172,7 @@ impl SourceCtx<'_> {
             let Some(line) = self.complete_or_fail(lines.next_line(&mut buf))? else {
                 break;
             };
-            // A copy of exactly the line's size, which the call keeps for the rejects output.
-            if !self.take(line, buf.clone()) {
+            if !self.take(line, &buf) {
                 return Ok(false);
             }
         }
@@ -216,6 +215,8 @@ impl SourceCtx<'_> {
             }
         }
         buf.truncate(LINE_LIMIT);
+        // The first value may have been read up to the document limit: that memory goes.
+        buf.shrink_to(LINE_LIMIT);
         let mut next = Some(line);
         let mut last_start = 0;
         while let Some(line) = next {
@@ -225,7 +226,7 @@ impl SourceCtx<'_> {
             } else {
                 // Two calls may not share a number: progress and resume go by line.
                 let refused = (number == last_start).then_some(SAME_LINE);
-                if !self.take_refused(line, std::mem::take(&mut buf), refused) {
+                if !self.take_refused(line, &buf, refused) {
                     return Ok(false);
                 }
             }
@@ -239,12 +240,12 @@ impl SourceCtx<'_> {
     }
 
     /// Adds a line to the run; `false` when the sending side stopped.
-    fn take(&mut self, line: Line, bytes: Vec<u8>) -> bool {
+    fn take(&mut self, line: Line, bytes: &[u8]) -> bool {
         self.take_refused(line, bytes, None)
     }
 
     /// Adds a line to the run, refused already for the reason given if any.
-    fn take_refused(&mut self, line: Line, bytes: Vec<u8>, refused: Option<&'static str>) -> bool {
+    fn take_refused(&mut self, line: Line, bytes: &[u8], refused: Option<&'static str>) -> bool {
         if self.sources.stop.load(Ordering::Relaxed) {
             return false;
         }
@@ -252,12 +253,7 @@ impl SourceCtx<'_> {
             Stats::add(&self.sources.stats.resumed, 1);
             return true;
         }
-        self.run.push(RawLine {
-            number: line.number,
-            full_len: line.full_len,
-            bytes,
-            refused,
-        });
+        self.run.push(line.number, line.full_len, bytes, refused);
         !self.run.is_full() || self.hand_over()
     }
 
@@ -278,7 +274,9 @@ impl SourceCtx<'_> {
 
     /// Hands the run over; `false` when the sending side stopped.
     fn hand_over(&mut self) -> bool {
-        let run = std::mem::replace(&mut self.run, Run::new(self.index));
+        // The next run is likely the size of this one: room for a bit more spares it a reallocation.
+        let capacity = self.run.bytes() + self.run.bytes() / 4;
+        let run = std::mem::replace(&mut self.run, Run::new(self.index, capacity));
         self.sources.pipeline.submit(run)
     }
 
@@ -373,7 +371,7 @@ impl SourceCtx<'_> {
         Stats::add(&self.sources.stats.resumed, skip.min(items.len() as u64));
         for (i, item) in items.into_iter().enumerate().skip(skip as usize) {
             let bytes = serde_json::to_vec(&item).unwrap_or_default();
-            if !self.take(line_at(i as u64 + 1, bytes.len()), bytes) {
+            if !self.take(line_at(i as u64 + 1, bytes.len()), &bytes) {
                 return false;
             }
         }
