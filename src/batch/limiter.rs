@@ -74,6 +74,19 @@ impl Control {
         self.limit as usize
     }
 
+    /// Whether `in_flight` requests use the limit enough that a larger one
+    /// would help. Before the first answer half of it is enough: the first
+    /// round trip's requests go out one by one as the input is packed, and
+    /// only the last of them would find the limit full, so slow start would
+    /// wait a round trip for nothing. After it, only a full limit is: growing
+    /// a limit the input does not fill would pile requests onto a server the
+    /// moment it slows down.
+    pub fn is_busy(&self, in_flight: usize) -> bool {
+        let first_round_trip = self.average.is_none();
+        let used = if first_round_trip { 2 } else { 1 } * in_flight;
+        used >= self.limit()
+    }
+
     /// The smoothed round trip of requests answered at the first attempt.
     pub fn latency(&self) -> Option<Duration> {
         self.average.map(Duration::from_secs_f64)
@@ -205,7 +218,7 @@ impl Limiter {
                     return Permit {
                         limiter: Arc::clone(self),
                         bytes,
-                        busy: state.in_flight >= state.control.limit(),
+                        busy: state.control.is_busy(state.in_flight),
                     };
                 }
             }
@@ -244,6 +257,8 @@ mod tests {
         let mut c = Control::adaptive(64);
         let mut now = Instant::now();
         assert_eq!(c.limit(), 16);
+        // Before any answer, half the limit in flight is busy.
+        assert!(c.is_busy(8) && !c.is_busy(7));
         // Each success while busy adds one: a round trip of `limit` answers doubles it.
         for _ in 0..16 {
             c.on_success(100 * MS, true, now);
@@ -252,6 +267,8 @@ mod tests {
         // Not busy: no reason to grow.
         c.on_success(100 * MS, false, now);
         assert_eq!(c.limit(), 32);
+        // After the first answer, only a full limit is busy.
+        assert!(c.is_busy(32) && !c.is_busy(31));
         // The server starts queueing: round trips triple.
         now += Duration::from_secs(1);
         for _ in 0..8 {
