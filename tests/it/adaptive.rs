@@ -218,10 +218,10 @@ fn fewer_requests_go_when_the_server_slows_down() {
     let _serial = serial();
     let env = CioEnv::new();
     let input = env.path().join("in.ndjson");
-    write_calls(&input, 20_000, 10);
-    // 40 ms for the first 60 requests, 400 ms for the next 100, then 40 ms again.
+    write_calls(&input, 25_000, 10);
+    // 40 ms for the first 60 requests, 400 ms for the next 150, then 40 ms again.
     let paced = Paced::start(|i, _| {
-        let ms = if (60..160).contains(&i) { 400 } else { 40 };
+        let ms = if (60..210).contains(&i) { 400 } else { 40 };
         Reply::delay(Duration::from_millis(ms), Reply::ok())
     });
     let s = replay(&env, &paced, &input);
@@ -230,7 +230,7 @@ fn fewer_requests_go_when_the_server_slows_down() {
     let fast_peak = *in_flight[..60].iter().max().unwrap();
     // Cut by a third per round trip, the limit is down to one or two by the
     // end of the slow stretch, whatever it had reached before it.
-    let late_slow = &in_flight[140..160];
+    let late_slow = &in_flight[190..210];
     let late_slow_average = late_slow.iter().sum::<usize>() as f64 / late_slow.len() as f64;
     assert!(
         late_slow_average < fast_peak as f64 && late_slow_average <= 2.5,
