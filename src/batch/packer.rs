@@ -1,10 +1,8 @@
 //! Packs calls into batch requests by serialized bytes and by count.
 
-use std::io::Read;
 use std::sync::Mutex;
 
-use crc32fast::Hasher as Crc;
-use flate2::{Compress, FlushCompress};
+use super::gzipped::Gzipped;
 
 /// One call ready to send, with where it came from.
 #[derive(Debug, Clone)]
@@ -35,17 +33,6 @@ pub struct Batch {
     /// Once gzipped (`gzip`), the calls are held compressed, about a sixth of
     /// their size, for every attempt; the buffer goes to the next batch.
     gzipped: Option<Gzipped>,
-}
-
-/// The request body up to the end of the calls (`{"batch":[...`), as raw
-/// deflate ending on a byte boundary: each attempt appends its `sentAt` as a
-/// last, stored block and the gzip frame, so the calls are compressed once.
-#[derive(Debug)]
-struct Gzipped {
-    deflated: Vec<u8>,
-    /// CRC and length of what `deflated` holds, uncompressed.
-    crc: Crc,
-    len: usize,
 }
 
 /// One call of a batch.
@@ -102,7 +89,7 @@ impl Batch {
     /// The first `n` calls as sent, gzipped or not, for `-vvv`.
     pub fn first_calls(&self, n: usize) -> Vec<String> {
         let joined = match &self.gzipped {
-            Some(g) => std::borrow::Cow::Owned(g.plain_calls()),
+            Some(g) => std::borrow::Cow::Owned(plain_calls(g)),
             None => std::borrow::Cow::Borrowed(&self.joined),
         };
         let json = |c: &Call| joined.get(c.start..c.end).unwrap_or_default();
@@ -113,8 +100,7 @@ impl Batch {
     /// The memory the batch holds, which bounds that of requests in flight.
     pub fn bytes(&self) -> usize {
         match &self.gzipped {
-            // The calls compressed, and their copy in the body being sent.
-            Some(g) => g.deflated.capacity() * 2,
+            Some(g) => g.held(),
             None => self.joined.capacity(),
         }
     }
@@ -122,7 +108,7 @@ impl Batch {
     /// The size of the request body before any gzip, without building it.
     pub fn body_len(&self) -> usize {
         let joined = match &self.gzipped {
-            Some(g) => g.len - BODY_START.len(),
+            Some(g) => g.head_len() - BODY_START.len(),
             None => self.joined.len(),
         };
         BODY_START.len() + joined + BODY_END_LEN
@@ -142,54 +128,23 @@ impl Batch {
             out.extend_from_slice(body_end(sent_at).as_bytes());
             return;
         };
-        gzipped.write_body(sent_at, out);
+        gzipped.write(body_end(sent_at).as_bytes(), out);
     }
 
-    /// Compresses the calls once for every attempt (zlib-rs level 1, the
-    /// least CPU per event: README, Benchmarks), and gives their buffer to the
-    /// next batch.
+    /// Compresses the calls once for every attempt, and gives their buffer
+    /// to the next batch.
     pub fn gzip(&mut self) {
-        if self.gzipped.is_some() {
-            return;
+        if self.gzipped.is_none() {
+            self.gzipped = Some(Gzipped::new(&[BODY_START.as_bytes(), &self.joined]));
+            give_back(std::mem::take(&mut self.joined));
         }
-        let mut deflate = Compress::new(flate2::Compression::fast(), false);
-        let mut deflated = Vec::with_capacity(self.joined.len() / 4 + 64);
-        let mut crc = Crc::new();
-        for (i, part) in [BODY_START.as_bytes(), &self.joined]
-            .into_iter()
-            .enumerate()
-        {
-            crc.update(part);
-            // A sync flush after the last part ends the deflate data on a byte boundary.
-            let flush = if i == 1 {
-                FlushCompress::Sync
-            } else {
-                FlushCompress::None
-            };
-            let mut input = part;
-            loop {
-                deflated.reserve(input.len() / 4 + 64);
-                let before = deflate.total_in();
-                // Deflating into a Vec has no way to fail but a bug.
-                let status = deflate.compress_vec(input, &mut deflated, flush);
-                input = &input[(deflate.total_in() - before) as usize..];
-                let room_left = deflated.len() < deflated.capacity();
-                if status.is_err() || (input.is_empty() && room_left) {
-                    break;
-                }
-            }
-        }
-        deflated.shrink_to_fit();
-        let len = BODY_START.len() + self.joined.len();
-        give_back(std::mem::take(&mut self.joined));
-        self.gzipped = Some(Gzipped { deflated, crc, len });
     }
 
     /// The calls as plain bytes again, for the paths that look at them one by
     /// one (a refusal to split, rejects): decoded from the body itself.
     pub fn gunzip(&mut self) {
         if let Some(gzipped) = self.gzipped.take() {
-            self.joined = gzipped.plain_calls();
+            self.joined = plain_calls(&gzipped);
         }
     }
 
@@ -229,36 +184,11 @@ fn body_end(sent_at: &str) -> String {
     format!("],\"sentAt\":\"{sent_at}\"}}")
 }
 
-impl Gzipped {
-    /// The calls, decoded from a body.
-    fn plain_calls(&self) -> Vec<u8> {
-        let mut zipped = Vec::new();
-        self.write_body("", &mut zipped);
-        let mut body = Vec::new();
-        // Decoding what `write_body` made has no way to fail but a bug.
-        let _ = flate2::read::GzDecoder::new(&zipped[..]).read_to_end(&mut body);
-        let end = body.len().saturating_sub(body_end("").len());
-        body.get(BODY_START.len()..end).unwrap_or_default().to_vec()
-    }
-
-    /// The gzip body: the calls deflated once, then this attempt's end.
-    fn write_body(&self, sent_at: &str, out: &mut Vec<u8>) {
-        let end = body_end(sent_at);
-        out.reserve_exact(10 + self.deflated.len() + 5 + end.len() + 8);
-        // RFC 1952: magic, deflate, no flags, no time, no extra flags, unknown OS.
-        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-        out.extend_from_slice(&self.deflated);
-        // RFC 1951: a last block, stored: its length, the length's complement, the bytes.
-        let len = end.len() as u16;
-        out.push(0x01);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(end.as_bytes());
-        let mut crc = self.crc.clone();
-        crc.update(end.as_bytes());
-        out.extend_from_slice(&crc.finalize().to_le_bytes());
-        out.extend_from_slice(&((self.len + end.len()) as u32).to_le_bytes());
-    }
+/// The calls of a gzipped batch, decoded from its body.
+fn plain_calls(gzipped: &Gzipped) -> Vec<u8> {
+    let body = gzipped.decode(body_end("").as_bytes());
+    let end = body.len().saturating_sub(body_end("").len());
+    body.get(BODY_START.len()..end).unwrap_or_default().to_vec()
 }
 
 /// A batch's buffer, for the next batch.
