@@ -45,7 +45,7 @@ pub struct Client {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     Identity,
-    /// Gzipped by `send`.
+    /// Gzipped by `send` (what `cio listen` forwards).
     Gzip,
     /// Written gzipped by the body's writer (a batch compresses its calls once for every attempt).
     Gzipped,
@@ -268,23 +268,12 @@ impl Client {
             if encoding != Encoding::Identity {
                 request = request.header(header::CONTENT_ENCODING, "gzip");
             }
-            let body = if encoding == Encoding::Gzip {
-                // The uncompressed body is written into this thread's buffer,
-                // not held for the request's round trip.
-                PLAIN_BODY.with_borrow_mut(|plain| {
-                    plain.clear();
-                    make_body(&sent_at, plain);
-                    let compressed = compress(plain);
-                    if plain.capacity() > KEPT_PLAIN_BODY {
-                        *plain = Vec::new();
-                    }
-                    compressed
-                })
-            } else {
-                let mut plain = Vec::new();
-                make_body(&sent_at, &mut plain);
-                plain
-            };
+            let mut body = Vec::new();
+            make_body(&sent_at, &mut body);
+            if encoding == Encoding::Gzip {
+                // The uncompressed body is dropped here, not held for the request's round trip.
+                body = compress(&body);
+            }
             let started = Instant::now();
             let answer = request.body(body).send().await;
             let elapsed = started.elapsed();
@@ -570,19 +559,8 @@ fn describe_network_error(e: &reqwest::Error, key: &WriteKey) -> (&'static str, 
     (what, key.redact(&source.to_string()))
 }
 
-thread_local! {
-    /// The uncompressed body of a gzipped request, reused: a fresh one for
-    /// every request (about 475 KB in a replay) costs a page fault per 4 KB
-    /// and leaves glibc's heap fragmented, which showed as peak RSS growing
-    /// with the length of a replay over a slow network.
-    static PLAIN_BODY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The largest uncompressed body buffer kept for the next request: a batch's (500 KB) and some.
-const KEPT_PLAIN_BODY: usize = 1 << 20;
-
-/// `body` gzipped at level 1 (zlib-rs), the least CPU per event on batch
-/// bodies (README, Benchmarks).
+/// `body` gzipped at level 1 (zlib-rs), as batches are (`batch::gzipped`),
+/// for bodies written plain (what `cio listen` forwards).
 fn compress(body: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(
         Vec::with_capacity(body.len() / 4 + 64),
