@@ -11,6 +11,9 @@ per second answered with 429 + Retry-After:
             against the quota, 429s
   shared    2 and 4 cio processes at once against one 100 requests/s quota
   slowdown  50 ms, then 2 s for a stretch of requests, then 50 ms again
+  long      LONG_COPIES copies of the corpus (each with messageIds of its own,
+            so cio remembers them all) at 200 ms: peak RSS of a long replay
+            with the most requests in flight
 
 Figures: events/s, CPU ms (user + sys) and peak RSS of the cio process (from
 /usr/bin/time), requests, 429s, the concurrency reached and the latency cio saw.
@@ -197,6 +200,23 @@ def slowdown(corpus, events, tmp):
                 f"{s.get('undeliverable', '?')} undeliverable", events, r, stats)]
 
 
+def long_replay(corpus, events, copies, tmp):
+    path = os.path.join(tmp, "long.ndjson")
+    with open(corpus) as f, open(path, "w") as out:
+        lines = f.read().splitlines()
+        for c in range(copies):
+            for line in lines:
+                call = json.loads(line)
+                call["messageId"] = f"copy{c}-{call.get('messageId', '')}"
+                out.write(json.dumps(call, separators=(",", ":")) + "\n")
+    sink = Sink("--delay-ms", 200)
+    r = run_cio(path, sink, tmp, "long")
+    stats = sink.stats()
+    sink.close()
+    os.remove(path)
+    return [row(f"{events * copies:,} calls at 200 ms", events * copies, r, stats)]
+
+
 def split(corpus, parts, tmp):
     paths = [os.path.join(tmp, f"part{i}.ndjson") for i in range(parts)]
     files = [open(p, "w") for p in paths]
@@ -212,8 +232,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--sdk-corpus", help="a smaller corpus for the SDK row (it is slow at 100 ms)")
-    ap.add_argument("--scenarios", default="latency,quota,shared,slowdown")
+    ap.add_argument("--scenarios", default="latency,quota,shared,slowdown,long")
     ap.add_argument("--repeat", type=int, default=1, help="runs per latency row; the median is shown")
+    ap.add_argument("--long-copies", type=int, default=10, help="copies of the corpus in the long scenario")
     args = ap.parse_args()
     events = count_lines(args.corpus)
     scenarios = args.scenarios.split(",")
@@ -237,6 +258,9 @@ def main():
         if "slowdown" in scenarios:
             print("slowdown:", flush=True)
             print(benchlib.table(HEADERS, slowdown(args.corpus, events, tmp)) + "\n")
+        if "long" in scenarios:
+            print("long replay:", flush=True)
+            print(benchlib.table(HEADERS, long_replay(args.corpus, events, args.long_copies, tmp)) + "\n")
 
 
 if __name__ == "__main__":

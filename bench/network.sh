@@ -16,7 +16,8 @@ require_setup
 EVENTS=${EVENTS:-200000}
 SDK_EVENTS=${SDK_EVENTS:-0}
 SEED=${SEED:-42}
-args=(--corpus "$(corpus "$EVENTS")" --scenarios "${SCENARIOS:-latency,quota,shared,slowdown}" --repeat "${REPEAT:-1}")
+args=(--corpus "$(corpus "$EVENTS")" --scenarios "${SCENARIOS:-latency,quota,shared,slowdown,long}" --repeat "${REPEAT:-1}"
+      --long-copies "${LONG_COPIES:-10}")
 if ((SDK_EVENTS > 0)); then
     args+=(--sdk-corpus "$(corpus "$SDK_EVENTS")")
 fi
