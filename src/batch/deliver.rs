@@ -104,10 +104,12 @@ impl Deliverer {
         let mut deadline: Option<Instant> = None;
         let mut next_slot = Instant::now();
         let mut input_done = false;
-        let sharing = self
-            .peers_dir
-            .clone()
-            .map(|dir| tokio::spawn(Arc::clone(&self).share_quota(dir)));
+        // Without a place to meet (a read-only state directory) the replay goes on alone.
+        let peers = (self.peers_dir.as_deref())
+            .and_then(|dir| Peers::join(dir).ok())
+            .map(Arc::new);
+        let sharing =
+            (peers.clone()).map(|peers| tokio::spawn(Arc::clone(&self).share_quota(peers)));
         let mut interrupted = loop {
             if self.is_fatal() {
                 break false;
@@ -180,8 +182,13 @@ impl Deliverer {
             }
         }
         if let Some(sharing) = sharing {
-            // Its file goes with it: the others take up this replay's part.
             sharing.abort();
+        }
+        // Now, not when the runtime gets round to dropping the task (which a
+        // busy machine can delay past the process's exit): the others take up
+        // this replay's part at their next beat.
+        if let Some(peers) = peers {
+            peers.leave();
         }
         if interrupted {
             return DeliverEnd::Interrupted;
@@ -193,13 +200,8 @@ impl Deliverer {
     }
 
     /// Tells the other replays to the destination how this one fares and
-    /// takes in what they say, a few times a second, until aborted. Without
-    /// a place to meet (a read-only state directory) the replay goes on alone.
-    async fn share_quota(self: Arc<Self>, dir: PathBuf) {
-        let Ok(peers) = Peers::join(&dir) else {
-            return;
-        };
-        let peers = Arc::new(peers);
+    /// takes in what they say, a few times a second, until aborted.
+    async fn share_quota(self: Arc<Self>, peers: Arc<Peers>) {
         let mut tick = tokio::time::interval(peers::BEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

@@ -21,6 +21,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -64,6 +65,8 @@ pub struct Group {
 pub struct Peers {
     dir: PathBuf,
     own: PathBuf,
+    /// Set once the replay has left: no beat writes the file again after.
+    left: Mutex<bool>,
 }
 
 impl Peers {
@@ -79,12 +82,18 @@ impl Peers {
         Ok(Peers {
             own: dir.join(name),
             dir,
+            left: Mutex::new(false),
         })
     }
 
     /// Writes this replay's beat and reads the others'.
     pub fn beat(&self, beat: &Beat) -> std::io::Result<Group> {
-        self.write(beat)?;
+        {
+            let left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+            if !*left {
+                self.write(beat)?;
+            }
+        }
         let now = SystemTime::now();
         let mut group = Group {
             replays: 1,
@@ -140,9 +149,19 @@ impl Peers {
     }
 }
 
+impl Peers {
+    /// Removes this replay's file, so the others take up its part at their
+    /// next beat; a beat still under way does not write it again.
+    pub fn leave(&self) {
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        *left = true;
+        let _ = fs::remove_file(&self.own);
+    }
+}
+
 impl Drop for Peers {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.own);
+        self.leave();
     }
 }
 
@@ -201,6 +220,22 @@ mod tests {
         let group = c.beat(&beat(30, None, now)).unwrap();
         assert_eq!(group.replays, 2);
         assert_eq!(group.quota, Some((90.0, from_millis(older))));
+    }
+
+    #[test]
+    fn a_replay_that_left_is_not_written_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        let me = Peers::join(tmp.path()).unwrap();
+        let other = Peers::join(tmp.path()).unwrap();
+        me.beat(&beat(1, None, now)).unwrap();
+        assert!(me.own.exists());
+        me.leave();
+        assert!(!me.own.exists());
+        // A beat that was under way when it left still reads, but writes nothing.
+        me.beat(&beat(1, None, now)).unwrap();
+        assert!(!me.own.exists());
+        assert_eq!(other.beat(&beat(1, None, now)).unwrap().replays, 1);
     }
 
     #[test]
