@@ -60,6 +60,10 @@ struct State {
     /// API lately accepted from them were sent (to a tenth of a second).
     others: usize,
     others_accepted: Vec<(Instant, u32)>,
+    /// The most the others were seen to have got accepted in the second
+    /// before the pending 429: kept, since a replay that ends before the
+    /// estimate is made takes its counts with it.
+    others_taken: u32,
     /// When the next request may start.
     next_start: Option<Instant>,
     /// No request starts before this (`Retry-After`).
@@ -85,7 +89,10 @@ impl Quota {
     /// request (`windowed`: in a `Retry-After` of a second or more).
     pub fn refused(&self, now: Instant, wait: Duration, windowed: bool) {
         let mut state = self.lock();
-        state.refused_at.get_or_insert((now, windowed));
+        if state.refused_at.is_none() {
+            state.refused_at = Some((now, windowed));
+            state.others_taken = state.others_taken_before(now);
+        }
         let until = now + wait;
         state.pause_until = Some(state.pause_until.map_or(until, |p| p.max(until)));
     }
@@ -111,10 +118,9 @@ impl Quota {
                 let taken = state.accepted.iter().filter(|t| within(**t)).count();
                 // The other replays' requests in the same second: together
                 // they are what the quota took.
-                let others_taken: u32 = (state.others_accepted.iter())
-                    .filter(|(t, _)| within(*t))
-                    .map(|(_, n)| n)
-                    .sum();
+                let others_taken = state
+                    .others_taken
+                    .max(state.others_taken_before(refused_at));
                 // Over what time those were taken. A `Retry-After` of whole
                 // seconds speaks of a quota per window: what a young run got
                 // is what the window holds, so it counts as a whole span. A
@@ -180,6 +186,11 @@ impl Quota {
         state.others_accepted = (group.others_accepted.iter())
             .filter_map(|&(t, n)| Some((to_instant(t)?, n)))
             .collect();
+        if let Some((refused_at, _)) = state.refused_at {
+            state.others_taken = state
+                .others_taken
+                .max(state.others_taken_before(refused_at));
+        }
         let Some((pace, learned)) = group.quota else {
             return;
         };
@@ -202,6 +213,15 @@ impl Quota {
 }
 
 impl State {
+    /// What the other replays got accepted in the second before `at`.
+    fn others_taken_before(&self, at: Instant) -> u32 {
+        let from = at.checked_sub(SPAN);
+        (self.others_accepted.iter())
+            .filter(|(t, _)| from.is_none_or(|from| *t >= from) && *t <= at)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// This replay's part of the whole pace, grown once the hold is over.
     fn pace_at(&self, now: Instant) -> Option<f64> {
         let (pace, since) = self.pace?;
@@ -363,5 +383,28 @@ mod tests {
         assert!((quota.pace().unwrap() - 40.0).abs() < 1e-6);
         quota.observe(&group(2, Some((60.0, wall))), now, wall);
         assert!((quota.pace().unwrap() - 30.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_replay_that_ends_before_the_estimate_still_counts_in_it() {
+        let quota = Quota::default();
+        let (t0, wall0) = (Instant::now(), SystemTime::now());
+        quota.next_start(t0, None);
+        for i in 0..50 {
+            quota.accepted(t0 + i * 20 * MS);
+        }
+        // The other replay got 40 accepted in the same second, and says so.
+        let other = Group {
+            replays: 2,
+            others_accepted: (0..10).map(|i| (wall0 + i * 100 * MS, 4)).collect(),
+            quota: None,
+        };
+        quota.observe(&other, t0 + 900 * MS, wall0 + 900 * MS);
+        quota.refused(t0 + 1000 * MS, Duration::from_secs(1), true);
+        // It ends before the estimate: its file, and its counts, are gone.
+        quota.observe(&group(1, None), t0 + 1500 * MS, wall0 + 1500 * MS);
+        quota.next_start(t0 + 2000 * MS, Some(50 * MS));
+        // The whole is still what both got; this replay now has all of it.
+        assert!((quota.pace().unwrap() - 90.0 * MARGIN).abs() < 1e-6);
     }
 }
