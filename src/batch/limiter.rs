@@ -24,12 +24,12 @@ use tokio::time::Instant;
 pub const ADAPTIVE_MAX: usize = 64;
 /// How long a slower round trip must last to become the new floor.
 const FLOOR_DRIFT_SECS: f64 = 60.0;
-/// Where the adaptive limit starts: two round trips of doubling from here
-/// reach the pace of a distant API, and 16 requests at once (of gzipped
-/// batches, about 70 KB each) is modest for any API with a quota
-/// (Customer.io takes about 1,000 requests per second). From 8, a replay of
-/// 200,000 calls at 200 ms spent a third of its time growing.
-const START: f64 = 16.0;
+/// Where the adaptive limit starts: one round trip of doubling from here
+/// reaches the pace of a distant API, and 32 requests at once (of gzipped
+/// batches, about 70 KB each, 2 MB in all) is modest for any API with a
+/// quota (Customer.io takes about 1,000 requests per second). From 16, a
+/// replay of 200,000 calls at 200 ms spent a third of its time growing.
+const START: f64 = 32.0;
 
 /// The control law, apart from any waiting: fed with outcomes, it says the limit.
 #[derive(Debug)]
@@ -254,32 +254,32 @@ mod tests {
 
     #[test]
     fn slow_start_doubles_then_latency_rise_cuts_by_a_third() {
-        let mut c = Control::adaptive(64);
+        let mut c = Control::adaptive(128);
         let mut now = Instant::now();
-        assert_eq!(c.limit(), 16);
+        assert_eq!(c.limit(), 32);
         // Before any answer, half the limit in flight is busy.
-        assert!(c.is_busy(8) && !c.is_busy(7));
+        assert!(c.is_busy(16) && !c.is_busy(15));
         // Each success while busy adds one: a round trip of `limit` answers doubles it.
-        for _ in 0..16 {
+        for _ in 0..32 {
             c.on_success(100 * MS, true, now);
         }
-        assert_eq!(c.limit(), 32);
+        assert_eq!(c.limit(), 64);
         // Not busy: no reason to grow.
         c.on_success(100 * MS, false, now);
-        assert_eq!(c.limit(), 32);
+        assert_eq!(c.limit(), 64);
         // After the first answer, only a full limit is busy.
-        assert!(c.is_busy(32) && !c.is_busy(31));
+        assert!(c.is_busy(64) && !c.is_busy(63));
         // The server starts queueing: round trips triple.
         now += Duration::from_secs(1);
         for _ in 0..8 {
             c.on_success(400 * MS, true, now);
         }
-        assert_eq!(c.limit(), 23, "cut once per round trip, by a third");
+        assert_eq!(c.limit(), 45, "cut once per round trip, by a third");
         // After slow start it grows by about one per round trip.
         let mut c = Control::adaptive(64);
         c.on_backpressure(now);
-        assert_eq!(c.limit(), 11);
-        for i in 1..=6 {
+        assert_eq!(c.limit(), 22);
+        for i in 1..=8 {
             c.on_backpressure(now + Duration::from_secs(i));
         }
         assert_eq!(c.limit(), 1);
@@ -293,15 +293,15 @@ mod tests {
     fn backpressure_cuts_once_per_round_trip_and_never_below_one() {
         let mut c = Control::adaptive(64);
         let now = Instant::now();
-        for _ in 0..16 {
+        for _ in 0..32 {
             c.on_success(20 * MS, true, now);
         }
-        assert_eq!(c.limit(), 32);
+        assert_eq!(c.limit(), 64);
         let later = now + Duration::from_secs(1);
         for _ in 0..5 {
             c.on_backpressure(later); // five 429s from one burst
         }
-        assert_eq!(c.limit(), 22);
+        assert_eq!(c.limit(), 44);
         let mut t = later;
         for _ in 0..40 {
             t += Duration::from_secs(1);
