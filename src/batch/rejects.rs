@@ -7,7 +7,7 @@
 //! replayed as it is: `cio batch rejects.ndjson` recognises its own records
 //! (see [`replayable`]).
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,6 +74,37 @@ pub enum Held<'a> {
     Call(&'a str),
 }
 
+/// Opens the rejects file for this run alone: truncated only once the lock
+/// is held, so a run refused the file never empties it. Devices and pipes
+/// (`/dev/stderr`, a FIFO) are shared by nature and not locked.
+fn open_locked(path: &Path, append: bool) -> Result<File> {
+    let cannot_open =
+        |e: &std::io::Error| Error::io(format!("cannot open rejects file {}", path.display()), e);
+    let file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .open(path)
+        .map_err(|e| cannot_open(&e))?;
+    if !file.metadata().map_err(|e| cannot_open(&e))?.is_file() {
+        return Ok(file);
+    }
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            return Err(Error::file(
+                path.display(),
+                "rejects file in use by another cio batch; give each run its own --rejects",
+            ))
+        }
+        Err(TryLockError::Error(e)) => return Err(cannot_open(&e)),
+    }
+    if !append {
+        file.set_len(0).map_err(|e| cannot_open(&e))?;
+    }
+    Ok(file)
+}
+
 pub struct Rejects {
     file: Option<Mutex<BufWriter<File>>>,
     /// Lines reported on stderr (without a rejects file), to stop after a few.
@@ -81,22 +112,15 @@ pub struct Rejects {
 }
 
 impl Rejects {
-    /// `append` keeps the records of the run a checkpoint resumes.
+    /// `append` keeps the records of the run a checkpoint resumes. A regular
+    /// file is locked for the run (an operating-system lock on the file
+    /// itself, dropped with the process however it ends): a second run given
+    /// the same file would truncate the records of the first, or mix its own
+    /// into them, whether or not a checkpoint is shared.
     pub fn open(path: Option<&Path>, append: bool) -> Result<Rejects> {
         let file = match path {
             None => None,
-            Some(path) => {
-                let file = OpenOptions::new()
-                    .create(true)
-                    .write(true)
-                    .append(append)
-                    .truncate(!append)
-                    .open(path)
-                    .map_err(|e| {
-                        Error::io(format!("cannot open rejects file {}", path.display()), &e)
-                    })?;
-                Some(Mutex::new(BufWriter::new(file)))
-            }
+            Some(path) => Some(Mutex::new(BufWriter::new(open_locked(path, append)?))),
         };
         Ok(Rejects {
             file,

@@ -182,3 +182,62 @@ fn a_held_checkpoint_refuses_a_second_run_and_a_killed_holder_frees_it_at_once()
     let ids: HashSet<String> = server.message_ids().into_iter().collect();
     assert_eq!(ids.len(), 100, "every call delivered across the runs");
 }
+
+#[test]
+fn a_rejects_file_in_use_refuses_a_second_run_and_keeps_the_first_runs_records() {
+    let env = CioEnv::new();
+    let server =
+        TestServer::with_handler(|_| Reply::delay(Duration::from_millis(200), Reply::ok()));
+    let input = env.path().join("in.ndjson");
+    let mut file = std::fs::File::create(&input).unwrap();
+    writeln!(file, r#"{{"type": "track", "userId": "u0"}}"#).unwrap(); // no event: invalid
+    for i in 1..100 {
+        writeln!(
+            file,
+            r#"{{"type": "track", "event": "e", "userId": "u{i}"}}"#
+        )
+        .unwrap();
+    }
+    let rejects = env.path().join("rejects.ndjson");
+    let run = || {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.arg("batch")
+            .arg(&input)
+            .arg("--rejects")
+            .arg(&rejects)
+            .args(["--max-batch-calls", "10", "--concurrency", "1"]);
+        cmd
+    };
+    // Slow answers keep the first run going while the second one starts.
+    let first = run()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(server.wait_for_requests(1, Duration::from_secs(20)));
+
+    let out = run().output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: error: {}: rejects file in use by another cio batch; give each run its own --rejects\n",
+            rejects.display()
+        )
+    );
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(6), "partial: one line rejected");
+    let records = std::fs::read_to_string(&rejects).unwrap();
+    let lines: Vec<Value> = records
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{records}");
+    assert_eq!(lines[0]["kind"], "invalid");
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(
+        server.message_ids().len(),
+        99,
+        "the second run sent nothing"
+    );
+}
