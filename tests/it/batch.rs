@@ -886,3 +886,31 @@ fn verbose_twice_shows_each_batch_request_and_three_times_its_first_calls() {
     );
     assert_no_key(&stderr);
 }
+
+#[test]
+fn a_rejects_file_named_as_an_input_too_is_refused_and_kept() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let rejects = env.path().join("rejects.ndjson");
+    write_lines(&rejects, (0..5).map(track_line));
+    let before = std::fs::read(&rejects).unwrap();
+    // Through another path to the same file, as a retry loop might name it.
+    let same = env.path().join(".").join("rejects.ndjson");
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--rejects"])
+        .arg(&same)
+        .arg(&rejects)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: error: {}: the rejects file is also an input; give --rejects another file\n",
+            same.display()
+        )
+    );
+    assert_eq!(std::fs::read(&rejects).unwrap(), before, "not emptied");
+    assert!(server.message_ids().is_empty());
+}
