@@ -102,15 +102,18 @@ impl Peers {
         };
         for entry in fs::read_dir(&self.dir)? {
             let path = entry?.path();
-            if path == self.own || path.extension().is_none_or(|e| e != "json") {
+            if path == self.own {
                 continue;
             }
             // A file half written is never seen (it is renamed into place);
             // one that vanished meanwhile belonged to a replay that ended.
-            let Some(other) = fs::read(&path)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<Beat>(&b).ok())
-            else {
+            let beat = (path.extension().is_some_and(|e| e == "json"))
+                .then(|| fs::read(&path).ok())
+                .flatten()
+                .and_then(|b| serde_json::from_slice::<Beat>(&b).ok());
+            let Some(other) = beat else {
+                // A temporary file of a replay killed mid-write, or a stranger.
+                remove_if_abandoned(&path, now);
                 continue;
             };
             let age = now
@@ -146,6 +149,14 @@ impl Peers {
         tmp.write_all(&serde_json::to_vec(beat)?)?;
         tmp.persist(&self.own).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+/// Removes a file nobody has written for `ABANDONED`.
+fn remove_if_abandoned(path: &Path, now: SystemTime) {
+    let modified = fs::metadata(path).and_then(|m| m.modified());
+    if modified.is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > ABANDONED)) {
+        let _ = fs::remove_file(path);
     }
 }
 
@@ -265,5 +276,24 @@ mod tests {
             .unwrap();
         me.beat(&beat(1, None, now)).unwrap();
         assert!(!gone.own.exists(), "an abandoned file is removed");
+    }
+
+    #[test]
+    fn a_temporary_file_left_by_a_killed_replay_is_removed_once_abandoned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let me = Peers::join(tmp.path()).unwrap();
+        let now = SystemTime::now();
+        let left = |name: &str, age: u64| {
+            let path = me.dir.join(name);
+            let file = fs::File::create(&path).unwrap();
+            file.set_modified(now - Duration::from_secs(age)).unwrap();
+            path
+        };
+        let old = left(".beat.killed.tmp", 120);
+        let fresh = left(".beat.writing.tmp", 0);
+        let group = me.beat(&beat(1, None, now)).unwrap();
+        assert_eq!(group.replays, 1, "neither is a replay");
+        assert!(!old.exists(), "abandoned");
+        assert!(fresh.exists(), "maybe being written now");
     }
 }
