@@ -9,7 +9,10 @@
 //! the requests the API accepted from it lately were sent, and the quota's
 //! whole pace if it learned one. A replay that learns the pace from a 429
 //! counts what the others got accepted in the same second as its own; every
-//! replay paces itself to the newest whole pace divided by the replays running.
+//! replay paces itself to the newest whole pace divided by the replays running,
+//! except that a replay using less than its part (held back by `--rate`, a
+//! fixed `--concurrency`, or an input that ends) says so, and the others
+//! share what it leaves.
 //!
 //! ```text
 //! SPOOL_DIR/<destination id>/peers/<pid>-<random>.json
@@ -46,6 +49,10 @@ pub struct Beat {
     pub quota: Option<(f64, u64)>,
     /// When the file was written (milliseconds since the Unix epoch).
     pub at: u64,
+    /// This replay has used less than its part of the pace for a while: the
+    /// others may take what it leaves.
+    #[serde(default)]
+    pub under: bool,
 }
 
 /// What a replay learns from the others' files.
@@ -56,6 +63,10 @@ pub struct Group {
     /// Requests the API lately accepted from the others: when they were sent
     /// (to the tenth of a second) and how many.
     pub others_accepted: Vec<(SystemTime, u32)>,
+    /// The others that use less than their part (`Beat::under`), and the
+    /// requests the API accepted from them in the last second.
+    pub under: usize,
+    pub under_accepted: u32,
     /// The newest whole pace another replay learned, and when.
     pub quota: Option<(f64, SystemTime)>,
 }
@@ -98,6 +109,8 @@ impl Peers {
         let mut group = Group {
             replays: 1,
             others_accepted: Vec::new(),
+            under: 0,
+            under_accepted: 0,
             quota: None,
         };
         for entry in fs::read_dir(&self.dir)? {
@@ -126,6 +139,14 @@ impl Peers {
                 continue;
             }
             group.replays += 1;
+            if other.under {
+                group.under += 1;
+                let last_second = millis(now).saturating_sub(1000) / SLOT_MS;
+                group.under_accepted += (other.accepted.iter())
+                    .filter(|&&(slot, _)| slot >= last_second)
+                    .map(|&(_, n)| n)
+                    .sum::<u32>();
+            }
             group
                 .others_accepted
                 .extend((other.accepted.iter()).map(|&(slot, n)| (from_millis(slot * SLOT_MS), n)));
@@ -201,6 +222,7 @@ mod tests {
     /// A beat written at `at`, with `accepted` requests sent in its last tenth of a second.
     fn beat(accepted: u32, quota: Option<(f64, u64)>, at: SystemTime) -> Beat {
         Beat {
+            under: false,
             accepted: vec![(millis(at) / SLOT_MS, accepted)],
             quota,
             at: millis(at),

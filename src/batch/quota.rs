@@ -12,7 +12,10 @@
 //!
 //! Replays on this machine that share the destination share the pace too
 //! (`peers`): the pace learned is the quota's whole, and each replay takes its
-//! part of it, so the part of one that ends goes to the others at once.
+//! part of it, so the part of one that ends goes to the others at once. A
+//! replay that has used less than its part for a while (held back by
+//! `--rate`, a fixed `--concurrency`, a slow input) says so, and the others
+//! share what it leaves; it never takes less than an equal part back.
 //!
 //! The `Retry-After` pause lives here too: no request starts before it ends.
 
@@ -35,6 +38,11 @@ const HOLD: Duration = Duration::from_secs(30);
 /// How fast the pace grows after the hold, per second: a quota left by
 /// another user is taken up within seconds.
 const PROBE_GROWTH: f64 = 1.10;
+/// How long a replay with a pace in force must have started every request
+/// sooner than the pace asked before it tells the others it uses less than
+/// its part: long enough for a new replay to grow into its part, and for a
+/// `Retry-After` pause to pass.
+const UNDER_AFTER: Duration = Duration::from_secs(2);
 
 /// The pace of request starts, shared by everything that sends.
 #[derive(Debug, Default)]
@@ -60,6 +68,13 @@ struct State {
     /// API lately accepted from them were sent (to a tenth of a second).
     others: usize,
     others_accepted: Vec<(Instant, u32)>,
+    /// Of the others, those using less than their part, and the requests the
+    /// API accepted from them in the last second.
+    others_under: usize,
+    under_accepted: u32,
+    /// When a pace came in force here, and when it last held a request back.
+    paced_since: Option<Instant>,
+    last_held_back: Option<Instant>,
     /// The most the others were seen to have got accepted in the second
     /// before the pending 429: kept, since a replay that ends before the
     /// estimate is made takes its counts with it.
@@ -140,6 +155,7 @@ impl Quota {
                     let whole = (taken + others_taken as usize) as f64 / seen.as_secs_f64();
                     let pace = whole * MARGIN;
                     state.pace = Some((pace, now));
+                    state.paced_since.get_or_insert(now);
                     state.next_start = None;
                 }
             }
@@ -148,6 +164,9 @@ impl Quota {
             return earliest;
         };
         let start = state.next_start.map_or(earliest, |n| n.max(earliest));
+        if start > earliest {
+            state.last_held_back = Some(now);
+        }
         state.next_start = Some(start + Duration::from_secs_f64(1.0 / pace));
         start
     }
@@ -169,10 +188,15 @@ impl Quota {
         let to_wall = |t: Instant| wall - now.saturating_duration_since(t);
         let accepted = peers::slots(state.accepted.iter().map(|t| to_wall(*t)));
         let quota = (state.pace).map(|(pace, since)| (pace, peers::millis(to_wall(since))));
+        let long_ago = |t: Option<Instant>| t.is_none_or(|t| now.duration_since(t) >= UNDER_AFTER);
+        let under = state.paced_since.is_some()
+            && long_ago(state.paced_since)
+            && long_ago(state.last_held_back);
         Beat {
             accepted,
             quota,
             at: peers::millis(wall),
+            under,
         }
     }
 
@@ -181,6 +205,8 @@ impl Quota {
     pub fn observe(&self, group: &Group, now: Instant, wall: SystemTime) {
         let mut state = self.lock();
         state.others = group.replays - 1;
+        state.others_under = group.under;
+        state.under_accepted = group.under_accepted;
         let to_instant =
             |t: SystemTime| now.checked_sub(wall.duration_since(t).unwrap_or_default());
         state.others_accepted = (group.others_accepted.iter())
@@ -204,6 +230,7 @@ impl Quota {
             .is_none_or(|(_, since)| learned > since + Duration::from_millis(5));
         if newer {
             state.pace = Some((pace, learned));
+            state.paced_since.get_or_insert(now);
         }
     }
 
@@ -222,11 +249,16 @@ impl State {
             .sum()
     }
 
-    /// This replay's part of the whole pace, grown once the hold is over.
+    /// This replay's part of the whole pace, grown once the hold is over: an
+    /// equal part, or more when some of the others leave some of theirs.
     fn pace_at(&self, now: Instant) -> Option<f64> {
         let (pace, since) = self.pace?;
         let probing = now.saturating_duration_since(since + HOLD).as_secs_f64();
-        Some(pace * PROBE_GROWTH.powf(probing) / (self.others + 1) as f64)
+        let whole = pace * PROBE_GROWTH.powf(probing);
+        let equal = whole / (self.others + 1) as f64;
+        let left =
+            (whole - self.under_accepted as f64) / (self.others - self.others_under + 1) as f64;
+        Some(equal.max(left))
     }
 }
 
@@ -328,6 +360,8 @@ mod tests {
         Group {
             replays,
             others_accepted: Vec::new(),
+            under: 0,
+            under_accepted: 0,
             quota,
         }
     }
@@ -349,7 +383,7 @@ mod tests {
         let other = Group {
             replays: 2,
             others_accepted: (0..10).map(|i| (wall0 + i * 100 * MS, 4)).collect(),
-            quota: None,
+            ..group(2, None)
         };
         quota.observe(&other, told, wall);
         quota.next_start(t0 + 2000 * MS, Some(50 * MS));
@@ -397,7 +431,7 @@ mod tests {
         let other = Group {
             replays: 2,
             others_accepted: (0..10).map(|i| (wall0 + i * 100 * MS, 4)).collect(),
-            quota: None,
+            ..group(2, None)
         };
         quota.observe(&other, t0 + 900 * MS, wall0 + 900 * MS);
         quota.refused(t0 + 1000 * MS, Duration::from_secs(1), true);
@@ -406,5 +440,49 @@ mod tests {
         quota.next_start(t0 + 2000 * MS, Some(50 * MS));
         // The whole is still what both got; this replay now has all of it.
         assert!((quota.pace().unwrap() - 90.0 * MARGIN).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_replay_using_less_than_its_part_leaves_the_rest_to_the_others() {
+        let quota = Quota::default();
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        // Three replays share 120 requests/s; one of the others got only 10
+        // accepted in the last second and says it uses less than its part.
+        let under = Group {
+            under: 1,
+            under_accepted: 10,
+            ..group(3, Some((120.0, wall)))
+        };
+        quota.observe(&under, now, wall);
+        assert!(
+            (quota.pace().unwrap() - 55.0).abs() < 1e-6,
+            "(120 - 10) / 2"
+        );
+        // Never less than an equal part, whatever the other says it used.
+        let greedy = Group {
+            under_accepted: 100,
+            ..under
+        };
+        quota.observe(&greedy, now, wall);
+        assert!((quota.pace().unwrap() - 40.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_replay_says_it_uses_less_than_its_part_only_after_a_while_unheld() {
+        let quota = Quota::default();
+        let (t0, wall) = (Instant::now(), SystemTime::now());
+        assert!(!quota.beat(t0, wall).under, "no pace, no part");
+        quota.observe(&group(2, Some((40.0, wall))), t0, wall);
+        assert!(
+            !quota.beat(t0 + 1000 * MS, wall).under,
+            "still growing into it"
+        );
+        let later = t0 + UNDER_AFTER;
+        assert!(quota.beat(later, wall).under, "no request held back yet");
+        // Two requests at once: the pace holds the second back.
+        quota.next_start(later, None);
+        quota.next_start(later, None);
+        assert!(!quota.beat(later + 100 * MS, wall).under);
+        assert!(quota.beat(later + UNDER_AFTER, wall).under);
     }
 }

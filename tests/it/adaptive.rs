@@ -361,6 +361,47 @@ fn replays_sharing_a_quota_split_it_and_the_last_takes_it_whole() {
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
+#[test]
+fn a_replay_using_less_than_its_part_of_a_quota_leaves_the_rest_to_the_other() {
+    let _serial = serial();
+    let env = CioEnv::new();
+    // A quota of 40 requests a second, shared by a full replay (200 requests)
+    // and one held to 5 requests a second by --rate that outlasts it.
+    let (full, slow) = (
+        env.path().join("full.ndjson"),
+        env.path().join("slow.ndjson"),
+    );
+    write_calls_numbered(&full, 0..20_000, 10);
+    write_calls_numbered(&slow, 20_000..25_000, 10);
+    let (paced, _) = windowed_quota(40);
+    let replay = |input: &Path, extra: &[&str]| {
+        env.std_cmd_for(&paced.server)
+            .args(["batch", "--json", "-q", "--max-batch-calls", "100"])
+            .args(extra)
+            .arg(input)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let slow = replay(&slow, &["--rate", "500"]);
+    let full = replay(&full, &[]);
+    let full = full.wait_with_output().unwrap();
+    let slow_running = paced.server.message_ids().len() < 25_000;
+    let slow = slow.wait_with_output().unwrap();
+    assert_eq!(full.status.code(), Some(0), "{}", stderr_of(&full));
+    assert_eq!(slow.status.code(), Some(0), "{}", stderr_of(&slow));
+    assert!(slow_running, "the slow replay outlasted the full one");
+    assert_eq!(unique_ids(&paced.server), 25_000);
+    // The full replay kept to what the slow one left (about 39 - 5 a
+    // second), not to half the quota (19.6).
+    let s = summary(&full);
+    let pace = s["paced_requests_per_s"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!((28.0..=45.0).contains(&pace), "full replay paced to {pace}");
+}
+
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
