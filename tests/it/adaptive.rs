@@ -317,15 +317,7 @@ fn replays_sharing_a_quota_split_it_and_the_last_takes_it_whole() {
     write_calls_numbered(&long, 0..20_000, 10);
     write_calls_numbered(&short, 20_000..24_000, 10);
     let (paced, _) = windowed_quota(40);
-    let replay = |input: &Path| {
-        env.std_cmd_for(&paced.server)
-            .args(["batch", "--json", "-q", "--max-batch-calls", "100"])
-            .arg(input)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let replay = |input: &Path| spawn_quota_replay(&env, &paced, input, &[]);
     let (long, short) = (replay(&long), replay(&short));
     let (short, long) = (
         short.wait_with_output().unwrap(),
@@ -374,18 +366,8 @@ fn a_replay_using_less_than_its_part_of_a_quota_leaves_the_rest_to_the_other() {
     write_calls_numbered(&full, 0..20_000, 10);
     write_calls_numbered(&slow, 20_000..25_000, 10);
     let (paced, _) = windowed_quota(40);
-    let replay = |input: &Path, extra: &[&str]| {
-        env.std_cmd_for(&paced.server)
-            .args(["batch", "--json", "-q", "--max-batch-calls", "100"])
-            .args(extra)
-            .arg(input)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let slow = replay(&slow, &["--rate", "500"]);
-    let full = replay(&full, &[]);
+    let slow = spawn_quota_replay(&env, &paced, &slow, &["--rate", "500"]);
+    let full = spawn_quota_replay(&env, &paced, &full, &[]);
     let full = full.wait_with_output().unwrap();
     let slow_running = paced.server.message_ids().len() < 25_000;
     let slow = slow.wait_with_output().unwrap();
@@ -400,6 +382,23 @@ fn a_replay_using_less_than_its_part_of_a_quota_leaves_the_rest_to_the_other() {
         .as_f64()
         .unwrap_or_else(|| panic!("{s}"));
     assert!((28.0..=45.0).contains(&pace), "full replay paced to {pace}");
+}
+
+/// A replay of `input` in requests of 100 calls, its summary on stdout.
+fn spawn_quota_replay(
+    env: &CioEnv,
+    paced: &Paced,
+    input: &Path,
+    extra: &[&str],
+) -> std::process::Child {
+    env.std_cmd_for(&paced.server)
+        .args(["batch", "--json", "-q", "--max-batch-calls", "100"])
+        .args(extra)
+        .arg(input)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
