@@ -4,6 +4,7 @@
 //! Trust roots come from `tls.rs`, the proxy from `proxy.rs`; this module turns
 //! their failures into one line that names the host and the fix.
 
+use bytes::Bytes;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -42,13 +43,43 @@ pub struct Client {
 }
 
 /// How a request body goes on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Encoding {
     Identity,
     /// Gzipped by `send` (what `cio listen` forwards).
     Gzip,
-    /// Written gzipped by the body's writer (a batch compresses its calls once for every attempt).
-    Gzipped,
+    /// Gzipped already: `head`, shared by every attempt, then what the body's
+    /// writer adds (a batch compresses its calls once, and each attempt adds
+    /// its `sentAt`); sent as two parts, so a request does not hold a copy
+    /// of its calls beside the batch's.
+    Gzipped {
+        head: Bytes,
+    },
+}
+
+/// A request body in two parts, the first shared with the other attempts.
+struct TwoParts(Option<Bytes>, Option<Bytes>, u64);
+
+impl http_body::Body for TwoParts {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let part = self.0.take().or_else(|| self.1.take());
+        std::task::Poll::Ready(part.map(|b| Ok(http_body::Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_none() && self.1.is_none()
+    }
+
+    /// Exact, so the request carries a Content-Length.
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.2)
+    }
 }
 
 /// A delivered request.
@@ -270,10 +301,15 @@ impl Client {
             }
             let mut body = Vec::new();
             make_body(&sent_at, &mut body);
-            if encoding == Encoding::Gzip {
+            let body = match &encoding {
+                Encoding::Identity => reqwest::Body::from(body),
                 // The uncompressed body is dropped here, not held for the request's round trip.
-                body = compress(&body);
-            }
+                Encoding::Gzip => reqwest::Body::from(compress(&body)),
+                Encoding::Gzipped { head } => {
+                    let len = (head.len() + body.len()) as u64;
+                    reqwest::Body::wrap(TwoParts(Some(head.clone()), Some(body.into()), len))
+                }
+            };
             let started = Instant::now();
             let answer = request.body(body).send().await;
             let elapsed = started.elapsed();

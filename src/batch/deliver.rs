@@ -358,10 +358,9 @@ impl Deliverer {
                 self.options.gzip,
                 || first_calls(&batch),
             );
-            let encoding = if batch.is_gzipped() {
-                Encoding::Gzipped
-            } else {
-                Encoding::Identity
+            let encoding = match batch.gzipped_head() {
+                Some(head) => Encoding::Gzipped { head },
+                None => Encoding::Identity,
             };
             let make_body = |sent_at: &str, out: &mut Vec<u8>| batch.write_body(sent_at, out);
             let result = client.send("/batch", &make_body, encoding, &on_retry).await;

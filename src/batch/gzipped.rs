@@ -3,18 +3,21 @@
 //! Every attempt has its own `sentAt`, at the very end of the body, so a
 //! retry would otherwise compress the whole body again, and a request waiting
 //! or in flight would hold its calls uncompressed. Instead the body up to the
-//! end of the calls (the head) is deflated once, ending on a byte boundary;
-//! each attempt appends its tail as a last, stored block and the gzip frame
+//! end of the calls (the head) is deflated once, ending on a byte boundary,
+//! after the gzip header; each attempt sends it as it is (shared, not copied)
+//! followed by its tail as a last, stored block and the gzip trailer
 //! (RFC 1951, RFC 1952), with the CRC of head and tail.
 
 use std::io::Read;
 
+use bytes::Bytes;
 use crc32fast::Hasher as Crc;
 use flate2::{Compress, FlushCompress};
 
 #[derive(Debug)]
 pub struct Gzipped {
-    deflated: Vec<u8>,
+    /// The gzip header and the deflated head.
+    deflated: Bytes,
     /// CRC and length of the head, uncompressed.
     crc: Crc,
     head_len: usize,
@@ -27,6 +30,8 @@ impl Gzipped {
         let mut deflate = Compress::new(flate2::Compression::fast(), false);
         let head_len = head.iter().map(|p| p.len()).sum::<usize>();
         let mut deflated = Vec::with_capacity(head_len / 4 + 64);
+        // RFC 1952: magic, deflate, no flags, no time, no extra flags, unknown OS.
+        deflated.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
         let mut crc = Crc::new();
         for (i, part) in head.iter().enumerate() {
             crc.update(part);
@@ -51,16 +56,16 @@ impl Gzipped {
         }
         deflated.shrink_to_fit();
         Gzipped {
-            deflated,
+            deflated: deflated.into(),
             crc,
             head_len,
         }
     }
 
-    /// The memory a request holds for it: the deflated head, and its copy in
-    /// the body being sent.
+    /// The memory the batch holds while it waits or is in flight (its
+    /// requests share it).
     pub fn held(&self) -> usize {
-        self.deflated.capacity() * 2
+        self.deflated.len()
     }
 
     /// The length of the head before compression.
@@ -68,12 +73,15 @@ impl Gzipped {
         self.head_len
     }
 
-    /// Appends the gzip body of head and `tail` to `out`.
-    pub fn write(&self, tail: &[u8], out: &mut Vec<u8>) {
-        out.reserve_exact(10 + self.deflated.len() + 5 + tail.len() + 8);
-        // RFC 1952: magic, deflate, no flags, no time, no extra flags, unknown OS.
-        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-        out.extend_from_slice(&self.deflated);
+    /// What every attempt sends first: the gzip header and the deflated head.
+    pub fn head(&self) -> Bytes {
+        self.deflated.clone()
+    }
+
+    /// Appends what follows the head for `tail`: a last, stored block with
+    /// it, and the gzip trailer.
+    pub fn write_tail(&self, tail: &[u8], out: &mut Vec<u8>) {
+        out.reserve_exact(5 + tail.len() + 8);
         // RFC 1951: a last block, stored: its length, the length's complement, the bytes.
         let len = tail.len() as u16;
         out.push(0x01);
@@ -90,8 +98,8 @@ impl Gzipped {
     /// The whole body with `tail`, uncompressed again (for the rare paths
     /// that look at the calls one by one).
     pub fn decode(&self, tail: &[u8]) -> Vec<u8> {
-        let mut zipped = Vec::new();
-        self.write(tail, &mut zipped);
+        let mut zipped = self.deflated.to_vec();
+        self.write_tail(tail, &mut zipped);
         let mut body = Vec::new();
         // Decoding what `write` made has no way to fail but a bug.
         let _ = flate2::read::GzDecoder::new(&zipped[..]).read_to_end(&mut body);

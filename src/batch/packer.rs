@@ -114,12 +114,8 @@ impl Batch {
         BODY_START.len() + joined + BODY_END_LEN
     }
 
-    pub fn is_gzipped(&self) -> bool {
-        self.gzipped.is_some()
-    }
-
-    /// Appends the request body, with this attempt's `sentAt`, to `out`:
-    /// gzipped if the batch is.
+    /// Appends the request body, with this attempt's `sentAt`, to `out`; of
+    /// a gzipped batch, what follows the head it shares (`gzipped_head`).
     pub fn write_body(&self, sent_at: &str, out: &mut Vec<u8>) {
         let Some(gzipped) = &self.gzipped else {
             out.reserve(self.body_len());
@@ -128,7 +124,12 @@ impl Batch {
             out.extend_from_slice(body_end(sent_at).as_bytes());
             return;
         };
-        gzipped.write(body_end(sent_at).as_bytes(), out);
+        gzipped.write_tail(body_end(sent_at).as_bytes(), out);
+    }
+
+    /// What every attempt of a gzipped batch sends first.
+    pub fn gzipped_head(&self) -> Option<bytes::Bytes> {
+        self.gzipped.as_ref().map(Gzipped::head)
     }
 
     /// Compresses the calls once for every attempt, and gives their buffer
@@ -340,8 +341,9 @@ mod tests {
             p.push(rec(seq, 40 + (seq as usize * 7) % 300));
         }
         let mut batch = p.take();
+        // What goes on the wire: the shared head (gzipped), then the rest.
         let plain_body = |b: &Batch, sent_at: &str| {
-            let mut out = Vec::new();
+            let mut out = b.gzipped_head().map(|h| h.to_vec()).unwrap_or_default();
             b.write_body(sent_at, &mut out);
             out
         };
@@ -349,7 +351,7 @@ mod tests {
         let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
         let (len, bytes) = (batch.body_len(), batch.bytes());
         batch.gzip();
-        assert!(batch.is_gzipped());
+        assert!(batch.gzipped_head().is_some());
         assert_eq!(
             batch.body_len(),
             len,
@@ -373,7 +375,7 @@ mod tests {
         }
         // Back to plain for the paths that look at each call.
         batch.gunzip();
-        assert!(!batch.is_gzipped());
+        assert!(batch.gzipped_head().is_none());
         let again: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
         assert_eq!(again, whole);
         assert_eq!(plain_body(&batch, "2026-11-29T10:00:00.000Z"), plain);
