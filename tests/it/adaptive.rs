@@ -343,13 +343,8 @@ fn replays_sharing_a_quota_split_it_and_the_last_takes_it_whole() {
     assert!((30.0..=60.0).contains(&long), "long replay paced to {long}");
     // They met in the destination's state directory, and each replay's file
     // went with it.
-    let state = walk(&env.path().join(".local/state"));
-    let peers_dirs: Vec<_> = state.iter().filter(|p| p.ends_with("peers")).collect();
-    assert_eq!(peers_dirs.len(), 1, "{state:?}");
-    let left: Vec<_> = state
-        .iter()
-        .filter(|p| p.starts_with(peers_dirs[0]) && p.is_file())
-        .collect();
+    let (dirs, left) = env.peer_dirs_and_files();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
@@ -399,16 +394,4 @@ fn spawn_quota_replay(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        }
-        found.push(path);
-    }
-    found
 }

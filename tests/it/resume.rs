@@ -483,6 +483,10 @@ fn interrupted_twice(signal: &str) {
     let s = summary(&out);
     assert_eq!(s["delivered"], 0);
     assert_eq!(s["owed"], s["read"], "{s}");
+    // Stopped at once, the replay still left the others its part of the quota.
+    let (dirs, left) = replay.env.peer_dirs_and_files();
+    assert_eq!(dirs.len(), 1, "the replay met the others: {dirs:?}");
+    assert!(left.is_empty(), "left behind: {left:?}");
     let checkpoint: Value =
         serde_json::from_str(&std::fs::read_to_string(replay.file("ck")).unwrap()).unwrap();
     assert_eq!(checkpoint["done"]["line"], 0, "{checkpoint}");

@@ -92,6 +92,35 @@ impl CioEnv {
     pub fn cmd_for(&self, server: &TestServer) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.std_cmd_for(server))
     }
+
+    /// The `peers/` directories replays met in (under `~/.local/state`), and
+    /// the files left in them.
+    pub fn peer_dirs_and_files(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        let state = walk(&self.path().join(".local/state"));
+        let dirs: Vec<PathBuf> = state
+            .iter()
+            .filter(|p| p.ends_with("peers"))
+            .cloned()
+            .collect();
+        let files = state
+            .into_iter()
+            .filter(|p| p.is_file() && dirs.iter().any(|d| p.starts_with(d)))
+            .collect();
+        (dirs, files)
+    }
+}
+
+/// Every file and directory under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        }
+        found.push(path);
+    }
+    found
 }
 
 /// The JSON summary `cio batch --json` prints on stdout.
