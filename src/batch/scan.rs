@@ -5,7 +5,12 @@
 //! are left to the full path (serde_json), which has the words for errors.
 
 /// Bytes of a JSON text; `None` from any method means "not sure it is valid".
-pub fn members<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Option<()> {
+/// Each member goes to `member` as it is found (key, raw value), which may
+/// say no.
+pub fn members<'a>(
+    text: &'a str,
+    mut member: impl FnMut(&'a str, &'a str) -> Option<()>,
+) -> Option<()> {
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -28,7 +33,7 @@ pub fn members<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Optio
             i = ws(b, i + 1);
             let start = i;
             i = value(b, i, 1)?;
-            fields.push((key, &text[start..i]));
+            member(key, &text[start..i])?;
             i = ws(b, i);
             match b.get(i) {
                 Some(b',') => i = ws(b, i + 1),
