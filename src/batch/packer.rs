@@ -1,7 +1,7 @@
 //! Packs calls into batch requests by serialized bytes and by count.
 
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::gzipped::Gzipped;
 
@@ -11,37 +11,51 @@ pub struct Record {
     pub seq: u64,
     pub source: usize,
     pub line: u64,
-    /// Where the serialized call is in its chunk's buffer. It goes into the
-    /// batch as it is (and into the rejects output if it is not delivered:
-    /// the input line is not kept, which halves the memory of the calls in
-    /// flight).
+    /// Where the serialized call is: which of its chunk's buffers, and where
+    /// in it. It goes into the batch as it is (and into the rejects output if
+    /// it is not delivered: the input line is not kept, which halves the
+    /// memory of the calls in flight).
+    part: usize,
     json: Range<usize>,
 }
 
-/// Calls handed to the senders together, their JSON in one buffer: no
-/// string per call to allocate on one thread and free on another.
+/// Calls handed to the senders together, their JSON in the buffers the
+/// workers wrote them to (a run's calls share one): no string per call to
+/// allocate on one thread and free on another, and no copy on the way.
 #[derive(Debug, Default)]
 pub struct Chunk {
     pub records: Vec<Record>,
-    json: String,
+    parts: Vec<Arc<String>>,
+    bytes: usize,
 }
 
 impl Chunk {
-    pub fn with_capacity(calls: usize, bytes: usize) -> Self {
+    pub fn with_capacity(calls: usize) -> Self {
         Chunk {
             records: Vec::with_capacity(calls),
-            json: String::with_capacity(bytes),
+            ..Chunk::default()
         }
     }
 
-    pub fn push(&mut self, seq: u64, source: usize, line: u64, json: &str) {
-        let start = self.json.len();
-        self.json.push_str(json);
+    /// Adds the call at `json` in `calls`.
+    pub fn push(
+        &mut self,
+        seq: u64,
+        source: usize,
+        line: u64,
+        calls: &Arc<String>,
+        json: Range<usize>,
+    ) {
+        if !self.parts.last().is_some_and(|p| Arc::ptr_eq(p, calls)) {
+            self.parts.push(Arc::clone(calls));
+        }
+        self.bytes += json.len();
         self.records.push(Record {
             seq,
             source,
             line,
-            json: start..self.json.len(),
+            part: self.parts.len() - 1,
+            json,
         });
     }
 
@@ -55,12 +69,15 @@ impl Chunk {
 
     /// Bytes of the calls' JSON.
     pub fn bytes(&self) -> usize {
-        self.json.len()
+        self.bytes
     }
 
     /// Each call with its JSON.
     pub fn calls(&self) -> impl Iterator<Item = (&Record, &str)> {
-        (self.records.iter()).map(|r| (r, self.json.get(r.json.clone()).unwrap_or_default()))
+        (self.records.iter()).map(|r| {
+            let part = self.parts.get(r.part).map_or("", |p| p.as_str());
+            (r, part.get(r.json.clone()).unwrap_or_default())
+        })
     }
 }
 
@@ -207,6 +224,7 @@ impl Batch {
                     seq: c.seq,
                     source: c.source,
                     line: c.line,
+                    part: 0,
                     json: 0..0,
                 };
                 half.push(&record, self.json(c));
@@ -312,7 +330,7 @@ mod tests {
         let json = format!("{{\"x\":\"{}\"}}", "a".repeat(size - 8));
         assert_eq!(json.len(), size);
         let mut chunk = Chunk::default();
-        chunk.push(seq, 0, seq, &json);
+        chunk.push(seq, 0, seq, &Arc::new(json), 0..size);
         let (record, json) = chunk.calls().next().unwrap();
         p.push(record, json)
     }

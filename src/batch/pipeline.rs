@@ -410,6 +410,7 @@ impl Sequencer {
                             Some(Ok(Ready::Call(call))) => Some(call.id_hash),
                             _ => None,
                         }));
+                    let calls = Arc::new(prepared.calls);
                     for (line, result, findings) in prepared.lines {
                         if let Some(hook) = self.lint.as_ref().filter(|_| !findings.is_empty()) {
                             hook.sink.report(
@@ -419,7 +420,7 @@ impl Sequencer {
                             );
                         }
                         let bytes = &prepared.data[line.bytes.clone()];
-                        if !self.pass_on(source, &line, bytes, result, &prepared.calls) {
+                        if !self.pass_on(source, &line, bytes, result, &calls) {
                             self.add_counts();
                             return Ok(());
                         }
@@ -447,7 +448,7 @@ impl Sequencer {
         line: &RawLine,
         bytes: &[u8],
         result: Outcome,
-        calls: &str,
+        calls: &Arc<String>,
     ) -> bool {
         if !matches!(result, Some(Ok(Ready::Call(_)))) {
             // The ledger's read position moves past this line: the calls before it go first.
@@ -494,8 +495,8 @@ impl Sequencer {
                     ));
                 }
                 self.seq += 1;
-                let json = calls.get(call.json).unwrap_or_default();
-                self.chunk.push(self.seq, source, line.number, json);
+                self.chunk
+                    .push(self.seq, source, line.number, calls, call.json);
                 if self.chunk.len() >= CHUNK || self.chunk.bytes() >= CHUNK_BYTES {
                     return self.flush();
                 }
@@ -558,9 +559,7 @@ impl Sequencer {
         if self.chunk.is_empty() {
             return true;
         }
-        // The next chunk is likely as large: room for it at once.
-        let next = Chunk::with_capacity(CHUNK, self.chunk.bytes());
-        let chunk = std::mem::replace(&mut self.chunk, next);
+        let chunk = std::mem::replace(&mut self.chunk, Chunk::with_capacity(CHUNK));
         self.outlets.tx.blocking_send(chunk).is_ok()
     }
 }

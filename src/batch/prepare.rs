@@ -269,6 +269,12 @@ fn plain_str(raw: &str) -> Option<&str> {
     (!inner.contains('\\')).then_some(inner)
 }
 
+/// Whether `s` is empty or whitespace (`str::trim`'s), at a glance for the
+/// common text that starts with a visible ASCII character.
+fn is_blank(s: &str) -> bool {
+    !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty()
+}
+
 fn push_key(out: &mut String, key: &str) {
     out.push('"');
     out.push_str(key);
@@ -391,7 +397,7 @@ fn quick_call(
                 if null {
                     continue;
                 }
-                if plain_str(raw)?.trim().is_empty() {
+                if is_blank(plain_str(raw)?) {
                     if BLANK_MEANS_ABSENT.contains(&key) {
                         continue;
                     }
@@ -410,7 +416,11 @@ fn quick_call(
             "messageId" if null => continue,
             "messageId" => {
                 let id = plain_str(raw)?;
-                if id.is_empty() || id.chars().count() > MAX_MESSAGE_ID_CHARS {
+                // No more characters than bytes: most ids need no count.
+                if id.is_empty()
+                    || (id.len() > MAX_MESSAGE_ID_CHARS
+                        && id.chars().count() > MAX_MESSAGE_ID_CHARS)
+                {
                     return None;
                 }
                 message_id = Some(id);
@@ -441,7 +451,10 @@ fn quick_call(
                     out.push_str(raw);
                 } else {
                     context = true;
-                    if each_member(raw, |k, _| k != "library") {
+                    // Without the text `"library"` it has no such key (no
+                    // escapes here); with it, the members tell.
+                    let library = memchr::memmem::find(raw.as_bytes(), b"\"library\"").is_some();
+                    if !library || each_member(raw, |k, _| k != "library") {
                         push_with_library(out, raw)?;
                     } else {
                         out.push_str(raw);
@@ -775,6 +788,8 @@ mod tests {
             r#"{"type":"track","event":"e","userId":"u","timestamp":"2026-11-28T15:01:31Z","originalTimestamp":"bad"}"#,
             r#"{"type":"track","event":"e","userId":null,"anonymousId":"a","timestamp":null,"context":{}}"#,
             r#"{"type":"track","event":"e","userId":"","anonymousId":"a","context":{"library":{"name":"analytics.js"},"x":[1,{"library":2}]}}"#,
+            r#"{"type":"track","event":"e","userId":"u","context":{"note":"library","x":{"library":1}}}"#,
+            r#"{"type":"track","event":" e","userId":" u","anonymousId":" ","messageId":"ééé"}"#,
             r#"{"type":"screen","userId":"u","context":{ "a" : { } , "b":"}{," },"integrations":{"All":false,"X":{"k":[1]},"Y":true}}"#,
             r#"{"type":"group","groupId":"g","anonymousId":"a","traits":null,"properties":null,"integrations":null,"context":null}"#,
             r#"{"type":"alias","previousId":"p","userId":"u","writeKey":"secret","receivedAt":"x","version":2,"projectId":"p","_metadata":{"b":[]},"extra":null,"n":1.5}"#,
