@@ -266,7 +266,9 @@ const LIBRARY: &str = concat!(
 /// then the raw bytes are exactly what serde_json would write for it.
 fn plain_str(raw: &str) -> Option<&str> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.contains('\\')).then_some(inner)
+    memchr::memchr(b'\\', inner.as_bytes())
+        .is_none()
+        .then_some(inner)
 }
 
 /// Whether `s` is empty or whitespace (`str::trim`'s), at a glance for the
@@ -437,8 +439,9 @@ fn quick_call(
             }
             "context" | "integrations" if null => continue,
             "context" | "integrations" => {
-                if !raw.starts_with('{') || raw.contains('\\') || defaults.extras.contains_key(key)
-                {
+                // memchr's SIMD: faster than `str::contains` on a context's 200 bytes.
+                let escapes = memchr::memchr(b'\\', raw.as_bytes()).is_some();
+                if !raw.starts_with('{') || escapes || defaults.extras.contains_key(key) {
                     return None;
                 }
                 rewritten += raw.len();
