@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX};
-use super::packer::{Batch, Packer, Record};
+use super::packer::{Batch, Chunk, Packer};
 use super::peers::{self, Peers};
 use super::quota::Quota;
 use super::rejects::{Entry, Held, Kind};
@@ -98,7 +98,7 @@ impl Deliverer {
     }
 
     /// Takes calls from the reader until it is done, the user interrupts, or a fatal error.
-    pub async fn run(self: Arc<Self>, mut rx: mpsc::Receiver<Vec<Record>>) -> DeliverEnd {
+    pub async fn run(self: Arc<Self>, mut rx: mpsc::Receiver<Chunk>) -> DeliverEnd {
         let mut packer = Packer::new(self.options.max_batch_bytes, self.options.max_batch_calls);
         let mut tasks = JoinSet::new();
         let mut deadline: Option<Instant> = None;
@@ -120,9 +120,9 @@ impl Deliverer {
                 chunk = rx.recv() => match chunk {
                     Some(chunk) => {
                         let mut full = Vec::new();
-                        for record in chunk {
+                        for (record, json) in chunk.calls() {
                             let was_empty = packer.is_empty();
-                            if let Some(closed) = packer.push(record) {
+                            if let Some(closed) = packer.push(record, json) {
                                 full.push(closed);
                                 deadline = Some(Instant::now() + self.options.flush_interval);
                             } else if was_empty {

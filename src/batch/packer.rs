@@ -1,6 +1,7 @@
 //! Packs calls into batch requests by serialized bytes and by count.
 
-use std::sync::Mutex;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use super::gzipped::Gzipped;
 
@@ -10,10 +11,74 @@ pub struct Record {
     pub seq: u64,
     pub source: usize,
     pub line: u64,
-    /// The serialized call, as it goes into the batch (and into the rejects
-    /// output if it is not delivered: the input line is not kept, which halves
-    /// the memory of the calls in flight).
-    pub json: String,
+    /// Where the serialized call is: which of its chunk's buffers, and where
+    /// in it. It goes into the batch as it is (and into the rejects output if
+    /// it is not delivered: the input line is not kept, which halves the
+    /// memory of the calls in flight).
+    part: usize,
+    json: Range<usize>,
+}
+
+/// Calls handed to the senders together, their JSON in the buffers the
+/// workers wrote them to (a run's calls share one): no string per call to
+/// allocate on one thread and free on another, and no copy on the way.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub records: Vec<Record>,
+    parts: Vec<Arc<String>>,
+    bytes: usize,
+}
+
+impl Chunk {
+    pub fn with_capacity(calls: usize) -> Self {
+        Chunk {
+            records: Vec::with_capacity(calls),
+            ..Chunk::default()
+        }
+    }
+
+    /// Adds the call at `json` in `calls`.
+    pub fn push(
+        &mut self,
+        seq: u64,
+        source: usize,
+        line: u64,
+        calls: &Arc<String>,
+        json: Range<usize>,
+    ) {
+        if !self.parts.last().is_some_and(|p| Arc::ptr_eq(p, calls)) {
+            self.parts.push(Arc::clone(calls));
+        }
+        self.bytes += json.len();
+        self.records.push(Record {
+            seq,
+            source,
+            line,
+            part: self.parts.len() - 1,
+            json,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Bytes of the calls' JSON.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Each call with its JSON.
+    pub fn calls(&self) -> impl Iterator<Item = (&Record, &str)> {
+        (self.records.iter()).map(|r| {
+            let part = self.parts.get(r.part).map_or("", |p| p.as_str());
+            (r, part.get(r.json.clone()).unwrap_or_default())
+        })
+    }
 }
 
 const BODY_START: &str = r#"{"batch":["#;
@@ -47,12 +112,12 @@ pub struct Call {
 }
 
 impl Batch {
-    fn push(&mut self, record: Record) {
+    fn push(&mut self, record: &Record, json: &str) {
         if !self.calls.is_empty() {
             self.joined.push(b',');
         }
         let start = self.joined.len();
-        self.joined.extend_from_slice(record.json.as_bytes());
+        self.joined.extend_from_slice(json.as_bytes());
         self.calls.push(Call {
             seq: record.seq,
             source: record.source,
@@ -156,12 +221,14 @@ impl Batch {
         let part = |calls: &[Call]| {
             let mut half = Batch::default();
             for c in calls {
-                half.push(Record {
+                let record = Record {
                     seq: c.seq,
                     source: c.source,
                     line: c.line,
-                    json: self.json(c).to_string(),
-                });
+                    part: 0,
+                    json: 0..0,
+                };
+                half.push(&record, self.json(c));
             }
             half
         };
@@ -225,9 +292,10 @@ impl Packer {
         }
     }
 
-    /// Adds a call; returns the batch it closed when it did not fit.
-    pub fn push(&mut self, record: Record) -> Option<Batch> {
-        let cost = record.json.len() + 1;
+    /// Adds a call (`json` is what is sent for it); returns the batch it
+    /// closed when it did not fit.
+    pub fn push(&mut self, record: &Record, json: &str) -> Option<Batch> {
+        let cost = json.len() + 1;
         let full = !self.batch.is_empty()
             && (self.batch.body_len() + cost > self.max_bytes
                 || self.batch.len() >= self.max_calls);
@@ -238,7 +306,7 @@ impl Packer {
             self.batch.joined = spare_buffer();
             self.batch.joined.reserve_exact(self.max_bytes);
         }
-        self.batch.push(record);
+        self.batch.push(record, json);
         closed
     }
 
@@ -258,15 +326,14 @@ impl Packer {
 mod tests {
     use super::*;
 
-    fn rec(seq: u64, size: usize) -> Record {
+    /// Call `seq`, `size` bytes of JSON, pushed onto `p`.
+    fn push(p: &mut Packer, seq: u64, size: usize) -> Option<Batch> {
         let json = format!("{{\"x\":\"{}\"}}", "a".repeat(size - 8));
         assert_eq!(json.len(), size);
-        Record {
-            seq,
-            source: 0,
-            line: seq,
-            json,
-        }
+        let mut chunk = Chunk::default();
+        chunk.push(seq, 0, seq, &Arc::new(json), 0..size);
+        let (record, json) = chunk.calls().next().unwrap();
+        p.push(record, json)
     }
 
     #[test]
@@ -275,7 +342,7 @@ mod tests {
         let mut p = Packer::new(max, 3);
         let mut batches = Vec::new();
         for seq in 0..10 {
-            if let Some(b) = p.push(rec(seq, 300)) {
+            if let Some(b) = push(&mut p, seq, 300) {
                 batches.push(b);
             }
         }
@@ -304,7 +371,7 @@ mod tests {
             }
         }
         let mut p = Packer::new(100_000, 3);
-        let closed: Vec<_> = (0..7).filter_map(|s| p.push(rec(s, 20))).collect();
+        let closed: Vec<_> = (0..7).filter_map(|s| push(&mut p, s, 20)).collect();
         assert_eq!(
             closed.iter().map(Batch::len).collect::<Vec<_>>(),
             vec![3, 3]
@@ -315,7 +382,7 @@ mod tests {
     fn halves_keep_the_calls_in_order() {
         let mut p = Packer::new(100_000, 100);
         for seq in 0..5 {
-            p.push(rec(seq, 20 + seq as usize));
+            push(&mut p, seq, 20 + seq as usize);
         }
         let batch = p.take();
         let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
@@ -338,7 +405,7 @@ mod tests {
         use std::io::Read;
         let mut p = Packer::new(500_000, 5_000);
         for seq in 0..3_000 {
-            p.push(rec(seq, 40 + (seq as usize * 7) % 300));
+            push(&mut p, seq, 40 + (seq as usize * 7) % 300);
         }
         let mut batch = p.take();
         // What goes on the wire: the shared head (gzipped), then the rest.

@@ -10,8 +10,6 @@
 //! reader ─runs─▶ workers (N) ─results─┐
 //!    └──────── order of runs ─────────┴▶ sequencer ─chunks─▶ senders
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -19,7 +17,7 @@ use std::thread::JoinHandle;
 use tokio::sync::mpsc as async_mpsc;
 
 use super::ledger::Position;
-use super::packer::Record;
+use super::packer::Chunk;
 use super::prepare::{self, Defaults, LineError, LineId, Ready};
 use super::rejects::{Entry, Held, Kind};
 use super::{Shared, Stats};
@@ -123,10 +121,12 @@ impl Run {
 type Outcome = Option<std::result::Result<Ready, LineError>>;
 
 /// A run prepared: each line, what became of it, and what the linter (if on)
-/// found to say; and the run's buffer, which the lines' bytes are in.
+/// found to say; the run's buffer, which the lines' bytes are in; and the
+/// calls' JSON, one after another (`Call::json` says where).
 struct Prepared {
     lines: Vec<(RawLine, Outcome, Vec<Finding>)>,
     data: Vec<u8>,
+    calls: String,
 }
 
 struct Job {
@@ -148,7 +148,7 @@ enum Step {
 /// (read through it as `out.shared.stats`, `out.shared.ledger`...) and the senders' queue.
 pub struct Outlets {
     pub shared: Arc<Shared>,
-    pub tx: async_mpsc::Sender<Vec<Record>>,
+    pub tx: async_mpsc::Sender<Chunk>,
 }
 
 pub struct Pipeline {
@@ -190,10 +190,10 @@ impl Pipeline {
                 outlets,
                 lint,
                 seq: 0,
-                chunk: Vec::with_capacity(CHUNK),
-                chunk_bytes: 0,
+                chunk: Chunk::default(),
                 registered: 0,
                 seen_ids: SeenIds::default(),
+                counts: Counts::default(),
             }
             .run(order)
         });
@@ -268,6 +268,8 @@ fn work(
             lines,
             data,
         } = job_run;
+        // Calls are about their line and what cio adds.
+        let mut calls = String::with_capacity(data.len() + lines.len() * 256);
         let lines = lines
             .into_iter()
             .map(|line| {
@@ -277,19 +279,19 @@ fn work(
                     line: line.number,
                 };
                 let bytes = &data[line.bytes.clone()];
-                let mut result = prepare_line(&line, bytes, at, defaults, &now);
+                let mut result = prepare_line(&line, bytes, at, defaults, &now, &mut calls);
                 if let (Some(schema), Some(Ok(Ready::Call(call)))) = (schema, &mut result) {
-                    call.schema_problem = schema_problem(schema, &call.json, &now);
+                    call.schema_problem = schema_problem(schema, &calls[call.json.clone()], &now);
                 }
                 let (result, findings) = match &defaults.lint {
-                    Some(hook) => apply_lint(hook, result),
+                    Some(hook) => apply_lint(hook, result, &calls),
                     None => (result, Vec::new()),
                 };
                 (line, result, findings)
             })
             .collect();
         // The sequencer may have stopped; then nobody wants the result.
-        let _ = done.send(Prepared { lines, data });
+        let _ = done.send(Prepared { lines, data, calls });
     }
 }
 
@@ -306,6 +308,7 @@ fn prepare_line(
     at: LineId,
     defaults: &Defaults,
     now: &str,
+    calls: &mut String,
 ) -> Outcome {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
@@ -325,16 +328,16 @@ fn prepare_line(
             field: None,
         }));
     }
-    Some(prepare::prepare_line(bytes, at, defaults, now))
+    Some(prepare::prepare_line(bytes, at, defaults, now, calls))
 }
 
 /// Lints a prepared call. With `reject_errors`, a lint error makes the line
 /// a reject (its first error is the reason) and only the rest are reported.
-fn apply_lint(hook: &Hook, result: Outcome) -> (Outcome, Vec<Finding>) {
+fn apply_lint(hook: &Hook, result: Outcome, calls: &str) -> (Outcome, Vec<Finding>) {
     let Some(Ok(Ready::Call(call))) = &result else {
         return (result, Vec::new());
     };
-    let mut findings = hook.linter.check_json(&call.json);
+    let mut findings = hook.linter.check_json(&calls[call.json.clone()]);
     if hook.reject_errors {
         if let Some(i) = findings
             .iter()
@@ -358,14 +361,21 @@ struct Sequencer {
     lint: Option<Arc<Hook>>,
     seq: u64,
     /// Calls not yet handed on: sent in chunks, to wake the senders once per chunk.
-    chunk: Vec<Record>,
-    /// Bytes of the calls in `chunk`.
-    chunk_bytes: usize,
+    chunk: Chunk,
     /// The calls of `chunk` already recorded as pending in the ledger: the
     /// rest are recorded together, before the chunk goes and before anything
     /// else moves the ledger's read position past them.
     registered: usize,
     seen_ids: SeenIds,
+    /// Counts not yet added to the shared stats: added once a run, since
+    /// other threads write the stats too and each add waits for the cache line.
+    counts: Counts,
+}
+
+#[derive(Default)]
+struct Counts {
+    input_bytes: u64,
+    read: u64,
 }
 
 impl Sequencer {
@@ -392,6 +402,15 @@ impl Sequencer {
                         self.register();
                         Error::Internal("a thread preparing lines failed".into())
                     })?;
+                    // Where each call's messageId would be, read for all the
+                    // run's calls first: each read waits on memory, and waits
+                    // side by side overlap.
+                    self.seen_ids
+                        .warm(prepared.lines.iter().filter_map(|(_, r, _)| match r {
+                            Some(Ok(Ready::Call(call))) => Some(call.id_hash),
+                            _ => None,
+                        }));
+                    let calls = Arc::new(prepared.calls);
                     for (line, result, findings) in prepared.lines {
                         if let Some(hook) = self.lint.as_ref().filter(|_| !findings.is_empty()) {
                             hook.sink.report(
@@ -401,10 +420,12 @@ impl Sequencer {
                             );
                         }
                         let bytes = &prepared.data[line.bytes.clone()];
-                        if !self.pass_on(source, &line, bytes, result) {
+                        if !self.pass_on(source, &line, bytes, result, &calls) {
+                            self.add_counts();
                             return Ok(());
                         }
                     }
+                    self.add_counts();
                 }
                 Step::SourceEnd(source) => {
                     self.register();
@@ -419,14 +440,22 @@ impl Sequencer {
         Ok(())
     }
 
-    /// Passes one line on; `false` when the senders have stopped.
-    fn pass_on(&mut self, source: usize, line: &RawLine, bytes: &[u8], result: Outcome) -> bool {
+    /// Passes one line on (`calls` holds its call's JSON); `false` when the
+    /// senders have stopped.
+    fn pass_on(
+        &mut self,
+        source: usize,
+        line: &RawLine,
+        bytes: &[u8],
+        result: Outcome,
+        calls: &Arc<String>,
+    ) -> bool {
         if !matches!(result, Some(Ok(Ready::Call(_)))) {
             // The ledger's read position moves past this line: the calls before it go first.
             self.register();
         }
         let out = &self.outlets;
-        Stats::add(&out.shared.stats.input_bytes, line.full_len as u64 + 1);
+        self.counts.input_bytes += line.full_len as u64 + 1;
         let at = Position {
             source,
             line: line.number,
@@ -437,7 +466,7 @@ impl Sequencer {
                 out.shared.ledger.read_through(at);
             }
             Some(Ok(Ready::Skipped(reason))) => {
-                Stats::add(&out.shared.stats.read, 1);
+                self.counts.read += 1;
                 Stats::add(&out.shared.stats.skipped, 1);
                 out.shared.rejects.line(Entry {
                     kind: Kind::Skipped,
@@ -451,17 +480,11 @@ impl Sequencer {
                 out.shared.ledger.settled(self.seq, at);
             }
             Some(Ok(Ready::Call(call))) => {
-                Stats::add(&out.shared.stats.read, 1);
+                self.counts.read += 1;
                 for i in call.stripped.indices() {
                     Stats::add(&out.shared.stats.stripped[i], 1);
                 }
-                check_duplicate(
-                    &mut self.seen_ids,
-                    out,
-                    &call.message_id,
-                    source,
-                    line.number,
-                );
+                check_duplicate(&mut self.seen_ids, out, call.id_hash, source, line.number);
                 if let Some(problem) = &call.schema_problem {
                     Stats::add(&out.shared.stats.schema_problems, 1);
                     crate::output::note(format_args!(
@@ -471,21 +494,15 @@ impl Sequencer {
                         sanitize(problem, 500)
                     ));
                 }
-                let json = call.json;
                 self.seq += 1;
-                self.chunk_bytes += json.len();
-                self.chunk.push(Record {
-                    seq: self.seq,
-                    source,
-                    line: line.number,
-                    json,
-                });
-                if self.chunk.len() >= CHUNK || self.chunk_bytes >= CHUNK_BYTES {
+                self.chunk
+                    .push(self.seq, source, line.number, calls, call.json);
+                if self.chunk.len() >= CHUNK || self.chunk.bytes() >= CHUNK_BYTES {
                     return self.flush();
                 }
             }
             Some(Err(e)) => {
-                Stats::add(&out.shared.stats.read, 1);
+                self.counts.read += 1;
                 Stats::add(&out.shared.stats.invalid, 1);
                 match self.lint.as_ref().filter(|h| h.invalid_as_findings) {
                     // `cio lint`: what batch would reject is a finding like any other.
@@ -511,12 +528,19 @@ impl Sequencer {
         true
     }
 
+    fn add_counts(&mut self) {
+        let stats = &self.outlets.shared.stats;
+        let counts = std::mem::take(&mut self.counts);
+        Stats::add(&stats.input_bytes, counts.input_bytes);
+        Stats::add(&stats.read, counts.read);
+    }
+
     /// Records the calls of the chunk not yet recorded as pending, in one go.
     fn register(&mut self) {
         if self.registered == self.chunk.len() {
             return;
         }
-        let calls = self.chunk[self.registered..].iter().map(|r| {
+        let calls = self.chunk.records[self.registered..].iter().map(|r| {
             let at = Position {
                 source: r.source,
                 line: r.line,
@@ -532,80 +556,132 @@ impl Sequencer {
         // Pending before it goes: a sender may finish it at once.
         self.register();
         self.registered = 0;
-        self.chunk_bytes = 0;
-        self.chunk.is_empty()
-            || self
-                .outlets
-                .tx
-                .blocking_send(std::mem::replace(
-                    &mut self.chunk,
-                    Vec::with_capacity(CHUNK),
-                ))
-                .is_ok()
+        if self.chunk.is_empty() {
+            return true;
+        }
+        let chunk = std::mem::replace(&mut self.chunk, Chunk::with_capacity(CHUNK));
+        self.outlets.tx.blocking_send(chunk).is_ok()
     }
 }
 
-/// Hashes of the messageIds seen in this run (64 bits: a false match among
-/// millions of ids is about one in a million), in tables of a fixed size: a
-/// new one when one is full, rather than one table that doubles (and holds
-/// old and new at once while it does).
+/// Hashes of the messageIds seen in this run (`prepare::id_hash`), spread
+/// over tables by the hash itself, so that an id is looked for in one table
+/// only: with a million ids the tables are far larger than the CPU's caches,
+/// and each look-up waits on memory. A table grows by doubling, up to its
+/// share of `MAX_REMEMBERED_IDS` (about 10 MB in all, less than the old
+/// fixed-size tables held), so none holds much twice while it grows.
 #[derive(Default)]
 struct SeenIds {
-    tables: Vec<HashSet<u64, BuildHasherDefault<Prehashed>>>,
+    /// `PARTS` tables, made at the first id.
+    parts: Vec<Part>,
     len: usize,
 }
 
-/// The tables hold hashes already: hashing them again would be wasted work.
-#[derive(Default)]
-struct Prehashed(u64);
+/// Open addressing with linear probing; 0 marks an empty slot.
+struct Part {
+    slots: Vec<u64>,
+    len: usize,
+}
 
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
+const PARTS: usize = 16;
+/// The slots a table starts with, and the most it grows to: its share of
+/// the remembered ids at 3/4 full.
+const FIRST_SLOTS: usize = 1024;
+const MAX_SLOTS: usize = MAX_REMEMBERED_IDS / PARTS * 4 / 3 + 1;
+
+impl Part {
+    /// Where `key` goes when nothing is in the way: its top bits pick the
+    /// slot (the slot's share of 2^64).
+    fn home(&self, key: u64) -> usize {
+        ((u128::from(key) * self.slots.len() as u128) >> 64) as usize
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+    /// The slot that holds `key`, or the empty one where it would go; and which.
+    fn find(&self, key: u64) -> (usize, bool) {
+        let n = self.slots.len();
+        let mut i = self.home(key);
+        loop {
+            match self.slots[i] {
+                0 => return (i, false),
+                k if k == key => return (i, true),
+                _ => i = if i + 1 == n { 0 } else { i + 1 },
+            }
         }
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    fn grow(&mut self) {
+        let slots = (self.slots.len() * 2).min(MAX_SLOTS);
+        let old = std::mem::replace(&mut self.slots, vec![0; slots]);
+        for key in old.into_iter().filter(|&k| k != 0) {
+            let (i, _) = self.find(key);
+            self.slots[i] = key;
+        }
     }
 }
 
-/// Ids per table: 7/8 of 2^18, what 2^18 slots (about 2.4 MB) hold.
-const IDS_PER_TABLE: usize = (1 << 18) / 8 * 7;
-
 impl SeenIds {
+    /// The table for `hash`, and its key there.
+    fn split(hash: u64) -> (usize, u64) {
+        // An odd multiplier is one-to-one, so distinct hashes stay distinct;
+        // it spreads hashes that differ only in their low bits over the tables.
+        let mixed = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // The top 4 bits pick the table; the rest, shifted up, are the key
+        // (never 0: its low bits are free, and one of them is set).
+        ((mixed >> 60) as usize, (mixed << 4) | 1)
+    }
+
+    /// Reads the slots where `hashes` would be, so that `seen` finds them in
+    /// the cache: reads with nothing between them wait for memory together.
+    fn warm(&self, hashes: impl Iterator<Item = u64>) {
+        let mut sum = 0u64;
+        for hash in hashes {
+            let (part, key) = Self::split(hash);
+            if let Some(table) = self.parts.get(part) {
+                sum = sum.wrapping_add(table.slots[table.home(key)]);
+            }
+        }
+        std::hint::black_box(sum);
+    }
+
     /// Whether `hash` was seen; remembers it if not (and there is room).
     fn seen(&mut self, hash: u64) -> bool {
-        if self.tables.iter().any(|t| t.contains(&hash)) {
+        let (part, key) = Self::split(hash);
+        if self.parts.is_empty() {
+            self.parts = (0..PARTS)
+                .map(|_| Part {
+                    slots: vec![0; FIRST_SLOTS],
+                    len: 0,
+                })
+                .collect();
+        }
+        let table = &mut self.parts[part];
+        let (mut slot, found) = table.find(key);
+        if found {
             return true;
         }
-        if self.len < MAX_REMEMBERED_IDS {
-            if self.tables.last().is_none_or(|t| t.len() >= IDS_PER_TABLE) {
-                self.tables.push(HashSet::with_capacity_and_hasher(
-                    IDS_PER_TABLE,
-                    BuildHasherDefault::default(),
-                ));
-            }
-            if let Some(table) = self.tables.last_mut() {
-                table.insert(hash);
-                self.len += 1;
+        if self.len >= MAX_REMEMBERED_IDS {
+            return false;
+        }
+        if (table.len + 1) * 4 > table.slots.len() * 3 {
+            if table.slots.len() < MAX_SLOTS {
+                table.grow();
+                slot = table.find(key).0;
+            } else if (table.len + 1) * 8 > table.slots.len() * 7 {
+                // A table given more than its share: the rest are not remembered.
+                return false;
             }
         }
+        table.slots[slot] = key;
+        table.len += 1;
+        self.len += 1;
         false
     }
 }
 
 /// Counts a call whose messageId an earlier call of this run had: the server
 /// keeps only one of them.
-fn check_duplicate(seen: &mut SeenIds, out: &Outlets, id: &str, source: usize, line: u64) {
-    let mut hasher = DefaultHasher::new();
-    id.hash(&mut hasher);
-    if seen.seen(hasher.finish()) {
+fn check_duplicate(seen: &mut SeenIds, out: &Outlets, id_hash: u64, source: usize, line: u64) {
+    if seen.seen(id_hash) {
         Stats::add(&out.shared.stats.duplicate_ids, 1);
         let mut examples = out
             .shared
@@ -654,15 +730,18 @@ mod tests {
     }
 
     #[test]
-    fn seen_ids_span_tables_and_stop_growing_at_the_cap() {
+    fn seen_ids_remember_up_to_the_cap_in_bounded_tables() {
         let mut seen = SeenIds::default();
-        let n = 2 * IDS_PER_TABLE as u64 + 5;
-        assert!((0..n).all(|h| !seen.seen(h)), "new ids are new");
-        assert_eq!(seen.tables.len(), 3);
-        assert!((0..n).all(|h| seen.seen(h)), "every id is remembered");
-        assert_eq!(seen.len, n as usize);
-        seen.len = MAX_REMEMBERED_IDS;
+        // Hashes alike but for their low bits, and hashes alike but for their high bits.
+        let ids = |n: u64| (0..n).flat_map(|i| [i, i << 40 | 1 << 20]);
+        let n = MAX_REMEMBERED_IDS as u64 / 2;
+        assert!(ids(n).all(|h| !seen.seen(h)), "new ids are new");
+        assert!(ids(n).all(|h| seen.seen(h)), "every id is remembered");
+        assert_eq!(seen.len, MAX_REMEMBERED_IDS);
+        let slots: usize = seen.parts.iter().map(|p| p.slots.len()).sum();
+        assert!(slots <= PARTS * MAX_SLOTS, "{slots}");
         assert!(!seen.seen(u64::MAX));
         assert!(!seen.seen(u64::MAX), "past the cap, ids are not remembered");
+        assert!(seen.seen(0) && seen.seen(1 << 40 | 1 << 20));
     }
 }

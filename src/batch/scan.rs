@@ -5,7 +5,12 @@
 //! are left to the full path (serde_json), which has the words for errors.
 
 /// Bytes of a JSON text; `None` from any method means "not sure it is valid".
-pub fn members<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Option<()> {
+/// Each member goes to `member` as it is found (key, raw value), which may
+/// say no.
+pub fn members<'a>(
+    text: &'a str,
+    mut member: impl FnMut(&'a str, &'a str) -> Option<()>,
+) -> Option<()> {
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -28,7 +33,7 @@ pub fn members<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Optio
             i = ws(b, i + 1);
             let start = i;
             i = value(b, i, 1)?;
-            fields.push((key, &text[start..i]));
+            member(key, &text[start..i])?;
             i = ws(b, i);
             match b.get(i) {
                 Some(b',') => i = ws(b, i + 1),
@@ -145,28 +150,7 @@ pub fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
     let mut j = i + 1;
     let mut escaped = false;
     loop {
-        // Eight bytes at a time to the next quote, backslash or control character.
-        loop {
-            match b.get(j..j + 8) {
-                Some(chunk) => {
-                    let marks = special(u64::from_le_bytes(chunk.try_into().ok()?));
-                    if marks != 0 {
-                        j += (marks.trailing_zeros() / 8) as usize;
-                        break;
-                    }
-                    j += 8;
-                }
-                None => {
-                    while b
-                        .get(j)
-                        .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
-                    {
-                        j += 1;
-                    }
-                    break;
-                }
-            }
-        }
+        j = to_special(b, j);
         match *b.get(j)? {
             b'"' => return Some((j + 1, escaped)),
             b'\\' => {
@@ -180,4 +164,39 @@ pub fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
             _ => return None,
         }
     }
+}
+
+/// The first quote, backslash or control character at or after `j` (or the end).
+fn to_special(b: &[u8], mut j: usize) -> usize {
+    // Sixteen bytes a step: one step for most strings of a common call.
+    while let Some(chunk) = b.get(j..j + 16) {
+        let (low, high) = chunk.split_at(8);
+        let (low, high) = (special(word(low)), special(word(high)));
+        if low != 0 {
+            return j + (low.trailing_zeros() / 8) as usize;
+        }
+        if high != 0 {
+            return j + 8 + (high.trailing_zeros() / 8) as usize;
+        }
+        j += 16;
+    }
+    if let Some(chunk) = b.get(j..j + 8) {
+        let marks = special(word(chunk));
+        if marks != 0 {
+            return j + (marks.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while b
+        .get(j)
+        .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+    {
+        j += 1;
+    }
+    j
+}
+
+/// Eight bytes as a little-endian word (`bytes` is eight long).
+fn word(bytes: &[u8]) -> u64 {
+    u64::from_le_bytes(bytes.try_into().unwrap_or_default())
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use super::ledger::{Position, Resume};
-use super::packer::Record;
+use super::packer::Chunk;
 use super::pipeline::{Outlets, Pipeline, Run, LINE_LIMIT};
 use super::prepare::Defaults;
 use super::reader::{Line, LineReader, ValueReader};
@@ -52,7 +52,7 @@ pub struct Reader {
 
 impl Reader {
     /// Reads every input in turn; stops early, without error, when the senders stop.
-    pub fn run(self, tx: mpsc::Sender<Vec<Record>>) -> Result<()> {
+    pub fn run(self, tx: mpsc::Sender<Chunk>) -> Result<()> {
         let schema = self.check_schema.then(Schema::load).flatten();
         let pipeline = Pipeline::start(
             self.defaults,

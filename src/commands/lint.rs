@@ -90,11 +90,11 @@ pub fn run(report: Reporter, args: &LintArgs) -> Result<()> {
     let ledger = Ledger::new(names.clone(), None, false);
     let (run, _) = ledger.start()?;
     let shared = Arc::new(Shared::new(names, ledger, Rejects::open(None, false)?));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<crate::batch::packer::Record>>(8);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::batch::packer::Chunk>(8);
     let drained = Arc::clone(&shared);
     let drain = std::thread::spawn(move || {
         while let Some(chunk) = rx.blocking_recv() {
-            drained.ledger.done(chunk.iter().map(|r| r.seq));
+            drained.ledger.done(chunk.records.iter().map(|r| r.seq));
         }
     });
     let reader = Reader {
