@@ -162,11 +162,12 @@ impl Batch {
         self.calls.iter().take(n).map(text).collect()
     }
 
-    /// The memory the batch holds, which bounds that of requests in flight.
+    /// The memory the batch holds, which bounds that of requests in flight:
+    /// plain, its calls and the copy of them each attempt's body is.
     pub fn bytes(&self) -> usize {
         match &self.gzipped {
             Some(g) => g.held(),
-            None => self.joined.capacity(),
+            None => self.joined.capacity() * 2,
         }
     }
 
