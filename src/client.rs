@@ -58,7 +58,7 @@ pub enum Encoding {
 }
 
 /// A request body in two parts, the first shared with the other attempts.
-struct TwoParts(Option<Bytes>, Option<Bytes>, u64);
+struct TwoParts(Option<Bytes>, Option<Bytes>);
 
 impl http_body::Body for TwoParts {
     type Data = Bytes;
@@ -76,9 +76,10 @@ impl http_body::Body for TwoParts {
         self.0.is_none() && self.1.is_none()
     }
 
-    /// Exact, so the request carries a Content-Length.
+    /// Exact (what is left to send), so the request carries a Content-Length.
     fn size_hint(&self) -> http_body::SizeHint {
-        http_body::SizeHint::with_exact(self.2)
+        let left = |part: &Option<Bytes>| part.as_ref().map_or(0, |b| b.len() as u64);
+        http_body::SizeHint::with_exact(left(&self.0) + left(&self.1))
     }
 }
 
@@ -306,8 +307,7 @@ impl Client {
                 // The uncompressed body is dropped here, not held for the request's round trip.
                 Encoding::Gzip => reqwest::Body::from(compress(&body)),
                 Encoding::Gzipped { head } => {
-                    let len = (head.len() + body.len()) as u64;
-                    reqwest::Body::wrap(TwoParts(Some(head.clone()), Some(body.into()), len))
+                    reqwest::Body::wrap(TwoParts(Some(head.clone()), Some(body.into())))
                 }
             };
             let started = Instant::now();

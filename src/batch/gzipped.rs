@@ -101,7 +101,7 @@ impl Gzipped {
         let mut zipped = self.deflated.to_vec();
         self.write_tail(tail, &mut zipped);
         let mut body = Vec::new();
-        // Decoding what `write` made has no way to fail but a bug.
+        // Decoding what `write_tail` completed has no way to fail but a bug.
         let _ = flate2::read::GzDecoder::new(&zipped[..]).read_to_end(&mut body);
         body
     }
