@@ -48,19 +48,19 @@ pub enum Encoding {
     Identity,
     /// Gzipped by `send` (what `cio listen` forwards).
     Gzip,
-    /// Gzipped already: `head`, shared by every attempt, then what the body's
-    /// writer adds (a batch compresses its calls once, and each attempt adds
-    /// its `sentAt`); sent as two parts, so a request does not hold a copy
-    /// of its calls beside the batch's.
-    Gzipped {
-        head: Bytes,
+    /// `head`, shared by every attempt, then what the body's writer adds (a
+    /// batch holds its calls once, gzipped or not, and each attempt adds its
+    /// `sentAt`); sent in parts, so a request holds no copy of its calls.
+    Shared {
+        head: Vec<Bytes>,
+        gzipped: bool,
     },
 }
 
-/// A request body in two parts, the first shared with the other attempts.
-struct TwoParts(Option<Bytes>, Option<Bytes>);
+/// A request body in parts, the first ones shared with the other attempts.
+struct Parts(std::collections::VecDeque<Bytes>);
 
-impl http_body::Body for TwoParts {
+impl http_body::Body for Parts {
     type Data = Bytes;
     type Error = std::convert::Infallible;
 
@@ -68,18 +68,17 @@ impl http_body::Body for TwoParts {
         mut self: std::pin::Pin<&mut Self>,
         _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Bytes>, Self::Error>>> {
-        let part = self.0.take().or_else(|| self.1.take());
+        let part = self.0.pop_front();
         std::task::Poll::Ready(part.map(|b| Ok(http_body::Frame::data(b))))
     }
 
     fn is_end_stream(&self) -> bool {
-        self.0.is_none() && self.1.is_none()
+        self.0.is_empty()
     }
 
     /// Exact (what is left to send), so the request carries a Content-Length.
     fn size_hint(&self) -> http_body::SizeHint {
-        let left = |part: &Option<Bytes>| part.as_ref().map_or(0, |b| b.len() as u64);
-        http_body::SizeHint::with_exact(left(&self.0) + left(&self.1))
+        http_body::SizeHint::with_exact(self.0.iter().map(|b| b.len() as u64).sum())
     }
 }
 
@@ -297,7 +296,10 @@ impl Client {
             attempt += 1;
             let mut request = self.http.post(&url);
             let sent_at = timestamp::now();
-            if encoding != Encoding::Identity {
+            if matches!(
+                encoding,
+                Encoding::Gzip | Encoding::Shared { gzipped: true, .. }
+            ) {
                 request = request.header(header::CONTENT_ENCODING, "gzip");
             }
             let mut body = Vec::new();
@@ -306,8 +308,9 @@ impl Client {
                 Encoding::Identity => reqwest::Body::from(body),
                 // The uncompressed body is dropped here, not held for the request's round trip.
                 Encoding::Gzip => reqwest::Body::from(compress(&body)),
-                Encoding::Gzipped { head } => {
-                    reqwest::Body::wrap(TwoParts(Some(head.clone()), Some(body.into())))
+                Encoding::Shared { head, .. } => {
+                    let parts = head.iter().cloned().chain([body.into()]);
+                    reqwest::Body::wrap(Parts(parts.collect()))
                 }
             };
             let started = Instant::now();

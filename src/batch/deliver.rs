@@ -253,11 +253,11 @@ impl Deliverer {
         if self.options.print {
             print_calls(&batch);
         }
-        if self.options.gzip && self.client.is_some() {
-            // Compressed here, one batch at a time, so that the calls waiting
-            // for a request slot or in flight are held compressed, and a
-            // batch's buffer goes straight to the next.
-            batch.gzip();
+        if self.client.is_some() {
+            // Sealed here, one batch at a time, so that the calls waiting for
+            // a request slot or in flight are held once (compressed, and the
+            // buffer goes straight to the next batch, unless --no-gzip).
+            batch.seal(self.options.gzip);
         }
         let bytes = batch.bytes();
         let permit = tokio::select! {
@@ -329,10 +329,8 @@ impl Deliverer {
             if self.is_fatal() {
                 continue;
             }
-            if self.options.gzip {
-                // The halves of a refused batch (the whole one was gzipped in `dispatch`).
-                batch.gzip();
-            }
+            // The halves of a refused batch (the whole one was sealed in `dispatch`).
+            batch.seal(self.options.gzip);
             self.wait_for_pause().await;
             let on_retry = |notice: crate::client::RetryNotice| {
                 Stats::add(&self.shared.stats.retries, 1);
@@ -358,8 +356,8 @@ impl Deliverer {
                 self.options.gzip,
                 || first_calls(&batch),
             );
-            let encoding = match batch.gzipped_head() {
-                Some(head) => Encoding::Gzipped { head },
+            let encoding = match batch.shared_head() {
+                Some((head, gzipped)) => Encoding::Shared { head, gzipped },
                 None => Encoding::Identity,
             };
             let make_body = |sent_at: &str, out: &mut Vec<u8>| batch.write_body(sent_at, out);

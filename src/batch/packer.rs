@@ -3,6 +3,8 @@
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
+
 use super::gzipped::Gzipped;
 
 /// One call ready to send, with where it came from.
@@ -95,9 +97,12 @@ const BODY_END_LEN: usize = r#"],"sentAt":"2026-11-28T15:01:30.212Z"}"#.len();
 pub struct Batch {
     joined: Vec<u8>,
     calls: Vec<Call>,
-    /// Once gzipped (`gzip`), the calls are held compressed, about a sixth of
-    /// their size, for every attempt; the buffer goes to the next batch.
+    /// Once sealed for sending (`seal`), the calls are held either gzipped,
+    /// about a sixth of their size (the buffer goes to the next batch), or
+    /// plain as shared bytes (with the buffer's capacity): every attempt
+    /// sends them as they are held, not a copy.
     gzipped: Option<Gzipped>,
+    frozen: Option<(Bytes, usize)>,
 }
 
 /// One call of a batch.
@@ -139,9 +144,14 @@ impl Batch {
         &self.calls
     }
 
+    /// The calls' bytes, plain (empty while the batch is gzipped).
+    fn plain(&self) -> &[u8] {
+        self.frozen.as_ref().map_or(&self.joined, |(b, _)| b)
+    }
+
     /// The call as it is sent (empty while the batch is gzipped: `gunzip` first).
     pub fn json(&self, call: &Call) -> &str {
-        let bytes = self.joined.get(call.start..call.end).unwrap_or_default();
+        let bytes = self.plain().get(call.start..call.end).unwrap_or_default();
         // Only whole calls (valid UTF-8) go into the buffer.
         std::str::from_utf8(bytes).unwrap_or_default()
     }
@@ -155,19 +165,19 @@ impl Batch {
     pub fn first_calls(&self, n: usize) -> Vec<String> {
         let joined = match &self.gzipped {
             Some(g) => std::borrow::Cow::Owned(plain_calls(g)),
-            None => std::borrow::Cow::Borrowed(&self.joined),
+            None => std::borrow::Cow::Borrowed(self.plain()),
         };
         let json = |c: &Call| joined.get(c.start..c.end).unwrap_or_default();
         let text = |c: &Call| String::from_utf8_lossy(json(c)).into_owned();
         self.calls.iter().take(n).map(text).collect()
     }
 
-    /// The memory the batch holds, which bounds that of requests in flight:
-    /// plain, its calls and the copy of them each attempt's body is.
+    /// The memory the batch holds, which bounds that of requests in flight.
     pub fn bytes(&self) -> usize {
-        match &self.gzipped {
-            Some(g) => g.held(),
-            None => self.joined.capacity() * 2,
+        match (&self.gzipped, &self.frozen) {
+            (Some(g), _) => g.held(),
+            (None, Some((_, capacity))) => *capacity,
+            (None, None) => self.joined.capacity(),
         }
     }
 
@@ -175,35 +185,51 @@ impl Batch {
     pub fn body_len(&self) -> usize {
         let joined = match &self.gzipped {
             Some(g) => g.head_len() - BODY_START.len(),
-            None => self.joined.len(),
+            None => self.plain().len(),
         };
         BODY_START.len() + joined + BODY_END_LEN
     }
 
     /// Appends the request body, with this attempt's `sentAt`, to `out`; of
-    /// a gzipped batch, what follows the head it shares (`gzipped_head`).
+    /// a sealed batch, what follows the parts it shares (`shared_head`).
     pub fn write_body(&self, sent_at: &str, out: &mut Vec<u8>) {
-        let Some(gzipped) = &self.gzipped else {
+        if let Some(gzipped) = &self.gzipped {
+            return gzipped.write_tail(body_end(sent_at).as_bytes(), out);
+        }
+        if self.frozen.is_none() {
             out.reserve(self.body_len());
             out.extend_from_slice(BODY_START.as_bytes());
             out.extend_from_slice(&self.joined);
-            out.extend_from_slice(body_end(sent_at).as_bytes());
+        }
+        out.extend_from_slice(body_end(sent_at).as_bytes());
+    }
+
+    /// What every attempt of a sealed batch sends first, and whether it is
+    /// gzipped.
+    pub fn shared_head(&self) -> Option<(Vec<Bytes>, bool)> {
+        match (&self.gzipped, &self.frozen) {
+            (Some(g), _) => Some((vec![g.head()], true)),
+            (None, Some((calls, _))) => Some((
+                vec![Bytes::from_static(BODY_START.as_bytes()), calls.clone()],
+                false,
+            )),
+            (None, None) => None,
+        }
+    }
+
+    /// Holds the calls for sending, once for every attempt: gzipped (their
+    /// buffer goes to the next batch), or plain as shared bytes.
+    pub fn seal(&mut self, gzip: bool) {
+        if self.gzipped.is_some() || self.frozen.is_some() {
             return;
-        };
-        gzipped.write_tail(body_end(sent_at).as_bytes(), out);
-    }
-
-    /// What every attempt of a gzipped batch sends first.
-    pub fn gzipped_head(&self) -> Option<bytes::Bytes> {
-        self.gzipped.as_ref().map(Gzipped::head)
-    }
-
-    /// Compresses the calls once for every attempt, and gives their buffer
-    /// to the next batch.
-    pub fn gzip(&mut self) {
-        if self.gzipped.is_none() {
-            self.gzipped = Some(Gzipped::new(&[BODY_START.as_bytes(), &self.joined]));
-            give_back(std::mem::take(&mut self.joined));
+        }
+        let joined = std::mem::take(&mut self.joined);
+        if gzip {
+            self.gzipped = Some(Gzipped::new(&[BODY_START.as_bytes(), &joined]));
+            give_back(joined);
+        } else {
+            let capacity = joined.capacity();
+            self.frozen = Some((Bytes::from(joined), capacity));
         }
     }
 
@@ -275,6 +301,10 @@ fn give_back(mut buffer: Vec<u8>) {
 impl Drop for Batch {
     fn drop(&mut self) {
         give_back(std::mem::take(&mut self.joined));
+        // Sent and answered, the plain calls are this batch's alone again.
+        if let Some(Ok(calls)) = self.frozen.take().map(|(b, _)| b.try_into_mut()) {
+            give_back(calls.into());
+        }
     }
 }
 
@@ -411,15 +441,18 @@ mod tests {
         let mut batch = p.take();
         // What goes on the wire: the shared head (gzipped), then the rest.
         let plain_body = |b: &Batch, sent_at: &str| {
-            let mut out = b.gzipped_head().map(|h| h.to_vec()).unwrap_or_default();
+            let mut out: Vec<u8> = (b.shared_head().into_iter())
+                .flat_map(|(parts, _)| parts)
+                .flat_map(|part| part.to_vec())
+                .collect();
             b.write_body(sent_at, &mut out);
             out
         };
         let plain = plain_body(&batch, "2026-11-29T10:00:00.000Z");
         let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
         let (len, bytes) = (batch.body_len(), batch.bytes());
-        batch.gzip();
-        assert!(batch.gzipped_head().is_some());
+        batch.seal(true);
+        assert!(batch.shared_head().is_some_and(|(_, gzipped)| gzipped));
         assert_eq!(
             batch.body_len(),
             len,
@@ -443,9 +476,39 @@ mod tests {
         }
         // Back to plain for the paths that look at each call.
         batch.gunzip();
-        assert!(batch.gzipped_head().is_none());
+        assert!(batch.shared_head().is_none());
         let again: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
         assert_eq!(again, whole);
         assert_eq!(plain_body(&batch, "2026-11-29T10:00:00.000Z"), plain);
+    }
+
+    #[test]
+    fn a_sealed_plain_batch_sends_its_calls_as_held_with_each_sent_at() {
+        let mut p = Packer::new(500_000, 5_000);
+        for seq in 0..1_000 {
+            push(&mut p, seq, 40 + (seq as usize * 7) % 300);
+        }
+        let mut batch = p.take();
+        let body = |b: &Batch, sent_at: &str| {
+            let mut out: Vec<u8> = (b.shared_head().into_iter())
+                .flat_map(|(parts, _)| parts)
+                .flat_map(|part| part.to_vec())
+                .collect();
+            b.write_body(sent_at, &mut out);
+            out
+        };
+        let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
+        let plain = body(&batch, "2026-11-29T10:00:00.000Z");
+        let capacity = batch.bytes();
+        batch.seal(false);
+        let (parts, gzipped) = batch.shared_head().unwrap();
+        assert!(!gzipped && parts.len() == 2);
+        assert_eq!(batch.bytes(), capacity, "held once, not once per attempt");
+        let mut tail = Vec::new();
+        batch.write_body("2026-11-29T10:00:00.000Z", &mut tail);
+        assert!(tail.len() < 64, "an attempt adds only its sentAt");
+        assert_eq!(body(&batch, "2026-11-29T10:00:00.000Z"), plain);
+        let again: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
+        assert_eq!(again, whole, "each call still readable (splits, rejects)");
     }
 }

@@ -244,8 +244,7 @@ fn requests_in_flight_are_bounded_by_bytes_whatever_the_concurrency() {
     let env = CioEnv::new();
     let input = env.path().join("in.ndjson");
     // 1,000 calls of 20 KB, in batches of about 475 KB: two requests fit in
-    // 2 MB in flight without gzip (a plain request holds its calls twice: in
-    // the batch, and in the body sent), a third does not.
+    // 1 MB of calls in flight, a third does not.
     write_calls(&input, 1_000, 20_000);
     let peak_in_flight = |gzip: &[&str]| {
         let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(500), Reply::ok()));
@@ -257,7 +256,7 @@ fn requests_in_flight_are_bounded_by_bytes_whatever_the_concurrency() {
                 "--concurrency",
                 "64",
                 "--max-bytes-in-flight",
-                "2000000",
+                "1000000",
             ])
             .args(gzip)
             .arg(&input)
@@ -268,7 +267,7 @@ fn requests_in_flight_are_bounded_by_bytes_whatever_the_concurrency() {
         *paced.in_flight().iter().max().unwrap()
     };
     let plain = peak_in_flight(&["--no-gzip"]);
-    assert_eq!(plain, 2, "requests in flight with room for 2 MB");
+    assert_eq!(plain, 2, "requests in flight with room for 1 MB of calls");
     // Gzipped, a request holds its calls compressed (this padding shrinks
     // to almost nothing), and the room left goes to more requests.
     let gzipped = peak_in_flight(&[]);
