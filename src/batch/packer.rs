@@ -431,6 +431,16 @@ mod tests {
         assert_eq!(v["batch"].as_array().unwrap().len(), 3);
     }
 
+    /// What goes on the wire: the parts a sealed batch shares, then the rest.
+    fn wire_body(b: &Batch, sent_at: &str) -> Vec<u8> {
+        let mut out: Vec<u8> = (b.shared_head().into_iter())
+            .flat_map(|(parts, _)| parts)
+            .flat_map(|part| part.to_vec())
+            .collect();
+        b.write_body(sent_at, &mut out);
+        out
+    }
+
     #[test]
     fn a_gzipped_batch_is_the_plain_body_gzipped_for_any_sent_at() {
         use std::io::Read;
@@ -439,16 +449,7 @@ mod tests {
             push(&mut p, seq, 40 + (seq as usize * 7) % 300);
         }
         let mut batch = p.take();
-        // What goes on the wire: the shared head (gzipped), then the rest.
-        let plain_body = |b: &Batch, sent_at: &str| {
-            let mut out: Vec<u8> = (b.shared_head().into_iter())
-                .flat_map(|(parts, _)| parts)
-                .flat_map(|part| part.to_vec())
-                .collect();
-            b.write_body(sent_at, &mut out);
-            out
-        };
-        let plain = plain_body(&batch, "2026-11-29T10:00:00.000Z");
+        let plain = wire_body(&batch, "2026-11-29T10:00:00.000Z");
         let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
         let (len, bytes) = (batch.body_len(), batch.bytes());
         batch.seal(true);
@@ -464,7 +465,7 @@ mod tests {
             batch.bytes()
         );
         for sent_at in ["2026-11-29T10:00:00.000Z", "2026-11-29T10:00:01.500Z"] {
-            let zipped = plain_body(&batch, sent_at);
+            let zipped = wire_body(&batch, sent_at);
             let mut body = Vec::new();
             flate2::read::GzDecoder::new(&zipped[..])
                 .read_to_end(&mut body)
@@ -479,7 +480,7 @@ mod tests {
         assert!(batch.shared_head().is_none());
         let again: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
         assert_eq!(again, whole);
-        assert_eq!(plain_body(&batch, "2026-11-29T10:00:00.000Z"), plain);
+        assert_eq!(wire_body(&batch, "2026-11-29T10:00:00.000Z"), plain);
     }
 
     #[test]
@@ -489,16 +490,8 @@ mod tests {
             push(&mut p, seq, 40 + (seq as usize * 7) % 300);
         }
         let mut batch = p.take();
-        let body = |b: &Batch, sent_at: &str| {
-            let mut out: Vec<u8> = (b.shared_head().into_iter())
-                .flat_map(|(parts, _)| parts)
-                .flat_map(|part| part.to_vec())
-                .collect();
-            b.write_body(sent_at, &mut out);
-            out
-        };
         let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
-        let plain = body(&batch, "2026-11-29T10:00:00.000Z");
+        let plain = wire_body(&batch, "2026-11-29T10:00:00.000Z");
         let capacity = batch.bytes();
         batch.seal(false);
         let (parts, gzipped) = batch.shared_head().unwrap();
@@ -507,7 +500,7 @@ mod tests {
         let mut tail = Vec::new();
         batch.write_body("2026-11-29T10:00:00.000Z", &mut tail);
         assert!(tail.len() < 64, "an attempt adds only its sentAt");
-        assert_eq!(body(&batch, "2026-11-29T10:00:00.000Z"), plain);
+        assert_eq!(wire_body(&batch, "2026-11-29T10:00:00.000Z"), plain);
         let again: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
         assert_eq!(again, whole, "each call still readable (splits, rejects)");
     }
