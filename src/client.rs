@@ -5,10 +5,8 @@
 //! their failures into one line that names the host and the fix.
 
 use bytes::Bytes;
-use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
-use flate2::write::GzEncoder;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 
@@ -46,8 +44,6 @@ pub struct Client {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Encoding {
     Identity,
-    /// Gzipped by `send` (what `cio listen` forwards).
-    Gzip,
     /// `head`, shared by every attempt, then what the body's writer adds (a
     /// batch holds its calls once, gzipped or not, and each attempt adds its
     /// `sentAt`); sent in parts, so a request holds no copy of its calls.
@@ -296,18 +292,13 @@ impl Client {
             attempt += 1;
             let mut request = self.http.post(&url);
             let sent_at = timestamp::now();
-            if matches!(
-                encoding,
-                Encoding::Gzip | Encoding::Shared { gzipped: true, .. }
-            ) {
+            if matches!(encoding, Encoding::Shared { gzipped: true, .. }) {
                 request = request.header(header::CONTENT_ENCODING, "gzip");
             }
             let mut body = Vec::new();
             make_body(&sent_at, &mut body);
             let body = match &encoding {
                 Encoding::Identity => reqwest::Body::from(body),
-                // The uncompressed body is dropped here, not held for the request's round trip.
-                Encoding::Gzip => reqwest::Body::from(compress(&body)),
                 Encoding::Shared { head, .. } => {
                     let parts = head.iter().cloned().chain([body.into()]);
                     reqwest::Body::wrap(Parts(parts.collect()))
@@ -598,40 +589,9 @@ fn describe_network_error(e: &reqwest::Error, key: &WriteKey) -> (&'static str, 
     (what, key.redact(&source.to_string()))
 }
 
-/// `body` gzipped at level 1 (zlib-rs), as batches are (`batch::gzipped`),
-/// for bodies written plain (what `cio listen` forwards).
-fn compress(body: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(
-        Vec::with_capacity(body.len() / 4 + 64),
-        flate2::Compression::fast(),
-    );
-    // Writing to a Vec cannot fail.
-    let _ = enc.write_all(body);
-    enc.finish().unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn compressed_bodies_gunzip_to_themselves() {
-        use std::io::Read;
-        let mut rng = fastrand::Rng::with_seed(3);
-        for len in [0, 1, 100, 70_000, 500_000] {
-            let body: Vec<u8> = (0..len)
-                .map(|i| b"{}\"ab,:0"[rng.usize(..8)] ^ (i % 3) as u8)
-                .collect();
-            for _ in 0..2 {
-                let packed = compress(&body);
-                let mut plain = Vec::new();
-                flate2::read::GzDecoder::new(&packed[..])
-                    .read_to_end(&mut plain)
-                    .unwrap();
-                assert_eq!(plain, body, "{len} bytes");
-            }
-        }
-    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_caps() {

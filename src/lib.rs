@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod error;
 pub mod explain;
 pub mod files;
+pub mod gzipped;
 pub mod input;
 pub mod items;
 pub mod lint;

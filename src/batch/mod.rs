@@ -7,7 +7,6 @@
 //!                         │ bad lines ─▶ rejects                  │ acks ─▶ ledger ─▶ checkpoint
 
 pub mod deliver;
-mod gzipped;
 pub mod ledger;
 pub mod limiter;
 pub mod packer;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
-use super::gzipped::Gzipped;
+use crate::gzipped::Gzipped;
 
 /// One call ready to send, with where it came from.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::answer::{Received, Route};
 use crate::client::{Client, Encoding, SendError};
+use crate::gzipped::Gzipped;
 
 /// Sends the calls as the client sent them (a single call to its path, a
 /// batch to `/batch`, each call with its own `sentAt` if it had one); the
@@ -35,13 +36,25 @@ pub async fn send(
         }
     };
     let body = body.map_err(|e| (500, e.to_string()))?;
-    // The calls keep the sentAt their client gave them, for the upstream's clock-skew correction.
-    let make_body = |_sent_at: &str, out: &mut Vec<u8>| out.extend_from_slice(&body);
-    let encoding = if route == Route::Batch {
-        Encoding::Gzip
+    // A batch goes gzipped as cio's own do: the deflated body, then an empty
+    // stored block and the trailer.
+    let (encoding, rest) = if route == Route::Batch {
+        let gzipped = Gzipped::new(&[&body]);
+        let mut trailer = Vec::new();
+        gzipped.write_tail(b"", &mut trailer);
+        let head = vec![gzipped.head()];
+        (
+            Encoding::Shared {
+                head,
+                gzipped: true,
+            },
+            trailer,
+        )
     } else {
-        Encoding::Identity
+        (Encoding::Identity, body)
     };
+    // The calls keep the sentAt their client gave them, for the upstream's clock-skew correction.
+    let make_body = |_sent_at: &str, out: &mut Vec<u8>| out.extend_from_slice(&rest);
     match upstream.send(&path, &make_body, encoding, &|_| {}).await {
         Ok(_) => Ok(calls.len() as u64),
         Err(e) => {

@@ -1,4 +1,5 @@
-//! A request body gzipped once for every attempt of a batch.
+//! A request body gzipped once for every attempt: a batch's, and the body
+//! `cio listen` forwards (with an empty tail).
 //!
 //! Every attempt has its own `sentAt`, at the very end of the body, so a
 //! retry would otherwise compress the whole body again, and a request waiting
@@ -128,5 +129,16 @@ mod tests {
             assert_eq!(gzipped.decode(tail), whole);
         }
         assert_eq!(gzipped.head_len(), 6 + head.len());
+    }
+
+    #[test]
+    fn any_body_alone_decodes_to_itself() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        for len in [0, 1, 100, 70_000, 500_000] {
+            let body: Vec<u8> = (0..len)
+                .map(|i| b"{}\"ab,:0"[rng.usize(..8)] ^ (i % 3) as u8)
+                .collect();
+            assert_eq!(Gzipped::new(&[&body]).decode(b""), body, "{len} bytes");
+        }
     }
 }
