@@ -97,12 +97,17 @@ const BODY_END_LEN: usize = r#"],"sentAt":"2026-11-28T15:01:30.212Z"}"#.len();
 pub struct Batch {
     joined: Vec<u8>,
     calls: Vec<Call>,
-    /// Once sealed for sending (`seal`), the calls are held either gzipped,
-    /// about a sixth of their size (the buffer goes to the next batch), or
-    /// plain as shared bytes (with the buffer's capacity): every attempt
-    /// sends them as they are held, not a copy.
-    gzipped: Option<Gzipped>,
-    frozen: Option<(Bytes, usize)>,
+    /// Once sealed for sending (`seal`), how the calls are held: every
+    /// attempt sends them as they are, not a copy.
+    sealed: Option<Sealed>,
+}
+
+#[derive(Debug)]
+enum Sealed {
+    /// About a sixth of their size; the buffer went to the next batch.
+    Gzipped(Gzipped),
+    /// The buffer itself, shared with the requests, and its capacity.
+    Plain(Bytes, usize),
 }
 
 /// One call of a batch.
@@ -146,7 +151,10 @@ impl Batch {
 
     /// The calls' bytes, plain (empty while the batch is gzipped).
     fn plain(&self) -> &[u8] {
-        self.frozen.as_ref().map_or(&self.joined, |(b, _)| b)
+        match &self.sealed {
+            Some(Sealed::Plain(calls, _)) => calls,
+            _ => &self.joined,
+        }
     }
 
     /// The call as it is sent (empty while the batch is gzipped: `gunzip` first).
@@ -163,9 +171,9 @@ impl Batch {
 
     /// The first `n` calls as sent, gzipped or not, for `-vvv`.
     pub fn first_calls(&self, n: usize) -> Vec<String> {
-        let joined = match &self.gzipped {
-            Some(g) => std::borrow::Cow::Owned(plain_calls(g)),
-            None => std::borrow::Cow::Borrowed(self.plain()),
+        let joined = match &self.sealed {
+            Some(Sealed::Gzipped(g)) => std::borrow::Cow::Owned(plain_calls(g)),
+            _ => std::borrow::Cow::Borrowed(self.plain()),
         };
         let json = |c: &Call| joined.get(c.start..c.end).unwrap_or_default();
         let text = |c: &Call| String::from_utf8_lossy(json(c)).into_owned();
@@ -174,18 +182,18 @@ impl Batch {
 
     /// The memory the batch holds, which bounds that of requests in flight.
     pub fn bytes(&self) -> usize {
-        match (&self.gzipped, &self.frozen) {
-            (Some(g), _) => g.held(),
-            (None, Some((_, capacity))) => *capacity,
-            (None, None) => self.joined.capacity(),
+        match &self.sealed {
+            Some(Sealed::Gzipped(g)) => g.held(),
+            Some(Sealed::Plain(_, capacity)) => *capacity,
+            None => self.joined.capacity(),
         }
     }
 
     /// The size of the request body before any gzip, without building it.
     pub fn body_len(&self) -> usize {
-        let joined = match &self.gzipped {
-            Some(g) => g.head_len() - BODY_START.len(),
-            None => self.plain().len(),
+        let joined = match &self.sealed {
+            Some(Sealed::Gzipped(g)) => g.head_len() - BODY_START.len(),
+            _ => self.plain().len(),
         };
         BODY_START.len() + joined + BODY_END_LEN
     }
@@ -193,51 +201,54 @@ impl Batch {
     /// Appends the request body, with this attempt's `sentAt`, to `out`; of
     /// a sealed batch, what follows the parts it shares (`shared_head`).
     pub fn write_body(&self, sent_at: &str, out: &mut Vec<u8>) {
-        if let Some(gzipped) = &self.gzipped {
-            return gzipped.write_tail(body_end(sent_at).as_bytes(), out);
+        let end = body_end(sent_at);
+        match &self.sealed {
+            Some(Sealed::Gzipped(g)) => g.write_tail(end.as_bytes(), out),
+            Some(Sealed::Plain(..)) => out.extend_from_slice(end.as_bytes()),
+            None => {
+                out.reserve(self.body_len());
+                out.extend_from_slice(BODY_START.as_bytes());
+                out.extend_from_slice(&self.joined);
+                out.extend_from_slice(end.as_bytes());
+            }
         }
-        if self.frozen.is_none() {
-            out.reserve(self.body_len());
-            out.extend_from_slice(BODY_START.as_bytes());
-            out.extend_from_slice(&self.joined);
-        }
-        out.extend_from_slice(body_end(sent_at).as_bytes());
     }
 
     /// What every attempt of a sealed batch sends first, and whether it is
     /// gzipped.
     pub fn shared_head(&self) -> Option<(Vec<Bytes>, bool)> {
-        match (&self.gzipped, &self.frozen) {
-            (Some(g), _) => Some((vec![g.head()], true)),
-            (None, Some((calls, _))) => Some((
-                vec![Bytes::from_static(BODY_START.as_bytes()), calls.clone()],
-                false,
-            )),
-            (None, None) => None,
+        match self.sealed.as_ref()? {
+            Sealed::Gzipped(g) => Some((vec![g.head()], true)),
+            Sealed::Plain(calls, _) => {
+                let start = Bytes::from_static(BODY_START.as_bytes());
+                Some((vec![start, calls.clone()], false))
+            }
         }
     }
 
     /// Holds the calls for sending, once for every attempt: gzipped (their
     /// buffer goes to the next batch), or plain as shared bytes.
     pub fn seal(&mut self, gzip: bool) {
-        if self.gzipped.is_some() || self.frozen.is_some() {
+        if self.sealed.is_some() {
             return;
         }
         let joined = std::mem::take(&mut self.joined);
-        if gzip {
-            self.gzipped = Some(Gzipped::new(&[BODY_START.as_bytes(), &joined]));
+        self.sealed = Some(if gzip {
+            let gzipped = Gzipped::new(&[BODY_START.as_bytes(), &joined]);
             give_back(joined);
+            Sealed::Gzipped(gzipped)
         } else {
             let capacity = joined.capacity();
-            self.frozen = Some((Bytes::from(joined), capacity));
-        }
+            Sealed::Plain(Bytes::from(joined), capacity)
+        });
     }
 
     /// The calls as plain bytes again, for the paths that look at them one by
     /// one (a refusal to split, rejects): decoded from the body itself.
     pub fn gunzip(&mut self) {
-        if let Some(gzipped) = self.gzipped.take() {
-            self.joined = plain_calls(&gzipped);
+        if let Some(Sealed::Gzipped(gzipped)) = &self.sealed {
+            self.joined = plain_calls(gzipped);
+            self.sealed = None;
         }
     }
 
@@ -302,8 +313,10 @@ impl Drop for Batch {
     fn drop(&mut self) {
         give_back(std::mem::take(&mut self.joined));
         // Sent and answered, the plain calls are this batch's alone again.
-        if let Some(Ok(calls)) = self.frozen.take().map(|(b, _)| b.try_into_mut()) {
-            give_back(calls.into());
+        if let Some(Sealed::Plain(calls, _)) = self.sealed.take() {
+            if let Ok(calls) = calls.try_into_mut() {
+                give_back(calls.into());
+            }
         }
     }
 }
