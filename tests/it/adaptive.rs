@@ -195,9 +195,7 @@ fn a_quota_learned_from_429s_sets_the_pace() {
         "{}",
         stderr_of(&out)
     );
-    let pace = s["paced_requests_per_s"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{s}"));
+    let pace = paced_rate(&s);
     assert!(
         (30.0..=60.0).contains(&pace),
         "paced to {pace} requests/s: {s}"
@@ -319,23 +317,12 @@ fn replays_sharing_a_quota_split_it_and_the_last_takes_it_whole() {
     let (paced, _) = windowed_quota(40);
     let replay = |input: &Path| spawn_quota_replay(&env, &paced, input, &[]);
     let (long, short) = (replay(&long), replay(&short));
-    let (short, long) = (
-        short.wait_with_output().unwrap(),
-        long.wait_with_output().unwrap(),
-    );
-    assert_eq!(short.status.code(), Some(0), "{}", stderr_of(&short));
-    assert_eq!(long.status.code(), Some(0), "{}", stderr_of(&long));
+    let (short, long) = (succeeded(short), succeeded(long));
     assert_eq!(unique_ids(&paced.server), 24_000);
-    let pace = |out: &std::process::Output| {
-        let s = summary(out);
-        s["paced_requests_per_s"]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{s}"))
-    };
     // While both ran, each kept to a part of the quota; once the short one
     // ended, the long one took its part (alone, it would have kept its own
     // part for half a minute).
-    let (short, long) = (pace(&short), pace(&long));
+    let (short, long) = (paced_rate(&summary(&short)), paced_rate(&summary(&long)));
     assert!(
         (10.0..=28.0).contains(&short),
         "short replay paced to {short}"
@@ -363,20 +350,27 @@ fn a_replay_using_less_than_its_part_of_a_quota_leaves_the_rest_to_the_other() {
     let (paced, _) = windowed_quota(40);
     let slow = spawn_quota_replay(&env, &paced, &slow, &["--rate", "500"]);
     let full = spawn_quota_replay(&env, &paced, &full, &[]);
-    let full = full.wait_with_output().unwrap();
+    let full = succeeded(full);
     let slow_running = paced.server.message_ids().len() < 25_000;
-    let slow = slow.wait_with_output().unwrap();
-    assert_eq!(full.status.code(), Some(0), "{}", stderr_of(&full));
-    assert_eq!(slow.status.code(), Some(0), "{}", stderr_of(&slow));
+    succeeded(slow);
     assert!(slow_running, "the slow replay outlasted the full one");
     assert_eq!(unique_ids(&paced.server), 25_000);
     // The full replay kept to what the slow one left (about 39 - 5 a
     // second), not to half the quota (19.6).
-    let s = summary(&full);
-    let pace = s["paced_requests_per_s"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{s}"));
+    let pace = paced_rate(&summary(&full));
     assert!((28.0..=45.0).contains(&pace), "full replay paced to {pace}");
+}
+
+/// The pace a replay kept at its end, from its `--json` summary.
+fn paced_rate(summary: &serde_json::Value) -> f64 {
+    (summary["paced_requests_per_s"].as_f64()).unwrap_or_else(|| panic!("no pace: {summary}"))
+}
+
+/// What a spawned replay wrote, once it has exited 0.
+fn succeeded(child: std::process::Child) -> std::process::Output {
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out
 }
 
 /// A replay of `input` in requests of 100 calls, its summary on stdout.
