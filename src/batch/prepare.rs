@@ -3,13 +3,15 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Range;
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::rejects;
-use super::scan;
+use super::scan::{self, Member};
 use crate::envelope::{
     self, CallType, Fill, BLANK_MEANS_ABSENT, ENVELOPE_FIELDS, FOREIGN_FIELDS, MAX_CALL_BYTES,
     MAX_MESSAGE_ID_CHARS, PAYLOAD_OBJECTS,
@@ -255,6 +257,11 @@ fn prepare_full(
     }))
 }
 
+/// Finds the text `"library"`, made once: building a searcher costs more
+/// than a search through a context.
+static LIBRARY_KEY: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\"library\""));
+
 /// `envelope::library()` as serde_json writes it.
 const LIBRARY: &str = concat!(
     r#"{"name":"cio","version":""#,
@@ -262,13 +269,14 @@ const LIBRARY: &str = concat!(
     r#""}"#
 );
 
-/// The content of a JSON string without escapes (`None` for anything else):
-/// then the raw bytes are exactly what serde_json would write for it.
-fn plain_str(raw: &str) -> Option<&str> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    memchr::memchr(b'\\', inner.as_bytes())
-        .is_none()
-        .then_some(inner)
+/// The content of a member's value when it is a JSON string without escapes
+/// (`None` for anything else): then the raw bytes are exactly what
+/// serde_json would write for it.
+fn plain_str<'a>(member: &Member<'a>) -> Option<&'a str> {
+    if member.escaped {
+        return None;
+    }
+    member.value.strip_prefix('"')?.strip_suffix('"')
 }
 
 /// Whether `s` is empty or whitespace (`str::trim`'s), at a glance for the
@@ -339,6 +347,41 @@ fn each_member(obj: &str, mut f: impl FnMut(&str, u8) -> bool) -> bool {
     true
 }
 
+/// Members of a line that go out as the line has them, gathered while they
+/// sit side by side (`"a":1,"b":2`), so that a run of them is one copy.
+#[derive(Default)]
+struct Verbatim(std::ops::Range<usize>);
+
+impl Verbatim {
+    /// Writes `member` as `"key":value,`, now or with the run it continues.
+    fn add(&mut self, member: &Member, line: &str, out: &mut String) {
+        let span = member.span();
+        if !member.is_tight() {
+            self.flush(line, out);
+            push_key(out, member.key);
+            out.push_str(member.value);
+            out.push(',');
+        } else if !self.0.is_empty()
+            && span.start == self.0.end + 1
+            && line.as_bytes().get(self.0.end) == Some(&b',')
+        {
+            self.0.end = span.end;
+        } else {
+            self.flush(line, out);
+            self.0 = span;
+        }
+    }
+
+    /// Writes the run gathered so far.
+    fn flush(&mut self, line: &str, out: &mut String) {
+        if !self.0.is_empty() {
+            out.push_str(&line[self.0.clone()]);
+            out.push(',');
+            self.0 = 0..0;
+        }
+    }
+}
+
 /// The most top-level members the quick path takes (a common call has about 8).
 const QUICK_MEMBERS: usize = 32;
 
@@ -357,15 +400,15 @@ fn quick_call(
 ) -> Option<Call> {
     let text = std::str::from_utf8(bytes).ok()?;
     // On the stack: no allocation per line. More members: the full path.
-    let mut members = [("", ""); QUICK_MEMBERS];
+    let mut members = [Member::default(); QUICK_MEMBERS];
     let mut count = 0;
-    scan::members(text, |key, value| {
-        *members.get_mut(count)? = (key, value);
+    scan::members(text, |member| {
+        *members.get_mut(count)? = member;
         count += 1;
         Some(())
     })?;
     let fields = &members[..count];
-    if (1..fields.len()).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0)) {
+    if (1..fields.len()).any(|i| fields[..i].iter().any(|m| m.key == fields[i].key)) {
         return None;
     }
     if defaults
@@ -387,19 +430,22 @@ fn quick_call(
     let (mut given_ts, mut original_ts) = (None, None);
     // Bytes the full path would parse and write again (numbers may grow).
     let mut rewritten = 0;
-    for &(key, raw) in fields {
+    // Members passed on as they are, side by side in the line: copied at once.
+    let mut verbatim = Verbatim::default();
+    for member in fields {
+        let (key, raw) = (member.key, member.value);
         let null = raw == "null";
         if let Some(i) = FOREIGN_FIELDS.iter().position(|f| *f == key) {
             stripped.add(i);
             continue;
         }
         match key {
-            "type" => call_type = Some(plain_str(raw)?.parse::<CallType>().ok()?),
+            "type" => call_type = Some(plain_str(member)?.parse::<CallType>().ok()?),
             "userId" | "anonymousId" | "groupId" | "previousId" | "event" => {
                 if null {
                     continue;
                 }
-                if is_blank(plain_str(raw)?) {
+                if is_blank(plain_str(member)?) {
                     if BLANK_MEANS_ABSENT.contains(&key) {
                         continue;
                     }
@@ -414,10 +460,10 @@ fn quick_call(
                 } = true;
             }
             "name" | "category" if null => continue,
-            "name" | "category" => _ = plain_str(raw)?,
+            "name" | "category" => _ = plain_str(member)?,
             "messageId" if null => continue,
             "messageId" => {
-                let id = plain_str(raw)?;
+                let id = plain_str(member)?;
                 // No more characters than bytes: most ids need no count.
                 if id.is_empty()
                     || (id.len() > MAX_MESSAGE_ID_CHARS
@@ -430,8 +476,8 @@ fn quick_call(
             "timestamp" | "originalTimestamp" | "sentAt" => {
                 if !null {
                     match key {
-                        "timestamp" => given_ts = Some(raw),
-                        "originalTimestamp" => original_ts = Some(raw),
+                        "timestamp" => given_ts = Some(member),
+                        "originalTimestamp" => original_ts = Some(member),
                         _ => {}
                     }
                 }
@@ -439,12 +485,11 @@ fn quick_call(
             }
             "context" | "integrations" if null => continue,
             "context" | "integrations" => {
-                // memchr's SIMD: faster than `str::contains` on a context's 200 bytes.
-                let escapes = memchr::memchr(b'\\', raw.as_bytes()).is_some();
-                if !raw.starts_with('{') || escapes || defaults.extras.contains_key(key) {
+                if !raw.starts_with('{') || member.escaped || defaults.extras.contains_key(key) {
                     return None;
                 }
                 rewritten += raw.len();
+                verbatim.flush(text, out);
                 push_key(out, key);
                 if key == "integrations" {
                     if !each_member(raw, |_, first| matches!(first, b't' | b'f' | b'{')) {
@@ -456,7 +501,7 @@ fn quick_call(
                     context = true;
                     // Without the text `"library"` it has no such key (no
                     // escapes here); with it, the members tell.
-                    let library = memchr::memmem::find(raw.as_bytes(), b"\"library\"").is_some();
+                    let library = LIBRARY_KEY.find(raw.as_bytes()).is_some();
                     if !library || each_member(raw, |k, _| k != "library") {
                         push_with_library(out, raw)?;
                     } else {
@@ -470,14 +515,13 @@ fn quick_call(
             "properties" | "traits" if !raw.starts_with('{') => return None,
             _ => kind |= key == "kind",
         }
-        push_key(out, key);
-        out.push_str(raw);
-        out.push(',');
+        verbatim.add(member, text, out);
     }
+    verbatim.flush(text, out);
     let call_type = match call_type {
         Some(t) => t,
         // With a `kind`, the line may be a rejects record: the full path knows.
-        None if kind || fields.iter().any(|(k, _)| *k == "type") => return None,
+        None if kind || fields.iter().any(|m| m.key == "type") => return None,
         None => {
             let t = defaults.call_type.as_deref()?;
             push_key(out, "type");
@@ -518,8 +562,8 @@ fn quick_call(
     out.push('"');
     match given_ts.or(original_ts) {
         None => out.push_str(now),
-        Some(raw) => {
-            let given = plain_str(raw)?;
+        Some(member) => {
+            let given = plain_str(member)?;
             if timestamp::is_sendable_as_is(given, now, defaults.allow_old_timestamps) {
                 out.push_str(given);
             } else {
@@ -773,6 +817,10 @@ mod tests {
         let json: Value = serde_json::from_str(&out[call.json.clone()]).unwrap();
         let full_json: Value = serde_json::from_str(&full_out[full.json]).unwrap();
         assert_eq!(json, full_json, "{line}");
+        // Each member written once (a parsed map would hide a repeated one).
+        let mut written = Vec::new();
+        collect(&out[call.json.clone()], &mut written).unwrap();
+        assert_eq!(written.len(), json.as_object().unwrap().len(), "{line}");
         assert_eq!(call.id_hash, id_hash(json["messageId"].as_str().unwrap()));
         assert_eq!(call.id_hash, full.id_hash, "{line}");
         assert_eq!(call.stripped, full.stripped, "{line}");
@@ -787,6 +835,8 @@ mod tests {
             r#"{"type":"track","event":"Order Completed","properties":{"total":737.64,"products":[{"sku":"b","price":29.0}]},"anonymousId":"anon-1","messageId":"bench-1","timestamp":"2026-03-14T00:00:04.537Z"}"#,
             r#" { "type" : "page", "name": "Home", "category": null, "userId": "u", "properties": {"url": "https://e.com/?a=1"} } "#,
             r#"{"type":"track","event":"e","userId":"u"}"#,
+            // Members side by side, spaced, skipped and rewritten, mixed.
+            r#"{"type":"track", "event":"e","userId":"u","x":null,"properties":{"a":1},"timestamp":"2026-03-14T00:00:00.912Z","y" :2,"z":[3],"context":{"ip":"1.2.3.4"},"w":"v"}"#,
             r#"{"type":"track","event":"e","userId":"u","originalTimestamp":"2020-01-01T00:00:00+02:00","sentAt":"2020-01-01T00:00:01Z"}"#,
             r#"{"type":"track","event":"e","userId":"u","timestamp":"2026-11-28T15:01:31Z","originalTimestamp":"bad"}"#,
             r#"{"type":"track","event":"e","userId":null,"anonymousId":"a","timestamp":null,"context":{}}"#,
@@ -907,8 +957,8 @@ mod tests {
 
     /// The scanner's members of `text`, pushed onto `fields`.
     fn collect<'a>(text: &'a str, fields: &mut Vec<(&'a str, &'a str)>) -> Option<()> {
-        scan::members(text, |key, value| {
-            fields.push((key, value));
+        scan::members(text, |member| {
+            fields.push((member.key, member.value));
             Some(())
         })
     }
@@ -923,6 +973,40 @@ mod tests {
                 .map(|(k, v)| (k, v.get().to_string()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn the_scanner_says_which_values_have_escapes_at_any_depth() {
+        let line = r#"{"a":"x","b":"x\ny","c":{"k":["v",{"d\"e":1}]},"d":{"k":["v",{"e":"\u00e9"}]},"e":[1,{"f":null}],"g":"\\"}"#;
+        let mut escaped = Vec::new();
+        scan::members(line, |m| {
+            escaped.push((m.key, m.escaped));
+            Some(())
+        })
+        .unwrap();
+        assert_eq!(
+            escaped,
+            [
+                ("a", false),
+                ("b", true),
+                ("c", true),
+                ("d", true),
+                ("e", false),
+                ("g", true)
+            ]
+        );
+        // What the quick path does with it: a plain string is taken, an
+        // escaped one (in an identity, or anywhere in a context) goes to the full path.
+        let none = Defaults::default();
+        assert!(quick(r#"{"type":"track","event":"e","userId":"u"}"#, &none).is_some());
+        for line in [
+            r#"{"type":"track","event":"e","userId":"u\u0041"}"#,
+            r#"{"type":"track","event":"e\n","userId":"u"}"#,
+            r#"{"type":"track","event":"e","userId":"u","context":{"k":{"a\"b":1}}}"#,
+            r#"{"type":"track","event":"e","userId":"u","timestamp":"2026-03-14T00:00:00\u002e912Z"}"#,
+        ] {
+            assert!(quick(line, &none).is_none(), "{line}");
+        }
     }
 
     #[test]

@@ -4,13 +4,39 @@
 //! numbers with an exponent or over 20 characters, and nesting deeper than 64
 //! are left to the full path (serde_json), which has the words for errors.
 
+use std::ops::Range;
+
+/// One top-level member as the line has it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Member<'a> {
+    /// Without its quotes (it has no escapes).
+    pub key: &'a str,
+    /// The value's raw text.
+    pub value: &'a str,
+    /// Whether any string in the value has an escape (`\n`, `\"`, ...).
+    pub escaped: bool,
+    /// Where its key's opening quote is in the line.
+    start: usize,
+    /// Where its value ends.
+    end: usize,
+}
+
+impl Member<'_> {
+    /// Where `"key":value` is in the line.
+    pub fn span(&self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    /// Whether the line has it as `"key":value`, nothing between: then its
+    /// bytes are exactly what writing the key and the value would give.
+    pub fn is_tight(&self) -> bool {
+        self.end - self.start == self.key.len() + 3 + self.value.len()
+    }
+}
+
 /// Bytes of a JSON text; `None` from any method means "not sure it is valid".
-/// Each member goes to `member` as it is found (key, raw value), which may
-/// say no.
-pub fn members<'a>(
-    text: &'a str,
-    mut member: impl FnMut(&'a str, &'a str) -> Option<()>,
-) -> Option<()> {
+/// Each member goes to `member` as it is found, which may say no.
+pub fn members<'a>(text: &'a str, mut member: impl FnMut(Member<'a>) -> Option<()>) -> Option<()> {
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -21,6 +47,7 @@ pub fn members<'a>(
         i += 1;
     } else {
         loop {
+            let key_start = i;
             let (end, escaped) = string(b, i)?;
             if escaped {
                 return None;
@@ -32,8 +59,15 @@ pub fn members<'a>(
             }
             i = ws(b, i + 1);
             let start = i;
-            i = value(b, i, 1)?;
-            member(key, &text[start..i])?;
+            let mut escaped = false;
+            i = value(b, i, 1, &mut escaped)?;
+            member(Member {
+                key,
+                value: &text[start..i],
+                escaped,
+                start: key_start,
+                end: i,
+            })?;
             i = ws(b, i);
             match b.get(i) {
                 Some(b',') => i = ws(b, i + 1),
@@ -50,17 +84,32 @@ pub fn members<'a>(
 
 const MAX_DEPTH: usize = 64;
 
-fn ws(b: &[u8], mut i: usize) -> usize {
+/// The first byte at or after `i` that is not whitespace (or the end).
+#[inline(always)]
+fn ws(b: &[u8], i: usize) -> usize {
+    // Lines from exports seldom have any: one look at a byte above the space.
+    if b.get(i).is_some_and(|&c| c > b' ') {
+        return i;
+    }
+    spaces(b, i)
+}
+
+fn spaces(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
         i += 1;
     }
     i
 }
 
-/// The end of the value at `i`, after checking it.
-fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+/// The end of the value at `i`, after checking it; `escaped` is set when
+/// any string in it (keys too) has an escape.
+fn value(b: &[u8], i: usize, depth: usize, escaped: &mut bool) -> Option<usize> {
     match *b.get(i)? {
-        b'"' => string(b, i).map(|(end, _)| end),
+        b'"' => {
+            let (end, escapes) = string(b, i)?;
+            *escaped |= escapes;
+            Some(end)
+        }
         b'{' | b'[' if depth >= MAX_DEPTH => None,
         b'{' => {
             let mut i = ws(b, i + 1);
@@ -68,11 +117,24 @@ fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
                 return Some(i + 1);
             }
             loop {
-                i = ws(b, string(b, i)?.0);
+                let (end, escapes) = string(b, i)?;
+                *escaped |= escapes;
+                i = ws(b, end);
                 if b.get(i) != Some(&b':') {
                     return None;
                 }
-                i = ws(b, value(b, ws(b, i + 1), depth + 1)?);
+                let at = ws(b, i + 1);
+                // Most values are strings: no call through `value` for them.
+                i = ws(
+                    b,
+                    if b.get(at) == Some(&b'"') {
+                        let (end, escapes) = string(b, at)?;
+                        *escaped |= escapes;
+                        end
+                    } else {
+                        value(b, at, depth + 1, escaped)?
+                    },
+                );
                 match b.get(i)? {
                     b',' => i = ws(b, i + 1),
                     b'}' => return Some(i + 1),
@@ -86,7 +148,7 @@ fn value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
                 return Some(i + 1);
             }
             loop {
-                i = ws(b, value(b, i, depth + 1)?);
+                i = ws(b, value(b, i, depth + 1, escaped)?);
                 match b.get(i)? {
                     b',' => i = ws(b, i + 1),
                     b']' => return Some(i + 1),
@@ -143,7 +205,8 @@ fn special(w: u64) -> u64 {
 
 /// The end of the string opening at `i` (after its closing quote), and
 /// whether it has escapes.
-pub fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
+#[inline(always)]
+fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
     if b.get(i) != Some(&b'"') {
         return None;
     }
@@ -167,6 +230,7 @@ pub fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
 }
 
 /// The first quote, backslash or control character at or after `j` (or the end).
+#[inline(always)]
 fn to_special(b: &[u8], mut j: usize) -> usize {
     // Sixteen bytes a step: one step for most strings of a common call.
     while let Some(chunk) = b.get(j..j + 16) {
