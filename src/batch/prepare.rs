@@ -295,7 +295,8 @@ fn push_key(out: &mut String, key: &str) {
 fn push_with_library(out: &mut String, obj: &str) -> Option<()> {
     let open = obj.strip_suffix('}')?;
     out.push_str(open);
-    if !open[1..].trim().is_empty() {
+    // A member, not just whitespace, after the brace (its first byte tells).
+    if open.bytes().skip(1).any(|b| !b.is_ascii_whitespace()) {
         out.push(',');
     }
     out.push_str("\"library\":");
