@@ -1074,6 +1074,15 @@ mod tests {
                         .map(|(k, v)| (k.to_string(), v.to_string()))
                         .collect();
                     assert_eq!(Some(ours), serde_top(text), "{text}");
+                    // In valid JSON a backslash is always an escape in a string;
+                    // a tight member's span is exactly its key and value.
+                    scan::members(text, |m| {
+                        assert_eq!(m.escaped, m.value.contains('\\'), "{text}");
+                        let written = format!("\"{}\":{}", m.key, m.value);
+                        assert_eq!(m.is_tight(), text[m.span()] == written, "{text}");
+                        assert!(text[m.span()].ends_with(m.value), "{text}");
+                        Some(())
+                    });
                 }
             }
         }
