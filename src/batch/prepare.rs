@@ -351,7 +351,7 @@ fn each_member(obj: &str, mut f: impl FnMut(&str, u8) -> bool) -> bool {
 /// Members of a line that go out as the line has them, gathered while they
 /// sit side by side (`"a":1,"b":2`), so that a run of them is one copy.
 #[derive(Default)]
-struct Verbatim(std::ops::Range<usize>);
+struct Verbatim(Range<usize>);
 
 impl Verbatim {
     /// Writes `member` as `"key":value,`, now or with the run it continues.
@@ -1082,7 +1082,8 @@ mod tests {
                         assert_eq!(m.is_tight(), text[m.span()] == written, "{text}");
                         assert!(text[m.span()].ends_with(m.value), "{text}");
                         Some(())
-                    });
+                    })
+                    .unwrap();
                 }
             }
         }
