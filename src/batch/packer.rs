@@ -122,16 +122,17 @@ pub struct Call {
 }
 
 impl Batch {
-    fn push(&mut self, record: &Record, json: &str) {
+    /// Adds call `seq` of line `line` of input `source`, whose JSON is `json`.
+    fn push(&mut self, seq: u64, source: usize, line: u64, json: &str) {
         if !self.calls.is_empty() {
             self.joined.push(b',');
         }
         let start = self.joined.len();
         self.joined.extend_from_slice(json.as_bytes());
         self.calls.push(Call {
-            seq: record.seq,
-            source: record.source,
-            line: record.line,
+            seq,
+            source,
+            line,
             start,
             end: self.joined.len(),
         });
@@ -259,14 +260,7 @@ impl Batch {
         let part = |calls: &[Call]| {
             let mut half = Batch::default();
             for c in calls {
-                let record = Record {
-                    seq: c.seq,
-                    source: c.source,
-                    line: c.line,
-                    part: 0,
-                    json: 0..0,
-                };
-                half.push(&record, self.json(c));
+                half.push(c.seq, c.source, c.line, self.json(c));
             }
             half
         };
@@ -350,7 +344,8 @@ impl Packer {
             self.batch.joined = spare_buffer();
             self.batch.joined.reserve_exact(self.max_bytes);
         }
-        self.batch.push(record, json);
+        self.batch
+            .push(record.seq, record.source, record.line, json);
         closed
     }
 
@@ -429,19 +424,20 @@ mod tests {
             push(&mut p, seq, 20 + seq as usize);
         }
         let batch = p.take();
-        let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
+        let whole = calls_of(&batch);
         let (first, second) = batch.halves();
-        let halves: Vec<(u64, String)> = first
-            .iter()
-            .chain(second.iter())
-            .map(|(c, j)| (c.seq, j.to_string()))
-            .collect();
+        let halves = [calls_of(&first), calls_of(&second)].concat();
         assert_eq!((first.len(), second.len()), (2, 3));
         assert_eq!(halves, whole);
         let mut body = Vec::new();
         second.write_body("t", &mut body);
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["batch"].as_array().unwrap().len(), 3);
+    }
+
+    /// Each call of `b` as its sequence number and JSON.
+    fn calls_of(b: &Batch) -> Vec<(u64, String)> {
+        b.iter().map(|(c, j)| (c.seq, j.to_string())).collect()
     }
 
     /// What goes on the wire: the parts a sealed batch shares, then the rest.
@@ -463,7 +459,7 @@ mod tests {
         }
         let mut batch = p.take();
         let plain = wire_body(&batch, "2026-11-29T10:00:00.000Z");
-        let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
+        let whole = calls_of(&batch);
         let (len, bytes) = (batch.body_len(), batch.bytes());
         batch.seal(true);
         assert!(batch.shared_head().is_some_and(|(_, gzipped)| gzipped));
@@ -491,7 +487,7 @@ mod tests {
         // Back to plain for the paths that look at each call.
         batch.gunzip();
         assert!(batch.shared_head().is_none());
-        let again: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
+        let again = calls_of(&batch);
         assert_eq!(again, whole);
         assert_eq!(wire_body(&batch, "2026-11-29T10:00:00.000Z"), plain);
     }
@@ -503,7 +499,7 @@ mod tests {
             push(&mut p, seq, 40 + (seq as usize * 7) % 300);
         }
         let mut batch = p.take();
-        let whole: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
+        let whole = calls_of(&batch);
         let plain = wire_body(&batch, "2026-11-29T10:00:00.000Z");
         let capacity = batch.bytes();
         batch.seal(false);
@@ -514,7 +510,7 @@ mod tests {
         batch.write_body("2026-11-29T10:00:00.000Z", &mut tail);
         assert!(tail.len() < 64, "an attempt adds only its sentAt");
         assert_eq!(wire_body(&batch, "2026-11-29T10:00:00.000Z"), plain);
-        let again: Vec<(u64, String)> = batch.iter().map(|(c, j)| (c.seq, j.to_string())).collect();
+        let again = calls_of(&batch);
         assert_eq!(again, whole, "each call still readable (splits, rejects)");
     }
 }
