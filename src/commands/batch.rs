@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
 use crate::batch::progress::{progress_bar, tick_progress};
-use crate::batch::rejects::Rejects;
+use crate::batch::rejects::{self, Rejects};
 use crate::batch::source::Reader;
 use crate::batch::summary::Summary;
 use crate::batch::{Defaults, Options, Shared, Stats};
@@ -30,28 +30,10 @@ use crate::output::{self, sanitize, Reporter};
 /// Chunks of calls between the reader and the packer.
 const QUEUED_CHUNKS: usize = 4;
 
-/// `cio batch rejects.ndjson --rejects rejects.ndjson` would empty its input
-/// before reading it (or, resuming, read its own new records back).
-fn refuse_input_as_rejects(rejects: &std::path::Path, sources: &[PathBuf]) -> Result<()> {
-    let Ok(rejects_file) = std::fs::canonicalize(rejects) else {
-        return Ok(()); // not there yet: not one of the inputs, which are open
-    };
-    if sources
-        .iter()
-        .any(|s| std::fs::canonicalize(s).is_ok_and(|s| s == rejects_file))
-    {
-        return Err(Error::file(
-            rejects.display(),
-            "the rejects file is also an input; give --rejects another file",
-        ));
-    }
-    Ok(())
-}
-
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
     if let Some(path) = &args.rejects {
-        refuse_input_as_rejects(path, &sources)?;
+        rejects::refuse_as_input(path, &sources)?;
     }
     let names: Vec<String> = sources.iter().map(|p| input::display_name(p)).collect();
     let mut defaults = defaults(args.call_type.as_deref(), &args.identity, &args.extras)?;
