@@ -29,6 +29,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::quota::SPAN;
+
 /// How often a replay rewrites its file and reads the others'.
 pub const BEAT: Duration = Duration::from_millis(250);
 /// A file older than this is a replay that is gone.
@@ -141,9 +143,9 @@ impl Peers {
             group.replays += 1;
             if other.under {
                 group.under += 1;
-                let last_second = millis(now).saturating_sub(1000) / SLOT_MS;
+                let last_span = millis(now).saturating_sub(SPAN.as_millis() as u64) / SLOT_MS;
                 group.under_accepted += (other.accepted.iter())
-                    .filter(|&&(slot, _)| slot >= last_second)
+                    .filter(|&&(slot, _)| slot >= last_span)
                     .map(|&(_, n)| n)
                     .sum::<u32>();
             }

@@ -29,7 +29,7 @@ use super::peers::{self, Beat, Group};
 
 /// The span over which accepted requests make the estimate: quotas are
 /// stated per second (or per a few seconds, which this rounds up to).
-const SPAN: Duration = Duration::from_secs(1);
+pub(super) const SPAN: Duration = Duration::from_secs(1);
 /// Starts at this share of the pace the API accepted, so that the jitter of
 /// the network does not push a window over its quota.
 const MARGIN: f64 = 0.98;
