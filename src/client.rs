@@ -4,9 +4,9 @@
 //! Trust roots come from `tls.rs`, the proxy from `proxy.rs`; this module turns
 //! their failures into one line that names the host and the fix.
 
-use bytes::Bytes;
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 
