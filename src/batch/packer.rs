@@ -435,6 +435,15 @@ mod tests {
         assert_eq!(v["batch"].as_array().unwrap().len(), 3);
     }
 
+    /// One batch of `calls` calls of 40 to 339 bytes.
+    fn batch_of(calls: u64) -> Batch {
+        let mut p = Packer::new(500_000, 5_000);
+        for seq in 0..calls {
+            push(&mut p, seq, 40 + (seq as usize * 7) % 300);
+        }
+        p.take()
+    }
+
     /// Each call of `b` as its sequence number and JSON.
     fn calls_of(b: &Batch) -> Vec<(u64, String)> {
         b.iter().map(|(c, j)| (c.seq, j.to_string())).collect()
@@ -453,11 +462,7 @@ mod tests {
     #[test]
     fn a_gzipped_batch_is_the_plain_body_gzipped_for_any_sent_at() {
         use std::io::Read;
-        let mut p = Packer::new(500_000, 5_000);
-        for seq in 0..3_000 {
-            push(&mut p, seq, 40 + (seq as usize * 7) % 300);
-        }
-        let mut batch = p.take();
+        let mut batch = batch_of(3_000);
         let plain = wire_body(&batch, "2026-11-29T10:00:00.000Z");
         let whole = calls_of(&batch);
         let (len, bytes) = (batch.body_len(), batch.bytes());
@@ -494,11 +499,7 @@ mod tests {
 
     #[test]
     fn a_sealed_plain_batch_sends_its_calls_as_held_with_each_sent_at() {
-        let mut p = Packer::new(500_000, 5_000);
-        for seq in 0..1_000 {
-            push(&mut p, seq, 40 + (seq as usize * 7) % 300);
-        }
-        let mut batch = p.take();
+        let mut batch = batch_of(1_000);
         let whole = calls_of(&batch);
         let plain = wire_body(&batch, "2026-11-29T10:00:00.000Z");
         let capacity = batch.bytes();
