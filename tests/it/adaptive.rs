@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::support::*;
@@ -216,23 +216,42 @@ fn fewer_requests_go_when_the_server_slows_down() {
     let _serial = serial();
     let env = CioEnv::new();
     let input = env.path().join("in.ndjson");
-    write_calls(&input, 25_000, 10);
-    // 40 ms for the first 60 requests, 400 ms for the next 150, then 40 ms again.
-    let paced = Paced::start(|i, _| {
-        let ms = if (60..210).contains(&i) { 400 } else { 40 };
+    write_calls(&input, 35_000, 10);
+    // 40 ms for the first 60 requests, 400 ms for the next 6 s, then 40 ms
+    // again. The slow stretch is timed rather than counted: the limit may
+    // still grow on the fast answers that come in after it starts (to the
+    // 64 most), and coming down from there takes about ten round trips.
+    const SLOW_FOR: Duration = Duration::from_secs(6);
+    const LATE: Duration = Duration::from_millis(1500);
+    let slow_since: Arc<OnceLock<Instant>> = Arc::default();
+    let late: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let (since, late_ones) = (Arc::clone(&slow_since), Arc::clone(&late));
+    let paced = Paced::start(move |i, _| {
+        let slow = i >= 60 && {
+            let elapsed = since.get_or_init(Instant::now).elapsed();
+            if (SLOW_FOR - LATE..SLOW_FOR).contains(&elapsed) {
+                late_ones.lock().unwrap().push(i);
+            }
+            elapsed < SLOW_FOR
+        };
+        let ms = if slow { 400 } else { 40 };
         Reply::delay(Duration::from_millis(ms), Reply::ok())
     });
     let s = replay(&env, &paced, &input);
     assert_eq!(s["retried"], 0, "no timeouts cascade");
     let in_flight = paced.in_flight();
-    let fast_peak = *in_flight[..60].iter().max().unwrap();
+    let late = late.lock().unwrap().clone();
+    assert!(
+        late.len() >= 2,
+        "requests late in the slow stretch: {late:?}"
+    );
+    let peak = *in_flight[..late[0]].iter().max().unwrap();
     // Cut by a third per round trip, the limit is down to one or two by the
     // end of the slow stretch, whatever it had reached before it.
-    let late_slow = &in_flight[190..210];
-    let late_slow_average = late_slow.iter().sum::<usize>() as f64 / late_slow.len() as f64;
+    let late_average = late.iter().map(|&i| in_flight[i]).sum::<usize>() as f64 / late.len() as f64;
     assert!(
-        late_slow_average < fast_peak as f64 && late_slow_average <= 2.5,
-        "{late_slow_average:.1} in flight late in the slow stretch, {fast_peak} before it: {in_flight:?}"
+        late_average < peak as f64 && late_average <= 2.5,
+        "{late_average:.1} in flight late in the slow stretch, {peak} before it: {in_flight:?}"
     );
 }
 
