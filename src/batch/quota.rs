@@ -38,6 +38,8 @@ const HOLD: Duration = Duration::from_secs(30);
 /// How fast the pace grows after the hold, per second: a quota left by
 /// another user is taken up within seconds.
 const PROBE_GROWTH: f64 = 1.10;
+/// Estimates of the pace learned this close together are of one overload.
+const SAME_OVERLOAD: Duration = Duration::from_secs(2);
 /// How long a replay with a pace in force must have started every request
 /// sooner than the pace asked before it tells the others it uses less than
 /// its part: long enough for a new replay to grow into its part, and for a
@@ -154,7 +156,7 @@ impl Quota {
                 if taken > 0 {
                     let whole = (taken + others_taken as usize) as f64 / seen.as_secs_f64();
                     let pace = whole * MARGIN;
-                    state.pace = Some((pace, now));
+                    state.learn(pace, now);
                     state.paced_since.get_or_insert(now);
                     state.next_start = None;
                 }
@@ -229,7 +231,7 @@ impl Quota {
             .pace
             .is_none_or(|(_, since)| learned > since + Duration::from_millis(5));
         if newer {
-            state.pace = Some((pace, learned));
+            state.learn(pace, learned);
             state.paced_since.get_or_insert(now);
         }
     }
@@ -240,6 +242,20 @@ impl Quota {
 }
 
 impl State {
+    /// Takes in a whole pace learned at `at`, here or by another replay. Two
+    /// estimates of one overload (learned within [`SAME_OVERLOAD`]) can only
+    /// fall short, of the counts the other replays' beats had not told yet:
+    /// the larger stands, whichever came last.
+    fn learn(&mut self, pace: f64, at: Instant) {
+        let pace = match self.pace {
+            Some((before, since)) if at.saturating_duration_since(since) < SAME_OVERLOAD => {
+                pace.max(before)
+            }
+            _ => pace,
+        };
+        self.pace = Some((pace, at));
+    }
+
     /// What the other replays got accepted in the second before `at`.
     fn others_taken_before(&self, at: Instant) -> u32 {
         let from = at.checked_sub(SPAN);
@@ -415,7 +431,13 @@ mod tests {
         let older = wall - Duration::from_secs(5);
         quota.observe(&group(3, Some((300.0, older))), now, wall);
         assert!((quota.pace().unwrap() - 40.0).abs() < 1e-6);
-        quota.observe(&group(2, Some((60.0, wall))), now, wall);
+        // A newer estimate of the same overload that counted less does not
+        // lower it (it missed counts not told yet); one of a later overload
+        // is taken, lower or not.
+        quota.observe(&group(3, Some((60.0, wall))), now, wall);
+        assert!((quota.pace().unwrap() - 40.0).abs() < 1e-6);
+        let (later, later_wall) = (now + SAME_OVERLOAD, wall + SAME_OVERLOAD);
+        quota.observe(&group(2, Some((60.0, later_wall))), later, later_wall);
         assert!((quota.pace().unwrap() - 30.0).abs() < 1e-6);
     }
 
