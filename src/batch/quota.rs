@@ -66,6 +66,8 @@ struct State {
     /// together, learned from the last overload (here or by another
     /// replay), and when.
     pace: Option<(f64, Instant)>,
+    /// When the first estimate of the overload behind `pace` was learned.
+    overload: Option<Instant>,
     /// Other replays sharing the quota (`peers`), and when the requests the
     /// API lately accepted from them were sent (to a tenth of a second).
     others: usize,
@@ -242,16 +244,21 @@ impl Quota {
 }
 
 impl State {
-    /// Takes in a whole pace learned at `at`, here or by another replay. Two
-    /// estimates of one overload (learned within [`SAME_OVERLOAD`]) can only
-    /// fall short, of the counts the other replays' beats had not told yet:
-    /// the larger stands, whichever came last.
+    /// Takes in a whole pace learned at `at`, here or by another replay.
+    /// Estimates of one overload (within [`SAME_OVERLOAD`] of its first) can
+    /// only fall short, of the counts the other replays' beats had not told
+    /// yet: the larger stands, whichever came last. A later one is taken as
+    /// it is, so a pace too high for the quota lasts no longer than that.
     fn learn(&mut self, pace: f64, at: Instant) {
+        let same_overload = self
+            .overload
+            .is_some_and(|first| at.saturating_duration_since(first) < SAME_OVERLOAD);
         let pace = match self.pace {
-            Some((before, since)) if at.saturating_duration_since(since) < SAME_OVERLOAD => {
-                pace.max(before)
+            Some((before, _)) if same_overload => pace.max(before),
+            _ => {
+                self.overload = Some(at);
+                pace
             }
-            _ => pace,
         };
         self.pace = Some((pace, at));
     }
@@ -439,6 +446,27 @@ mod tests {
         let (later, later_wall) = (now + SAME_OVERLOAD, wall + SAME_OVERLOAD);
         quota.observe(&group(2, Some((60.0, later_wall))), later, later_wall);
         assert!((quota.pace().unwrap() - 30.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_larger_estimate_of_one_overload_stands_two_seconds_at_most() {
+        let quota = Quota::default();
+        let (now, wall) = (Instant::now() + Duration::from_secs(60), SystemTime::now());
+        // Estimates passed on by another replay, `secs` after the first.
+        let learned = |pace: f64, secs: f64| {
+            let after = Duration::from_secs_f64(secs);
+            quota.observe(
+                &group(1, Some((pace, wall + after))),
+                now + after,
+                wall + after,
+            );
+            quota.pace().unwrap()
+        };
+        assert!((learned(100.0, 0.0) - 100.0).abs() < 1e-6);
+        assert!((learned(50.0, 1.0) - 100.0).abs() < 1e-6);
+        assert!((learned(60.0, 1.9) - 100.0).abs() < 1e-6);
+        // Past two seconds from the first, a new overload: too high, it went.
+        assert!((learned(50.0, 2.5) - 50.0).abs() < 1e-6);
     }
 
     #[test]
