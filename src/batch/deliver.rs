@@ -137,7 +137,7 @@ impl Deliverer {
                         vec![packer.take()]
                     }
                 },
-                _ = sleep_until(deadline) => {
+                _ = sleep_until_or_never(deadline) => {
                     deadline = None;
                     vec![packer.take()]
                 }
@@ -513,7 +513,9 @@ async fn wait_until(start: Instant) {
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
+/// Sleeps until `deadline`, or forever without one (a select branch that
+/// never fires).
+async fn sleep_until_or_never(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,

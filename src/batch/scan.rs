@@ -105,11 +105,7 @@ fn spaces(b: &[u8], mut i: usize) -> usize {
 /// any string in it (keys too) has an escape.
 fn value(b: &[u8], i: usize, depth: usize, escaped: &mut bool) -> Option<usize> {
     match *b.get(i)? {
-        b'"' => {
-            let (end, escapes) = string(b, i)?;
-            *escaped |= escapes;
-            Some(end)
-        }
+        b'"' => string_noting(b, i, escaped),
         b'{' | b'[' if depth >= MAX_DEPTH => None,
         b'{' => {
             let mut i = ws(b, i + 1);
@@ -117,24 +113,18 @@ fn value(b: &[u8], i: usize, depth: usize, escaped: &mut bool) -> Option<usize> 
                 return Some(i + 1);
             }
             loop {
-                let (end, escapes) = string(b, i)?;
-                *escaped |= escapes;
-                i = ws(b, end);
+                i = ws(b, string_noting(b, i, escaped)?);
                 if b.get(i) != Some(&b':') {
                     return None;
                 }
                 let at = ws(b, i + 1);
                 // Most values are strings: no call through `value` for them.
-                i = ws(
-                    b,
-                    if b.get(at) == Some(&b'"') {
-                        let (end, escapes) = string(b, at)?;
-                        *escaped |= escapes;
-                        end
-                    } else {
-                        value(b, at, depth + 1, escaped)?
-                    },
-                );
+                let end = if b.get(at) == Some(&b'"') {
+                    string_noting(b, at, escaped)?
+                } else {
+                    value(b, at, depth + 1, escaped)?
+                };
+                i = ws(b, end);
                 match b.get(i)? {
                     b',' => i = ws(b, i + 1),
                     b'}' => return Some(i + 1),
@@ -227,6 +217,14 @@ fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
             _ => return None,
         }
     }
+}
+
+/// The end of the string opening at `i`; `escaped` is set when it has escapes.
+#[inline(always)]
+fn string_noting(b: &[u8], i: usize, escaped: &mut bool) -> Option<usize> {
+    let (end, escapes) = string(b, i)?;
+    *escaped |= escapes;
+    Some(end)
 }
 
 /// The first quote, backslash or control character at or after `j` (or the end).
