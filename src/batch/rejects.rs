@@ -106,26 +106,47 @@ fn open_locked(path: &Path, append: bool) -> Result<File> {
 }
 
 /// `cio batch rejects.ndjson --rejects rejects.ndjson` would empty its input
-/// before reading it (or, resuming, read its own new records back). Like the
-/// lock, this is about regular files: a device or a pipe (`/dev/stderr` and
-/// `/dev/stdin` on one terminal) is not truncated, and may well be both.
+/// before reading it (or, resuming, read its own new records back), under
+/// any name: another path, a hard link, or stdin redirected from it. Like
+/// the lock, this is about regular files: a device or a pipe (`/dev/stderr`
+/// and `/dev/stdin` on one terminal) is not truncated, and may well be both.
 pub fn refuse_as_input(rejects: &Path, sources: &[PathBuf]) -> Result<()> {
-    let Ok(rejects_file) = std::fs::canonicalize(rejects) else {
+    let Some(rejects_file) = regular_file(rejects) else {
         return Ok(()); // not there yet: not one of the inputs, which are open
     };
-    if !rejects_file.is_file() {
-        return Ok(());
-    }
-    if sources
-        .iter()
-        .any(|s| std::fs::canonicalize(s).is_ok_and(|s| s == rejects_file))
-    {
+    let is_rejects = |source: &PathBuf| {
+        let source = match crate::input::is_stdin(source) {
+            true => Path::new(STDIN),
+            false => source.as_path(),
+        };
+        regular_file(source).is_some_and(|s| s == rejects_file)
+    };
+    if sources.iter().any(is_rejects) {
         return Err(Error::file(
             rejects.display(),
             "the rejects file is also an input; give --rejects another file",
         ));
     }
     Ok(())
+}
+
+/// Where stdin can be looked at by name.
+const STDIN: &str = "/dev/stdin";
+
+/// Which regular file `path` is, whatever it is called: its device and
+/// inode on Unix, its canonical path elsewhere. `None` for anything else.
+fn regular_file(path: &Path) -> Option<impl PartialEq> {
+    let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    #[cfg(unix)]
+    return {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    };
+    #[cfg(not(unix))]
+    return {
+        drop(meta);
+        std::fs::canonicalize(path).ok()
+    };
 }
 
 pub struct Rejects {
@@ -296,6 +317,13 @@ mod tests {
         let other_name = tmp.path().join(".").join("rejects.ndjson");
         assert!(refuse_as_input(&file, &[other_name]).is_err());
         assert!(refuse_as_input(&file, &[tmp.path().join("in.ndjson")]).is_ok());
+        // Another name for the same file: truncating one empties the other.
+        let link = tmp.path().join("link.ndjson");
+        std::fs::hard_link(&file, &link).unwrap();
+        assert!(refuse_as_input(&link, std::slice::from_ref(&file)).is_err());
+        let other = tmp.path().join("other.ndjson");
+        std::fs::write(&other, "").unwrap();
+        assert!(refuse_as_input(&other, std::slice::from_ref(&file)).is_ok());
         // A device is never truncated: reading and writing it is the user's call.
         let null = PathBuf::from("/dev/null");
         assert!(refuse_as_input(&null, std::slice::from_ref(&null)).is_ok());

@@ -914,3 +914,35 @@ fn a_rejects_file_named_as_an_input_too_is_refused_and_kept() {
     assert_eq!(std::fs::read(&rejects).unwrap(), before, "not emptied");
     assert!(server.message_ids().is_empty());
 }
+
+#[test]
+fn a_rejects_file_that_is_the_input_under_another_name_is_refused_and_kept() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("export.ndjson");
+    write_lines(&input, (0..5).map(track_line));
+    let before = std::fs::read(&input).unwrap();
+    let link = env.path().join("retry.ndjson");
+    std::fs::hard_link(&input, &link).unwrap();
+    let refused = |out: &std::process::Output| {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(out));
+        assert_eq!(
+            stderr_of(out),
+            format!(
+                "cio: error: {}: the rejects file is also an input; give --rejects another file\n",
+                link.display()
+            )
+        );
+        assert_eq!(std::fs::read(&input).unwrap(), before, "not emptied");
+    };
+    // A hard link: another path, the same file.
+    let mut named = env.std_cmd_for(&server);
+    named.args(["batch", "--rejects"]).arg(&link).arg(&input);
+    refused(&named.output().unwrap());
+    // Stdin redirected from it (`cio batch - --rejects retry.ndjson < export.ndjson`).
+    let mut piped = env.std_cmd_for(&server);
+    piped.args(["batch", "-", "--rejects"]).arg(&link);
+    piped.stdin(std::fs::File::open(&input).unwrap());
+    refused(&piped.output().unwrap());
+    assert!(server.message_ids().is_empty());
+}
