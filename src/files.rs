@@ -37,6 +37,38 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     sync_dir(dir)
 }
 
+/// Where stdin can be looked at by name.
+pub const STDIN: &str = "/dev/stdin";
+
+/// Which regular file `path` is, whatever it is called (another path, a
+/// hard link): its device and inode on Unix, its canonical path elsewhere.
+/// `None` for anything but a regular file.
+pub fn regular_file_id(path: &Path) -> Option<impl PartialEq> {
+    let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
+    #[cfg(unix)]
+    return {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    };
+    #[cfg(not(unix))]
+    return {
+        drop(meta);
+        fs::canonicalize(path).ok()
+    };
+}
+
+/// Whether two paths name one file, there already or not yet.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (regular_file_id(a), regular_file_id(b)) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => match (std::path::absolute(a), std::path::absolute(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// The directory a path lives in (`.` for a bare file name).
 pub fn parent_dir(path: &Path) -> &Path {
     path.parent()
@@ -155,6 +187,23 @@ impl Drop for Lock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_file_under_any_name_is_the_same_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        let a_again = tmp.path().join(".").join("a");
+        assert!(same_file(&a, &a_again), "not there yet, one path");
+        assert!(!same_file(&a, &b));
+        fs::write(&a, "").unwrap();
+        assert!(same_file(&a, &a_again));
+        assert!(!same_file(&a, &b), "one there, one not");
+        fs::hard_link(&a, &b).unwrap();
+        assert!(same_file(&a, &b), "a hard link");
+        let c = tmp.path().join("c");
+        fs::write(&c, "").unwrap();
+        assert!(!same_file(&a, &c));
+    }
 
     #[cfg(unix)]
     #[test]

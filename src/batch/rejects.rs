@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::packer::Batch;
 use crate::error::{Error, Result};
+use crate::files;
 use crate::output::{count, note, sanitize};
 
 /// Lines shown one by one on stderr before the rest are only counted.
@@ -111,15 +112,15 @@ fn open_locked(path: &Path, append: bool) -> Result<File> {
 /// the lock, this is about regular files: a device or a pipe (`/dev/stderr`
 /// and `/dev/stdin` on one terminal) is not truncated, and may well be both.
 pub fn refuse_as_input(rejects: &Path, sources: &[PathBuf]) -> Result<()> {
-    let Some(rejects_file) = regular_file(rejects) else {
+    let Some(rejects_file) = files::regular_file_id(rejects) else {
         return Ok(()); // not there yet: not one of the inputs, which are open
     };
     let is_rejects = |source: &PathBuf| {
         let source = match crate::input::is_stdin(source) {
-            true => Path::new(STDIN),
+            true => Path::new(files::STDIN),
             false => source.as_path(),
         };
-        regular_file(source).is_some_and(|s| s == rejects_file)
+        files::regular_file_id(source).is_some_and(|s| s == rejects_file)
     };
     if sources.iter().any(is_rejects) {
         return Err(Error::file(
@@ -128,25 +129,6 @@ pub fn refuse_as_input(rejects: &Path, sources: &[PathBuf]) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Where stdin can be looked at by name.
-const STDIN: &str = "/dev/stdin";
-
-/// Which regular file `path` is, whatever it is called: its device and
-/// inode on Unix, its canonical path elsewhere. `None` for anything else.
-fn regular_file(path: &Path) -> Option<impl PartialEq> {
-    let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
-    #[cfg(unix)]
-    return {
-        use std::os::unix::fs::MetadataExt;
-        Some((meta.dev(), meta.ino()))
-    };
-    #[cfg(not(unix))]
-    return {
-        drop(meta);
-        std::fs::canonicalize(path).ok()
-    };
 }
 
 pub struct Rejects {

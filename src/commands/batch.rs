@@ -22,6 +22,7 @@ use crate::client::Client;
 use crate::context::Context;
 use crate::envelope::CallType;
 use crate::error::{Error, ExitCode, Result};
+use crate::files;
 use crate::input;
 use crate::items::apply_extras;
 use crate::lint::{Finding, Hook, Linter, Sink};
@@ -34,6 +35,16 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
     if let Some(path) = &args.rejects {
         rejects::refuse_as_input(path, &sources)?;
+        // Each would overwrite the other's records.
+        if args
+            .checkpoint
+            .as_deref()
+            .is_some_and(|c| files::same_file(c, path))
+        {
+            return Err(Error::usage(
+                "--rejects and --checkpoint name the same file; give each its own",
+            ));
+        }
     }
     let names: Vec<String> = sources.iter().map(|p| input::display_name(p)).collect();
     let mut defaults = defaults(args.call_type.as_deref(), &args.identity, &args.extras)?;

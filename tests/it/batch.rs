@@ -916,6 +916,38 @@ fn a_rejects_file_named_as_an_input_too_is_refused_and_kept() {
 }
 
 #[test]
+fn one_file_as_both_rejects_and_checkpoint_is_refused_before_anything_goes() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..3).map(track_line));
+    let file = env.path().join("state.json");
+    // Not there yet, and then there: either way the two would overwrite each other.
+    for exists in [false, true] {
+        if exists {
+            std::fs::write(&file, "kept").unwrap();
+        }
+        let out = env
+            .cmd_for(&server)
+            .arg("batch")
+            .arg(&input)
+            .arg("--rejects")
+            .arg(env.path().join(".").join("state.json"))
+            .arg("--checkpoint")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert_eq!(
+            stderr_of(&out),
+            "cio: error: --rejects and --checkpoint name the same file; give each its own\n"
+        );
+        assert_eq!(std::fs::read(&file).ok(), exists.then(|| b"kept".to_vec()));
+    }
+    assert!(server.message_ids().is_empty());
+}
+
+#[test]
 fn a_rejects_file_that_is_the_input_under_another_name_is_refused_and_kept() {
     let env = CioEnv::new();
     let server = TestServer::start();
