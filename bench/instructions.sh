@@ -50,5 +50,5 @@ for mode in gzip no-gzip; do
                 cost[name] += ir
             }
             END { for (f in cost) printf "%d\t%s\n", cost[f] / n, f }' |
-        sort -rn | head -n "$TOP" | awk -F'\t' '{ printf "  %6d an event  %s\n", $1, substr($2, 1, 90) }'
+        sort -rn | awk -F'\t' -v top="$TOP" 'NR <= top { printf "  %6d an event  %s\n", $1, substr($2, 1, 90) }'
 done
