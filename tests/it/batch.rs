@@ -888,30 +888,36 @@ fn verbose_twice_shows_each_batch_request_and_three_times_its_first_calls() {
 }
 
 #[test]
-fn a_rejects_file_named_as_an_input_too_is_refused_and_kept() {
+fn a_rejects_file_that_is_an_input_under_any_name_is_refused_and_kept() {
     let env = CioEnv::new();
     let server = TestServer::start();
-    let rejects = env.path().join("rejects.ndjson");
-    write_lines(&rejects, (0..5).map(track_line));
-    let before = std::fs::read(&rejects).unwrap();
-    // Through another path to the same file, as a retry loop might name it.
-    let same = env.path().join(".").join("rejects.ndjson");
-    let out = env
-        .cmd_for(&server)
-        .args(["batch", "--rejects"])
-        .arg(&same)
-        .arg(&rejects)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-    assert_eq!(
-        stderr_of(&out),
-        format!(
-            "cio: error: {}: the rejects file is also an input; give --rejects another file\n",
-            same.display()
-        )
-    );
-    assert_eq!(std::fs::read(&rejects).unwrap(), before, "not emptied");
+    let input = env.path().join("export.ndjson");
+    write_lines(&input, (0..5).map(track_line));
+    let before = std::fs::read(&input).unwrap();
+    // Another path to the same file, as a retry loop might name it; a hard
+    // link; and stdin redirected from it (`cio batch - --rejects retry.ndjson < export.ndjson`).
+    let other_path = env.path().join(".").join("export.ndjson");
+    let link = env.path().join("retry.ndjson");
+    std::fs::hard_link(&input, &link).unwrap();
+    for (rejects, from_stdin) in [(&other_path, false), (&link, false), (&link, true)] {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.args(["batch", "--rejects"]).arg(rejects);
+        if from_stdin {
+            cmd.arg("-").stdin(std::fs::File::open(&input).unwrap());
+        } else {
+            cmd.arg(&input);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert_eq!(
+            stderr_of(&out),
+            format!(
+                "cio: error: {}: the rejects file is also an input; give --rejects another file\n",
+                rejects.display()
+            )
+        );
+        assert_eq!(std::fs::read(&input).unwrap(), before, "not emptied");
+    }
     assert!(server.message_ids().is_empty());
 }
 
@@ -944,37 +950,5 @@ fn one_file_as_both_rejects_and_checkpoint_is_refused_before_anything_goes() {
         );
         assert_eq!(std::fs::read(&file).ok(), exists.then(|| b"kept".to_vec()));
     }
-    assert!(server.message_ids().is_empty());
-}
-
-#[test]
-fn a_rejects_file_that_is_the_input_under_another_name_is_refused_and_kept() {
-    let env = CioEnv::new();
-    let server = TestServer::start();
-    let input = env.path().join("export.ndjson");
-    write_lines(&input, (0..5).map(track_line));
-    let before = std::fs::read(&input).unwrap();
-    let link = env.path().join("retry.ndjson");
-    std::fs::hard_link(&input, &link).unwrap();
-    let refused = |out: &std::process::Output| {
-        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(out));
-        assert_eq!(
-            stderr_of(out),
-            format!(
-                "cio: error: {}: the rejects file is also an input; give --rejects another file\n",
-                link.display()
-            )
-        );
-        assert_eq!(std::fs::read(&input).unwrap(), before, "not emptied");
-    };
-    // A hard link: another path, the same file.
-    let mut named = env.std_cmd_for(&server);
-    named.args(["batch", "--rejects"]).arg(&link).arg(&input);
-    refused(&named.output().unwrap());
-    // Stdin redirected from it (`cio batch - --rejects retry.ndjson < export.ndjson`).
-    let mut piped = env.std_cmd_for(&server);
-    piped.args(["batch", "-", "--rejects"]).arg(&link);
-    piped.stdin(std::fs::File::open(&input).unwrap());
-    refused(&piped.output().unwrap());
     assert!(server.message_ids().is_empty());
 }
