@@ -44,6 +44,19 @@ struct CheckpointFile {
     /// Ranges of lines after `done`, first and last included, that are done too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     also_done: Vec<(Position, Position)>,
+    /// Each input's first line, as `first_line_crc` has it (`None`: not read
+    /// yet), to refuse a resume over an input that was written anew since.
+    /// (Absent in files of cio before it.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    first_lines: Vec<Option<u32>>,
+}
+
+/// What tells an input's content apart cheaply: the CRC-32 of its first line
+/// (its first 4 KiB at most). An export written again (another day, another
+/// query) starts with another call; one that only grew keeps its first line,
+/// and a resume rightly sends just what was added.
+pub fn first_line_crc(line: &[u8]) -> u32 {
+    crc32fast::hash(&line[..line.len().min(4096)])
 }
 
 /// Where a previous run stopped: what a resume passes over.
@@ -53,6 +66,8 @@ pub struct Resume {
     pub done: Position,
     /// Sorted ranges after `done`, first and last line included.
     pub also_done: Vec<(Position, Position)>,
+    /// Each input's `first_line_crc`, where known.
+    pub first_lines: Vec<Option<u32>>,
 }
 
 impl Resume {
@@ -110,6 +125,9 @@ struct State {
     /// The reader has taken every line up to here.
     read: Position,
     run: Uuid,
+    /// Each input's `first_line_crc`: the checkpoint's until the reader
+    /// checks it against the input as it is.
+    first_lines: Vec<Option<u32>>,
     saved: Option<Resume>,
 }
 
@@ -123,6 +141,7 @@ impl Ledger {
                 carried: Vec::new(),
                 read: Position::default(),
                 run: Uuid::new_v4(),
+                first_lines: vec![None; sources.len()],
                 saved: None,
             }),
             checkpoint,
@@ -178,12 +197,16 @@ impl Ledger {
         }
         let mut state = self.lock();
         // A version 1 checkpoint has no run id: lines without a timestamp get new ids.
+        let mut first_lines = file.first_lines;
+        first_lines.resize(self.sources.len(), None);
         let resume = Resume {
             run: file.run.unwrap_or(state.run),
             done: file.done,
             also_done: file.also_done,
+            first_lines,
         };
         state.run = resume.run;
+        state.first_lines = resume.first_lines.clone();
         state.read = resume.done;
         state.carried = resume.also_done.clone();
         state.saved = Some(resume.clone());
@@ -346,7 +369,35 @@ impl Ledger {
             run: state.run,
             done,
             also_done,
+            first_lines: state.first_lines.clone(),
         }
+    }
+
+    /// Input `source`'s `first_line_crc`, where the checkpoint or this run knows it.
+    pub fn first_line_known(&self, source: usize) -> Option<u32> {
+        self.lock().first_lines.get(source).copied().flatten()
+    }
+
+    /// Notes input `source`'s `first_line_crc`; refuses the input when the
+    /// checkpoint knew another one: lines it says are done would be other
+    /// lines now, passed over unsent.
+    pub fn check_first_line(&self, source: usize, crc: u32) -> Result<()> {
+        let mut state = self.lock();
+        let Some(known) = state.first_lines.get_mut(source) else {
+            return Ok(());
+        };
+        if known.is_some_and(|known| known != crc) {
+            let checkpoint = self.checkpoint.as_deref().unwrap_or(Path::new(""));
+            return Err(Error::file(
+                &self.sources[source],
+                format_args!(
+                    "not the input checkpoint {} was written for (its first line differs); remove the checkpoint to send it anew",
+                    checkpoint.display()
+                ),
+            ));
+        }
+        *known = Some(crc);
+        Ok(())
     }
 
     /// Writes the checkpoint when the watermark moved. Rejects must be flushed first.
@@ -369,6 +420,7 @@ impl Ledger {
             run: Some(progress.run),
             done: progress.done,
             also_done: progress.also_done,
+            first_lines: progress.first_lines,
         };
         let text = serde_json::to_vec(&file).map_err(|e| Error::Internal(e.to_string()))?;
         write_atomically(path, &text)
@@ -416,6 +468,51 @@ mod tests {
     }
 
     #[test]
+    fn a_resume_checks_each_inputs_first_line_against_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let sources = || vec!["a".into(), "b".into()];
+        let ledger = Ledger::new(sources(), Some(path.clone()), true);
+        ledger.start().unwrap();
+        ledger
+            .check_first_line(0, first_line_crc(b"line one"))
+            .unwrap();
+        ledger.pending(1, at(0, 1));
+        ledger.done([1]);
+        ledger.save().unwrap();
+        drop(ledger); // and its hold on the checkpoint
+
+        let again = Ledger::new(sources(), Some(path.clone()), true);
+        again.start().unwrap();
+        assert_eq!(again.first_line_known(0), Some(first_line_crc(b"line one")));
+        assert_eq!(again.first_line_known(1), None, "b was never read");
+        let err = again.check_first_line(0, first_line_crc(b"another line"));
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .contains("its first line differs"));
+        again
+            .check_first_line(0, first_line_crc(b"line one"))
+            .unwrap();
+        again.check_first_line(1, first_line_crc(b"")).unwrap();
+        again.save().unwrap();
+        drop(again);
+
+        // A checkpoint of cio before first lines were kept checks nothing.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        file.as_object_mut().unwrap().remove("first_lines");
+        std::fs::write(&path, file.to_string()).unwrap();
+        let old = Ledger::new(sources(), Some(path), true);
+        old.start().unwrap();
+        old.check_first_line(0, first_line_crc(b"another line"))
+            .unwrap();
+        // Only the first 4 KiB of a line count.
+        let long = [b'x'; 5000];
+        assert_eq!(first_line_crc(&long), first_line_crc(&long[..4096]));
+    }
+
+    #[test]
     fn calls_done_beyond_the_watermark_are_kept_as_ranges() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
@@ -456,7 +553,8 @@ mod tests {
             Resume {
                 run: progress.run,
                 done: at(0, 4),
-                also_done: vec![(at(0, 6), at(0, 6))]
+                also_done: vec![(at(0, 6), at(0, 6))],
+                first_lines: vec![None],
             }
         );
         ledger.done([4]);

@@ -140,8 +140,10 @@ enum Step {
         source: usize,
         done: Receiver<Prepared>,
     },
-    /// Every line of this source has been handed over.
-    SourceEnd(usize),
+    /// Every line of this source has been handed over: the last line's
+    /// number, for lines (a checkpoint then says where a file that grows
+    /// goes on), or `None` for the items of a document (done as a whole).
+    SourceEnd(usize, Option<u64>),
 }
 
 /// What the sequencer needs to pass results on: the run's shared handles
@@ -221,8 +223,8 @@ impl Pipeline {
     }
 
     /// Marks the end of a source, once its lines are all passed on.
-    pub fn end_source(&self, source: usize) -> bool {
-        self.step(Step::SourceEnd(source))
+    pub fn end_source(&self, source: usize, last_line: Option<u64>) -> bool {
+        self.step(Step::SourceEnd(source, last_line))
     }
 
     fn step(&self, step: Step) -> bool {
@@ -427,12 +429,16 @@ impl Sequencer {
                     }
                     self.add_counts();
                 }
-                Step::SourceEnd(source) => {
+                Step::SourceEnd(source, last_line) => {
                     self.register();
-                    self.outlets.shared.ledger.read_through(Position {
-                        source: source + 1,
-                        line: 0,
-                    });
+                    let end = match last_line {
+                        Some(line) => Position { source, line },
+                        None => Position {
+                            source: source + 1,
+                            line: 0,
+                        },
+                    };
+                    self.outlets.shared.ledger.read_through(end);
                 }
             }
         }

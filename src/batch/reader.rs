@@ -97,6 +97,11 @@ impl<R: BufRead> LineReader<R> {
         Ok(skipped)
     }
 
+    /// Lines read or skipped so far: the last one's number.
+    pub fn lines_read(&self) -> u64 {
+        self.number
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
     }

@@ -5,14 +5,14 @@
 
 use std::collections::VecDeque;
 use std::io::{BufReader, Cursor, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
-use super::ledger::{Position, Resume};
+use super::ledger::{first_line_crc, Ledger, Position, Resume};
 use super::packer::Chunk;
 use super::pipeline::{Outlets, Pipeline, Run, LINE_LIMIT};
 use super::prepare::Defaults;
@@ -69,6 +69,7 @@ impl Reader {
             resume: self.resume.unwrap_or_default(),
             stats: &self.shared.stats,
             stop: &self.shared.stop,
+            ledger: &self.shared.ledger,
             pipeline: &pipeline,
         }
         .read_all();
@@ -84,6 +85,7 @@ struct Sources<'a> {
     resume: Resume,
     stats: &'a Stats,
     stop: &'a AtomicBool,
+    ledger: &'a Ledger,
     pipeline: &'a Pipeline,
 }
 
@@ -93,6 +95,7 @@ impl Sources<'_> {
             let done = self.resume.done;
             let skip = match done.source.cmp(&index) {
                 std::cmp::Ordering::Greater => {
+                    self.check_done_input(index, path)?;
                     Stats::add(&self.stats.resumed_inputs, 1);
                     continue;
                 }
@@ -105,12 +108,34 @@ impl Sources<'_> {
                 index,
                 run: Run::new(index, 0),
                 also_done: &self.resume.also_done,
+                last_line: None,
             };
-            if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index) {
+            if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index, ctx.last_line) {
                 return Ok(());
             }
         }
         Ok(())
+    }
+}
+
+impl Sources<'_> {
+    /// An input the checkpoint has entirely done is still the one it was:
+    /// its first line says so (a file gone since has nothing to send).
+    fn check_done_input(&self, index: usize, path: &Path) -> Result<()> {
+        if self.ledger.first_line_known(index).is_none() {
+            return Ok(());
+        }
+        let reader = match input::open(path) {
+            Ok((reader, _)) => reader,
+            Err(_) if !input::is_stdin(path) && !path.exists() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut first = Vec::new();
+        let io_error = |e| Error::Io(format!("{}: {}", self.names[index], describe_io(&e)));
+        LineReader::new(reader, LINE_LIMIT)
+            .next_line(&mut first)
+            .map_err(io_error)?;
+        self.ledger.check_first_line(index, first_line_crc(&first))
     }
 }
 
@@ -121,6 +146,8 @@ struct SourceCtx<'a> {
     run: Run,
     /// The ranges a resumed checkpoint says are done, from the next one on.
     also_done: &'a [(Position, Position)],
+    /// The number of an input of lines' last line, once it is read to the end.
+    last_line: Option<u64>,
 }
 
 impl SourceCtx<'_> {
@@ -138,7 +165,10 @@ impl SourceCtx<'_> {
         // Lines read ahead while finding out what kind of input this is.
         let mut ahead: VecDeque<(Line, Vec<u8>)> = VecDeque::new();
         let mut buf = Vec::new();
-        if let Some(first) = lines.next_line(&mut buf).map_err(|e| self.io_error(e))? {
+        let first = lines.next_line(&mut buf).map_err(|e| self.io_error(e))?;
+        // Before a line of it goes: the lines a checkpoint says are done must be these.
+        (self.sources.ledger).check_first_line(self.index, first_line_crc(&buf))?;
+        if let Some(first) = first {
             if buf.starts_with(b"\xEF\xBB\xBF") {
                 buf.drain(..3);
             }
@@ -176,6 +206,7 @@ impl SourceCtx<'_> {
                 return Ok(false);
             }
         }
+        self.last_line = Some(lines.lines_read());
         Ok(self.hand_over())
     }
 

@@ -264,6 +264,66 @@ fn an_outage_halfway_re_sends_only_what_is_owed() {
     assert_eq!(s["delivered"].as_u64().unwrap() + 1_000, 3_000);
 }
 
+/// What a rerun over an export written anew under the same name says: the
+/// lines the checkpoint has done are other lines now.
+fn refused_as_written_anew(replay: &Replay) {
+    let sent = replay.api.server.message_ids().len();
+    let out = replay.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let expected = format!(
+        "cio: error: {}: not the input checkpoint {} was written for (its first line differs); remove the checkpoint to send it anew\n",
+        replay.input.display(),
+        replay.file("ck").display()
+    );
+    assert!(stderr_of(&out).ends_with(&expected), "{}", stderr_of(&out));
+    assert_eq!(replay.api.server.message_ids().len(), sent, "nothing sent");
+}
+
+#[test]
+fn a_checkpoint_refuses_an_input_written_anew_after_an_outage() {
+    // The server takes three batches, then goes down.
+    let replay = Replay::new(1_000, untimed_line);
+    let served = Arc::new(Mutex::new(0usize));
+    let failure = Arc::clone(&replay.api.failure);
+    let api = Api {
+        server: TestServer::with_handler(move |_| {
+            let mut n = served.lock().unwrap();
+            *n += 1;
+            let mut failure = failure.lock().unwrap();
+            if *n == 4 && failure.is_none() {
+                *failure = Some(Reply::status(503, "down"));
+            }
+            failure.clone().unwrap_or_else(Reply::ok)
+        }),
+        failure: Arc::clone(&replay.api.failure),
+    };
+    let replay = Replay { api, ..replay };
+    let out = replay.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(summary(&out)["delivered"], 3 * PER_BATCH);
+    // The export is made again before the rerun: other calls, same name.
+    write_lines(&replay.input, (5_000..6_000).map(untimed_line));
+    replay.api.fail_with(None);
+    refused_as_written_anew(&replay);
+}
+
+#[test]
+fn a_finished_checkpoint_refuses_an_input_written_anew_and_resumes_one_that_grew() {
+    let replay = Replay::new(300, untimed_line);
+    let first = replay.cmd().output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
+    // Grown: the 300 lines as they were, and 50 more, which alone go.
+    write_lines(&replay.input, (0..350).map(untimed_line));
+    let grown = replay.cmd().output().unwrap();
+    assert_eq!(grown.status.code(), Some(0), "{}", stderr_of(&grown));
+    assert_eq!(summary(&grown)["delivered"], 50);
+    assert_eq!(replay.api.server.message_ids().len(), 350);
+    // Tomorrow's export under today's name (a cron job keeping its
+    // checkpoint): not "every line is done".
+    write_lines(&replay.input, (1_000..1_300).map(untimed_line));
+    refused_as_written_anew(&replay);
+}
+
 #[test]
 fn after_a_wrong_key_the_right_key_delivers_everything() {
     let replay = Replay::new(1_000, untimed_line);
