@@ -37,9 +37,6 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     sync_dir(dir)
 }
 
-/// Where stdin can be looked at by name.
-pub const STDIN: &str = "/dev/stdin";
-
 /// Which regular file `path` is, whatever it is called (another path, a
 /// hard link): its device and inode on Unix, its canonical path elsewhere.
 /// `None` for anything but a regular file.

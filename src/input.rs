@@ -25,6 +25,16 @@ pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// The path that names the file behind an input, to compare inputs and
+/// output files: `/dev/stdin` for `-` (a file when stdin is redirected from one).
+pub fn file_behind(path: &Path) -> &Path {
+    if is_stdin(path) {
+        Path::new("/dev/stdin")
+    } else {
+        path
+    }
+}
+
 /// A buffered input of any kind. Concrete, so that callers can see whether
 /// data is already buffered (and the next read might block on a pipe).
 pub type Input = BufReader<Box<dyn Read + Send>>;

@@ -116,10 +116,7 @@ pub fn refuse_as_input(rejects: &Path, sources: &[PathBuf]) -> Result<()> {
         return Ok(()); // not there yet: not one of the inputs, which are open
     };
     let is_rejects = |source: &PathBuf| {
-        let source = match crate::input::is_stdin(source) {
-            true => Path::new(files::STDIN),
-            false => source.as_path(),
-        };
+        let source = crate::input::file_behind(source);
         files::regular_file_id(source).is_some_and(|s| s == rejects_file)
     };
     if sources.iter().any(is_rejects) {

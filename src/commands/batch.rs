@@ -205,6 +205,18 @@ pub fn input_sources(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
         if files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
             return Err(Error::usage("stdin (-) can be read only once"));
         }
+        // Read twice, its lines without a timestamp would go twice, as other events.
+        for (i, later) in files.iter().enumerate() {
+            let behind = input::file_behind(later);
+            let same = |f: &&PathBuf| files::same_file(input::file_behind(f), behind);
+            if let Some(earlier) = files[..i].iter().find(same) {
+                return Err(Error::usage(format!(
+                    "{} and {} are the same input; name each input once",
+                    input::display_name(earlier),
+                    input::display_name(later)
+                )));
+            }
+        }
         return Ok(files.to_vec());
     }
     if std::io::stdin().is_terminal() {

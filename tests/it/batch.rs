@@ -924,6 +924,39 @@ fn a_rejects_file_that_is_an_input_under_any_name_is_refused_and_kept() {
 }
 
 #[test]
+fn an_input_named_twice_is_refused_before_anything_goes() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("a.ndjson");
+    write_lines(&input, (0..3).map(track_line));
+    let link = env.path().join("b.ndjson");
+    std::fs::hard_link(&input, &link).unwrap();
+    let other_path = env.path().join(".").join("a.ndjson");
+    // Read twice, lines without a timestamp would go twice, as other events.
+    for (second, from_stdin) in [(&other_path, false), (&link, false), (&input, true)] {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.arg("batch").arg(&input);
+        let named = if from_stdin {
+            cmd.arg("-").stdin(std::fs::File::open(&input).unwrap());
+            "<stdin>".to_string()
+        } else {
+            cmd.arg(second);
+            second.display().to_string()
+        };
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert_eq!(
+            stderr_of(&out),
+            format!(
+                "cio: error: {} and {named} are the same input; name each input once\n",
+                input.display()
+            )
+        );
+    }
+    assert!(server.message_ids().is_empty());
+}
+
+#[test]
 fn one_file_as_both_rejects_and_checkpoint_is_refused_before_anything_goes() {
     let env = CioEnv::new();
     let server = TestServer::start();

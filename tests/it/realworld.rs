@@ -418,13 +418,16 @@ fn duplicate_message_ids_in_a_run_are_counted_and_named() {
     )), "{}", stderr_of(&out));
     assert_eq!(server.message_ids().len(), 5);
 
-    // The same id across two inputs of one run counts too; the human summary says so.
+    // The same id across two inputs of one run counts too; the human summary
+    // says so. (A copy: the same file named twice is refused.)
     let server = TestServer::start();
+    let copy = env.path().join("duplicates-copy.ndjson");
+    std::fs::copy(&file, &copy).unwrap();
     let out = env
         .cmd_for(&server)
         .args(["batch"])
         .arg(&file)
-        .arg(corpus("duplicates.ndjson"))
+        .arg(&copy)
         .output()
         .unwrap();
     assert!(
