@@ -31,8 +31,11 @@ use super::peers::{self, Beat, Group};
 /// stated per second (or per a few seconds, which this rounds up to).
 pub(super) const SPAN: Duration = Duration::from_secs(1);
 /// Starts at this share of the pace the API accepted, so that the jitter of
-/// the network does not push a window over its quota.
-const MARGIN: f64 = 0.98;
+/// the network and of this machine does not push a window over its quota:
+/// every overrun costs a whole `Retry-After` pause. At 98 % a window had
+/// room for half a request more, and a loaded machine overran every other
+/// window (CI: 429s in windows 0, 1, 3, 5 and 7 of a 40-a-second quota).
+const MARGIN: f64 = 0.95;
 /// How long the learned pace holds before it is probed upwards.
 const HOLD: Duration = Duration::from_secs(30);
 /// How fast the pace grows after the hold, per second: a quota left by
@@ -321,13 +324,13 @@ mod tests {
             quota.next_start(during, Some(100 * MS)),
             refused + 1000 * MS
         );
-        // After it: 98 requests per second, evenly spaced.
+        // After it: 95 requests per second (the margin below 100), evenly spaced.
         let after = refused + 1000 * MS;
         let first = quota.next_start(after, Some(100 * MS));
         let second = quota.next_start(after, Some(100 * MS));
         let gap = (second - first).as_secs_f64();
-        assert!((gap - 1.0 / 98.0).abs() < 1e-6, "{gap}");
-        assert!((quota.pace().unwrap() - 98.0).abs() < 1e-6);
+        assert!((gap - 1.0 / (100.0 * MARGIN)).abs() < 1e-6, "{gap}");
+        assert!((quota.pace().unwrap() - 100.0 * MARGIN).abs() < 1e-6);
     }
 
     #[test]
@@ -356,7 +359,7 @@ mod tests {
         }
         quota.refused(t0 + 300 * MS, Duration::from_secs(1), true);
         quota.next_start(t0 + 1300 * MS, Some(100 * MS));
-        assert!((quota.pace().unwrap() - 98.0).abs() < 1e-6);
+        assert!((quota.pace().unwrap() - 100.0 * MARGIN).abs() < 1e-6);
     }
 
     #[test]
