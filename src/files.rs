@@ -1,5 +1,6 @@
 //! Files that several cio processes may touch at once: atomic replacement,
-//! private directories, and lock files.
+//! private directories, and lock files; and which file a path names, to tell
+//! when two names are one file.
 //!
 //! Locks are the operating system's advisory file locks (`flock` on Unix): the
 //! kernel drops them when the holder exits, however it exits, so a lock held

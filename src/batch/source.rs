@@ -116,9 +116,7 @@ impl Sources<'_> {
         }
         Ok(())
     }
-}
 
-impl Sources<'_> {
     /// An input the checkpoint has entirely done is still the one it was:
     /// its first line says so (a file gone since has nothing to send).
     fn check_done_input(&self, index: usize, path: &Path) -> Result<()> {
