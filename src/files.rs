@@ -38,33 +38,52 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     sync_dir(dir)
 }
 
-/// Which regular file `path` is, whatever it is called (another path, a
-/// hard link): its device and inode on Unix, its canonical path elsewhere.
-/// `None` for anything but a regular file.
-pub fn regular_file_id(path: &Path) -> Option<impl PartialEq> {
-    let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
-    #[cfg(unix)]
-    return {
-        use std::os::unix::fs::MetadataExt;
-        Some((meta.dev(), meta.ino()))
-    };
-    #[cfg(not(unix))]
-    return {
-        drop(meta);
-        fs::canonicalize(path).ok()
-    };
+/// Which file a path names, to tell when two names are one file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FileId {
+    /// A regular file, whatever it is called (another path, a hard link):
+    /// its device and inode on Unix, its canonical path elsewhere.
+    Regular(RegularId),
+    /// Anything else (not there yet, a device, a pipe): the path made absolute.
+    Other(PathBuf),
+}
+
+#[cfg(unix)]
+type RegularId = (u64, u64);
+#[cfg(not(unix))]
+type RegularId = PathBuf;
+
+impl FileId {
+    /// What `path` names now: one look at the file system.
+    pub fn of(path: &Path) -> FileId {
+        Self::regular(path).unwrap_or_else(|| {
+            FileId::Other(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+        })
+    }
+
+    fn regular(path: &Path) -> Option<FileId> {
+        let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
+        #[cfg(unix)]
+        let id = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let id = {
+            drop(meta);
+            fs::canonicalize(path).ok()?
+        };
+        Some(FileId::Regular(id))
+    }
+
+    pub fn is_regular(&self) -> bool {
+        matches!(self, FileId::Regular(_))
+    }
 }
 
 /// Whether two paths name one file, there already or not yet.
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (regular_file_id(a), regular_file_id(b)) {
-        (Some(a), Some(b)) => a == b,
-        (None, None) => match (std::path::absolute(a), std::path::absolute(b)) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        },
-        _ => false,
-    }
+    FileId::of(a) == FileId::of(b)
 }
 
 /// The directory a path lives in (`.` for a bare file name).

@@ -33,7 +33,7 @@ pub(super) const SPAN: Duration = Duration::from_secs(1);
 /// Starts at this share of the pace the API accepted, so that the jitter of
 /// the network and of this machine does not push a window over its quota:
 /// every overrun costs a whole `Retry-After` pause. At 98 % a window had
-/// room for half a request more, and a loaded machine overran every other
+/// room for under one request more, and a loaded machine overran every other
 /// window (CI: 429s in windows 0, 1, 3, 5 and 7 of a 40-a-second quota).
 const MARGIN: f64 = 0.95;
 /// How long the learned pace holds before it is probed upwards.

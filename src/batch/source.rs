@@ -117,6 +117,11 @@ impl Sources<'_> {
         Ok(())
     }
 
+    /// An error reading input `index`, named.
+    fn io_error(&self, index: usize, e: std::io::Error) -> Error {
+        Error::Io(format!("{}: {}", self.names[index], describe_io(&e)))
+    }
+
     /// An input the checkpoint has entirely done is still the one it was:
     /// its first line says so (a file gone since has nothing to send).
     fn check_done_input(&self, index: usize, path: &Path) -> Result<()> {
@@ -129,10 +134,9 @@ impl Sources<'_> {
             Err(e) => return Err(e),
         };
         let mut first = Vec::new();
-        let io_error = |e| Error::Io(format!("{}: {}", self.names[index], describe_io(&e)));
         LineReader::new(reader, LINE_LIMIT)
             .next_line(&mut first)
-            .map_err(io_error)?;
+            .map_err(|e| self.io_error(index, e))?;
         self.ledger.check_first_line(index, first_line_crc(&first))
     }
 }
@@ -154,7 +158,7 @@ impl SourceCtx<'_> {
     }
 
     fn io_error(&self, e: std::io::Error) -> Error {
-        Error::Io(format!("{}: {}", self.name(), describe_io(&e)))
+        self.sources.io_error(self.index, e)
     }
 
     /// Reads one input; `false` when the sending side stopped.

@@ -2,6 +2,7 @@
 //! sending pipeline, and end with the exit code. The wiring only: the progress
 //! bar is `batch::progress`, the summary `batch::summary`.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use crate::client::Client;
 use crate::context::Context;
 use crate::envelope::CallType;
 use crate::error::{Error, ExitCode, Result};
-use crate::files;
+use crate::files::{self, FileId};
 use crate::input;
 use crate::items::apply_extras;
 use crate::lint::{Finding, Hook, Linter, Sink};
@@ -205,15 +206,15 @@ pub fn input_sources(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
         if files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
             return Err(Error::usage("stdin (-) can be read only once"));
         }
-        // Read twice, its lines without a timestamp would go twice, as other events.
-        for (i, later) in files.iter().enumerate() {
-            let behind = input::file_behind(later);
-            let same = |f: &&PathBuf| files::same_file(input::file_behind(f), behind);
-            if let Some(earlier) = files[..i].iter().find(same) {
+        // Read twice, its lines without a timestamp would go twice, as other
+        // events. One look at each (an export may have thousands of parts).
+        let mut seen = HashMap::new();
+        for file in files {
+            if let Some(earlier) = seen.insert(FileId::of(input::file_behind(file)), file) {
                 return Err(Error::usage(format!(
                     "{} and {} are the same input; name each input once",
                     input::display_name(earlier),
-                    input::display_name(later)
+                    input::display_name(file)
                 )));
             }
         }
