@@ -909,14 +909,12 @@ fn a_rejects_file_that_is_an_input_under_any_name_is_refused_and_kept() {
         } else {
             cmd.arg(&input);
         }
-        let out = cmd.output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-        assert_eq!(
-            stderr_of(&out),
-            format!(
-                "cio: error: {}: the rejects file is also an input; give --rejects another file\n",
+        assert_refused(
+            &cmd.output().unwrap(),
+            &format!(
+                "{}: the rejects file is also an input; give --rejects another file",
                 rejects.display()
-            )
+            ),
         );
         assert_eq!(std::fs::read(&input).unwrap(), before, "not emptied");
     }
@@ -943,14 +941,12 @@ fn an_input_named_twice_is_refused_before_anything_goes() {
             cmd.arg(second);
             second.display().to_string()
         };
-        let out = cmd.output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-        assert_eq!(
-            stderr_of(&out),
-            format!(
-                "cio: error: {} and {named} are the same input; name each input once\n",
+        assert_refused(
+            &cmd.output().unwrap(),
+            &format!(
+                "{} and {named} are the same input; name each input once",
                 input.display()
-            )
+            ),
         );
     }
     assert!(server.message_ids().is_empty());
@@ -978,10 +974,9 @@ fn one_file_as_both_rejects_and_checkpoint_is_refused_before_anything_goes() {
             .arg(&file)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-        assert_eq!(
-            stderr_of(&out),
-            "cio: error: --rejects and --checkpoint name the same file; give each its own\n"
+        assert_refused(
+            &out,
+            "--rejects and --checkpoint name the same file; give each its own",
         );
         assert_eq!(std::fs::read(&file).ok(), exists.then(|| b"kept".to_vec()));
     }

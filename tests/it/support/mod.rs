@@ -152,6 +152,12 @@ pub fn assert_counts(summary: &Value, expected: &[(&str, u64)]) {
     assert_eq!(found, wanted, "summary: {summary}");
 }
 
+/// Checks that cio refused at once: exit 2 and `cio: error: {message}` alone on stderr.
+pub fn assert_refused(out: &Output, message: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(out));
+    assert_eq!(stderr_of(out), format!("cio: error: {message}\n"));
+}
+
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
