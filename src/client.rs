@@ -275,13 +275,14 @@ impl Client {
 
     /// POSTs the body `make_body(sentAt, buffer)` writes to `path`, retrying
     /// what is worth retrying. The body is made again at each attempt so
-    /// that `sentAt` is fresh.
+    /// that `sentAt` is fresh. `on_retry` hears of each retry before its
+    /// wait, and may make the wait longer (a replay's pace).
     pub async fn send(
         &self,
         path: &str,
         make_body: &(dyn Fn(&str, &mut Vec<u8>) + Sync),
         encoding: Encoding,
-        on_retry: &(dyn Fn(RetryNotice) + Sync),
+        on_retry: &(dyn Fn(RetryNotice) -> Option<Duration> + Sync),
     ) -> Result<Delivered, SendError> {
         let url = self.url(path);
         let mut attempt = 0;
@@ -377,13 +378,14 @@ impl Client {
             // (`0`, "now") does not send the retry back into the same overload
             // before the caller could slow down.
             let wait = backoff(attempt).max(wait_hint.unwrap_or_default());
-            self.report
-                .detail(format_args!("retrying in {:.1} s", wait.as_secs_f64()));
-            on_retry(RetryNotice {
+            let at_least = on_retry(RetryNotice {
                 status,
                 wait,
                 retry_after: wait_hint,
             });
+            let wait = wait.max(at_least.unwrap_or_default());
+            self.report
+                .detail(format_args!("retrying in {:.1} s", wait.as_secs_f64()));
             if !self.pause(wait).await {
                 return Err(SendError::Interrupted);
             }

@@ -343,6 +343,16 @@ impl Deliverer {
                     let windowed = notice.retry_after >= Some(Duration::from_secs(1));
                     self.quota.refused(Instant::now(), pause, windowed);
                 }
+                // A retry takes its turn at the pace like a new request: the
+                // requests refused together must not go back together, into
+                // the next window of the quota.
+                let (_, _, latency) = self.limiter.snapshot();
+                let now = Instant::now();
+                Some(
+                    self.quota
+                        .next_start(now, latency)
+                        .saturating_duration_since(now),
+                )
             };
             client.show_request(
                 "/batch",

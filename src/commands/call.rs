@@ -71,7 +71,10 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
         || json.clone(),
     );
     let make_body = |sent_at: &str, out: &mut Vec<u8>| out.extend(with_sent_at(&json, sent_at));
-    let on_retry = |notice: RetryNotice| announce_retry(ctx, notice);
+    let on_retry = |notice: RetryNotice| {
+        announce_retry(ctx, notice);
+        None
+    };
     let delivered =
         ctx.block_on_interruptible(client.send(&path, &make_body, Encoding::Identity, &on_retry))?;
     let url = client.url(&path);

@@ -141,7 +141,7 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     let path = "/batch";
     let make_body = |_: &str, out: &mut Vec<u8>| out.extend_from_slice(EMPTY_BATCH.as_bytes());
     let answer =
-        ctx.block_on_interruptible(client.send(path, &make_body, Encoding::Identity, &|_| {}))?;
+        ctx.block_on_interruptible(client.send(path, &make_body, Encoding::Identity, &|_| None))?;
     let took = started.elapsed();
     match answer {
         Ok(delivered) => report.step(
@@ -183,7 +183,7 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
             "/track",
             &make_body,
             Encoding::Identity,
-            &|_| {},
+            &|_| None,
         ))?;
         let delivered =
             answer.map_err(|e| crate::explain::send_error(e, &client.url("/track"), settings))?;

@@ -55,7 +55,7 @@ pub async fn send(
     };
     // The calls keep the sentAt their client gave them, for the upstream's clock-skew correction.
     let make_body = |_sent_at: &str, out: &mut Vec<u8>| out.extend_from_slice(&rest);
-    match upstream.send(&path, &make_body, encoding, &|_| {}).await {
+    match upstream.send(&path, &make_body, encoding, &|_| None).await {
         Ok(_) => Ok(calls.len() as u64),
         Err(e) => {
             let status = match &e {
