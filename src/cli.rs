@@ -451,7 +451,9 @@ Done and owed: only acknowledged calls, invalid lines and calls the server refus
 their merits are done. Calls not delivered (network, 5xx, 429, 401, 403, 404, a stop) \
 are owed: with --checkpoint, running the same command again sends exactly those. The \
 rejects file says each record's kind (invalid, refused, undeliverable) and replays as it \
-is: cio batch rejects.ndjson.
+is: cio batch rejects.ndjson. With --checkpoint the last input may grow (a log): the same \
+command again sends just the lines it gained, and a last line with no newline that is not \
+whole JSON yet (a writer halfway through it) is left for that next run.
 
 Ctrl-C or SIGTERM: finish the requests in flight and stop; a second one stops at once.
 

@@ -108,6 +108,9 @@ pub struct Stats {
     pub duplicate_examples: Mutex<Vec<String>>,
     /// Calls a dry run found Customer.io's schema would refuse.
     pub schema_problems: AtomicU64,
+    /// The last input's last line, left for the next run because it had no
+    /// newline and was not whole JSON yet (0: none).
+    pub unfinished: AtomicU64,
 }
 
 impl Stats {

@@ -16,6 +16,8 @@ pub struct LineReader<R> {
     inner: R,
     limit: usize,
     number: u64,
+    /// The last line read ended at the end of input, without a newline.
+    unterminated: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -24,6 +26,7 @@ impl<R: BufRead> LineReader<R> {
             inner,
             limit,
             number: 0,
+            unterminated: false,
         }
     }
 
@@ -32,6 +35,7 @@ impl<R: BufRead> LineReader<R> {
         buf.clear();
         let mut full_len = 0usize;
         let mut saw_any = false;
+        self.unterminated = false;
         loop {
             let available = match self.inner.fill_buf() {
                 Ok(b) => b,
@@ -39,6 +43,7 @@ impl<R: BufRead> LineReader<R> {
                 Err(e) => return Err(e),
             };
             if available.is_empty() {
+                self.unterminated = saw_any;
                 break;
             }
             saw_any = true;
@@ -95,6 +100,12 @@ impl<R: BufRead> LineReader<R> {
             }
         }
         Ok(skipped)
+    }
+
+    /// Whether the line just read ended at the end of input without a
+    /// newline: a writer may still be halfway through it.
+    pub fn unterminated(&self) -> bool {
+        self.unterminated
     }
 
     /// Lines read or skipped so far: the last one's number.
@@ -272,6 +283,23 @@ mod tests {
                 (3, b"last".to_vec(), 4)
             ]
         );
+    }
+
+    #[test]
+    fn only_a_last_line_without_a_newline_is_unterminated() {
+        for (input, ends) in [
+            (&b"a\nbc"[..], [false, true]),
+            (b"a\nbc\n", [false, false]),
+            (b"a\r\nbc\r", [false, true]),
+        ] {
+            let mut r = LineReader::new(io::BufReader::with_capacity(3, input), 100);
+            let mut buf = Vec::new();
+            for end in ends {
+                r.next_line(&mut buf).unwrap().unwrap();
+                assert_eq!(r.unterminated(), end, "{input:?} {buf:?}");
+            }
+            assert!(r.next_line(&mut buf).unwrap().is_none());
+        }
     }
 
     #[test]

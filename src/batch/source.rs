@@ -109,6 +109,8 @@ impl Sources<'_> {
                 run: Run::new(index, 0),
                 also_done: &self.resume.also_done,
                 last_line: None,
+                // The next run reads on from where this one ends.
+                may_grow: index + 1 == self.paths.len() && self.ledger.has_checkpoint(),
             };
             if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index, ctx.last_line) {
                 return Ok(());
@@ -150,6 +152,9 @@ struct SourceCtx<'a> {
     also_done: &'a [(Position, Position)],
     /// The number of an input of lines' last line, once it is read to the end.
     last_line: Option<u64>,
+    /// The last input of a run with a checkpoint: one that may still be being
+    /// written, and whose next run starts where this one ends.
+    may_grow: bool,
 }
 
 impl SourceCtx<'_> {
@@ -168,9 +173,17 @@ impl SourceCtx<'_> {
         let mut ahead: VecDeque<(Line, Vec<u8>)> = VecDeque::new();
         let mut buf = Vec::new();
         let first = lines.next_line(&mut buf).map_err(|e| self.io_error(e))?;
-        // Before a line of it goes: the lines a checkpoint says are done must be these.
-        (self.sources.ledger).check_first_line(self.index, first_line_crc(&buf))?;
+        let unfinished = skip == 0 && first.is_some() && self.unfinished(&lines, &buf);
+        // Before a line of it goes: the lines a checkpoint says are done must
+        // be these (a first line still being written is not known yet).
+        let ledger = self.sources.ledger;
+        if !unfinished || ledger.first_line_known(self.index).is_some() {
+            ledger.check_first_line(self.index, first_line_crc(&buf))?;
+        }
         if let Some(first) = first {
+            if unfinished {
+                return Ok(self.hold_back(first));
+            }
             if buf.starts_with(b"\xEF\xBB\xBF") {
                 buf.drain(..3);
             }
@@ -192,6 +205,9 @@ impl SourceCtx<'_> {
             Stats::add(&self.sources.stats.resumed, skipped);
         }
         while let Some((line, bytes)) = ahead.pop_front() {
+            if ahead.is_empty() && self.unfinished(&lines, &bytes) {
+                return Ok(self.hold_back(line));
+            }
             if !self.take(line, &bytes) {
                 return Ok(false);
             }
@@ -204,12 +220,33 @@ impl SourceCtx<'_> {
             let Some(line) = self.complete_or_fail(lines.next_line(&mut buf))? else {
                 break;
             };
+            if self.unfinished(&lines, &buf) {
+                return Ok(self.hold_back(line));
+            }
             if !self.take(line, &buf) {
                 return Ok(false);
             }
         }
         self.last_line = Some(lines.lines_read());
         Ok(self.hand_over())
+    }
+
+    /// Whether the line just read is the end of an input that may grow, with
+    /// no newline and not whole JSON: a writer may be halfway through it.
+    fn unfinished(&self, lines: &LineReader<Input>, bytes: &[u8]) -> bool {
+        let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        self.may_grow
+            && lines.unterminated()
+            && serde_json::from_slice::<serde::de::IgnoredAny>(json).is_err()
+    }
+
+    /// Leaves an unfinished last line for the next run: the input ends before
+    /// it, so the checkpoint does not count it done, and the summary names it.
+    /// `false` when the sending side stopped.
+    fn hold_back(&mut self, line: Line) -> bool {
+        (self.sources.stats.unfinished).store(line.number, Ordering::Relaxed);
+        self.last_line = Some(line.number - 1);
+        self.hand_over()
     }
 
     /// An input that fails halfway (a corrupt or truncated compressed stream)

@@ -39,6 +39,9 @@ pub struct Summary {
     /// Where a rerun starts (`NAME:LINE`): everything before it is done for good.
     pub resume_from: Option<String>,
     pub complete: bool,
+    /// The last input's last line (`NAME:LINE`), left for the next run: no
+    /// newline and not whole JSON yet, so perhaps still being written.
+    pub unfinished: Option<String>,
     pub blank: u64,
     pub skipped: u64,
     /// Calls each foreign field was stripped from, in `FOREIGN_FIELDS` order.
@@ -107,6 +110,10 @@ impl Summary {
             owed,
             complete: resume_from.is_none(),
             resume_from,
+            unfinished: match g(&stats.unfinished) {
+                0 => None,
+                line => names.last().map(|name| format!("{name}:{line}")),
+            },
             blank: g(&stats.blank),
             skipped: g(&stats.skipped),
             stripped: FOREIGN_FIELDS
@@ -158,6 +165,14 @@ impl Summary {
             if duplicates == 1 { "call repeats" } else { "calls repeat" },
             self.duplicates_at.join(", ")
         ))
+    }
+
+    /// The warning about a last line left for the next run, shown in both
+    /// modes: it is neither sent nor rejected by this run.
+    pub fn unfinished_warning(&self) -> Option<String> {
+        self.unfinished.as_ref().map(|at| {
+            format!("{at}: no newline at its end and not whole JSON, so perhaps still being written: left for the next run, which reads it whole")
+        })
     }
 
     /// The summary as people read it: the counts line, then what needs saying.
@@ -249,6 +264,7 @@ impl Summary {
                     "{stop}everything from {at} on is not yet delivered ({how})"
                 ));
             }
+            None if self.unfinished.is_some() => {}
             None if self.read == 0 && resumed + inputs > 0 => {
                 lines.push("nothing left to send: the checkpoint says every line is done".into())
             }
@@ -313,6 +329,7 @@ mod tests {
                 "owed",
                 "resume_from",
                 "complete",
+                "unfinished",
                 "blank",
                 "skipped",
                 "stripped",

@@ -324,6 +324,98 @@ fn a_finished_checkpoint_refuses_an_input_written_anew_and_resumes_one_that_grew
     refused_as_written_anew(&replay);
 }
 
+/// Appends `text` to the file at `path`, as a writer still at work would.
+fn append(path: &Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+/// The userIds of the calls the server accepted, in order.
+fn user_ids(api: &Api) -> Vec<String> {
+    (api.server.requests().iter())
+        .filter(|r| r.accepted)
+        .flat_map(|r| r.json()["batch"].as_array().cloned().unwrap_or_default())
+        .map(|call| call["userId"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_last_line_still_being_written_is_left_for_the_next_run() {
+    // A log whose writer is halfway through line 301 when cron runs.
+    let replay = Replay::new(300, untimed_line);
+    let line_301 = untimed_line(300);
+    let (half, rest) = line_301.split_at(line_301.len() / 2);
+    append(&replay.input, half);
+    let first = replay.cmd().output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
+    let s = summary(&first);
+    let at = format!("{}:301", replay.input.display());
+    assert_counts(&s, &[("delivered", 300), ("rejected", 0), ("owed", 0)]);
+    assert_eq!(s["unfinished"], at.as_str(), "{s}");
+    assert!(
+        stderr_of(&first).contains(&format!("cio: warning: {at}: no newline at its end and not whole JSON, so perhaps still being written: left for the next run, which reads it whole")),
+        "{}",
+        stderr_of(&first)
+    );
+    assert!(records(&replay.file("rejects.ndjson")).is_empty());
+    // The writer finishes it and writes two more: line 301 goes whole, once.
+    append(
+        &replay.input,
+        &format!("{rest}\n{}\n{}\n", untimed_line(301), untimed_line(302)),
+    );
+    let second = replay.cmd().output().unwrap();
+    assert_eq!(second.status.code(), Some(0), "{}", stderr_of(&second));
+    let s = summary(&second);
+    assert_counts(
+        &s,
+        &[("delivered", 3), ("rejected", 0), ("resumed_past", 300)],
+    );
+    assert_eq!(s["unfinished"], Value::Null, "{s}");
+    let expected: Vec<String> = (0..303).map(|n| format!("u{n}")).collect();
+    assert_eq!(user_ids(&replay.api), expected);
+}
+
+#[test]
+fn a_first_line_still_being_written_is_left_and_then_sent() {
+    let replay = Replay::new(0, untimed_line);
+    let line = untimed_line(0);
+    let (half, rest) = line.split_at(20);
+    append(&replay.input, half);
+    let first = replay.cmd().output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
+    let s = summary(&first);
+    assert_counts(&s, &[("read", 0), ("delivered", 0), ("rejected", 0)]);
+    assert_eq!(
+        s["unfinished"],
+        format!("{}:1", replay.input.display()).as_str()
+    );
+    // Its first line is known only once it is whole: no "written anew" refusal.
+    append(&replay.input, &format!("{rest}\n"));
+    let second = replay.cmd().output().unwrap();
+    assert_eq!(second.status.code(), Some(0), "{}", stderr_of(&second));
+    assert_counts(&summary(&second), &[("delivered", 1), ("rejected", 0)]);
+    assert_eq!(user_ids(&replay.api), ["u0"]);
+}
+
+#[test]
+fn without_a_checkpoint_an_unfinished_last_line_is_invalid_as_before() {
+    // No next run reads on from here: the line is reported, not left.
+    let env = CioEnv::new();
+    let api = Api::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..2).map(untimed_line));
+    append(&input, "{\"type\":\"track\",\"ev");
+    let (_, s) = batch_json(
+        env.cmd_for(&api.server)
+            .arg("batch")
+            .arg("--json")
+            .arg(&input),
+        6,
+    );
+    assert_counts(&s, &[("delivered", 2), ("invalid", 1)]);
+    assert_eq!(s["unfinished"], Value::Null);
+}
+
 #[test]
 fn after_a_wrong_key_the_right_key_delivers_everything() {
     let replay = Replay::new(1_000, untimed_line);
