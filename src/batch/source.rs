@@ -234,10 +234,11 @@ impl SourceCtx<'_> {
     /// Whether the line just read is the end of an input that may grow, with
     /// no newline and not whole JSON: a writer may be halfway through it.
     fn unfinished(&self, lines: &LineReader<Input>, bytes: &[u8]) -> bool {
+        if !(self.may_grow && lines.unterminated()) {
+            return false;
+        }
         let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        self.may_grow
-            && lines.unterminated()
-            && serde_json::from_slice::<serde::de::IgnoredAny>(json).is_err()
+        serde_json::from_slice::<serde::de::IgnoredAny>(json).is_err()
     }
 
     /// Leaves an unfinished last line for the next run: the input ends before
