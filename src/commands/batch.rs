@@ -168,7 +168,12 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         code,
         error.as_ref(),
     );
-    report(ctx, &summary);
+    // Stopped before anything was read or sent (an input the checkpoint was
+    // not written for, one that cannot be opened): the error alone says it.
+    let nothing_to_tell = error.is_some() && summary.read == 0 && summary.requests == 0;
+    if !nothing_to_tell || ctx.report.json {
+        report(ctx, &summary);
+    }
     if let Some(e) = error {
         ctx.report.error(&e);
     }

@@ -346,9 +346,7 @@ fn a_last_line_still_being_written_is_left_for_the_next_run() {
     let line_301 = untimed_line(300);
     let (half, rest) = line_301.split_at(line_301.len() / 2);
     append(&replay.input, half);
-    let first = replay.cmd().output().unwrap();
-    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
-    let s = summary(&first);
+    let (first, s) = batch_json(&mut replay.cmd(), 0);
     let at = format!("{}:301", replay.input.display());
     assert_counts(&s, &[("delivered", 300), ("rejected", 0), ("owed", 0)]);
     assert_eq!(s["unfinished"], at.as_str(), "{s}");
@@ -363,9 +361,7 @@ fn a_last_line_still_being_written_is_left_for_the_next_run() {
         &replay.input,
         &format!("{rest}\n{}\n{}\n", untimed_line(301), untimed_line(302)),
     );
-    let second = replay.cmd().output().unwrap();
-    assert_eq!(second.status.code(), Some(0), "{}", stderr_of(&second));
-    let s = summary(&second);
+    let (_, s) = batch_json(&mut replay.cmd(), 0);
     assert_counts(
         &s,
         &[("delivered", 3), ("rejected", 0), ("resumed_past", 300)],
@@ -381,9 +377,7 @@ fn a_first_line_still_being_written_is_left_and_then_sent() {
     let line = untimed_line(0);
     let (half, rest) = line.split_at(20);
     append(&replay.input, half);
-    let first = replay.cmd().output().unwrap();
-    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
-    let s = summary(&first);
+    let (_, s) = batch_json(&mut replay.cmd(), 0);
     assert_counts(&s, &[("read", 0), ("delivered", 0), ("rejected", 0)]);
     assert_eq!(
         s["unfinished"],
@@ -391,10 +385,33 @@ fn a_first_line_still_being_written_is_left_and_then_sent() {
     );
     // Its first line is known only once it is whole: no "written anew" refusal.
     append(&replay.input, &format!("{rest}\n"));
-    let second = replay.cmd().output().unwrap();
-    assert_eq!(second.status.code(), Some(0), "{}", stderr_of(&second));
-    assert_counts(&summary(&second), &[("delivered", 1), ("rejected", 0)]);
+    let (_, s) = batch_json(&mut replay.cmd(), 0);
+    assert_counts(&s, &[("delivered", 1), ("rejected", 0)]);
     assert_eq!(user_ids(&replay.api), ["u0"]);
+}
+
+#[test]
+fn a_log_emptied_since_the_checkpoint_is_refused_with_the_error_alone() {
+    // logrotate's copytruncate: the lines the checkpoint counted are gone.
+    let replay = Replay::new(5, untimed_line);
+    batch_json(&mut replay.cmd(), 0);
+    std::fs::write(&replay.input, "").unwrap();
+    let human: Vec<String> = (replay.args().into_iter())
+        .filter(|a| a != "--json")
+        .collect();
+    let out = (replay.env.cmd_for(&replay.api.server))
+        .args(human)
+        .output()
+        .unwrap();
+    // No summary telling to run the same command again: it would refuse again.
+    assert_refused(
+        &out,
+        &format!(
+            "{}: not the input checkpoint {} was written for (its first line differs); remove the checkpoint to send it anew",
+            replay.input.display(),
+            replay.file("ck").display()
+        ),
+    );
 }
 
 #[test]
