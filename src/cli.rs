@@ -452,8 +452,8 @@ their merits are done. Calls not delivered (network, 5xx, 429, 401, 403, 404, a 
 are owed: with --checkpoint, running the same command again sends exactly those. The \
 rejects file says each record's kind (invalid, refused, undeliverable) and replays as it \
 is: cio batch rejects.ndjson. With --checkpoint the last input may grow (a log): the same \
-command again sends just the lines it gained, and a last line with no newline that is not \
-whole JSON yet (a writer halfway through it) is left for that next run.
+command again sends just the lines it gained, and a last line of a plain file with no \
+newline that is not whole JSON yet (a writer halfway through it) is left for that next run.
 
 Ctrl-C or SIGTERM: finish the requests in flight and stop; a second one stops at once.
 

@@ -102,15 +102,19 @@ impl Sources<'_> {
                 std::cmp::Ordering::Equal => done.line,
                 std::cmp::Ordering::Less => 0,
             };
-            let (reader, _) = input::open(path)?;
+            let (reader, plain_size) = input::open(path)?;
             let mut ctx = SourceCtx {
                 sources: self,
                 index,
                 run: Run::new(index, 0),
                 also_done: &self.resume.also_done,
                 last_line: None,
-                // The next run reads on from where this one ends.
-                may_grow: index + 1 == self.paths.len() && self.ledger.has_checkpoint(),
+                // A plain file, the last input, and a next run that reads on from
+                // where this one ends (stdin and compressed input do not grow).
+                may_grow: index + 1 == self.paths.len()
+                    && self.ledger.has_checkpoint()
+                    && plain_size.is_some()
+                    && path.is_file(),
             };
             if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index, ctx.last_line) {
                 return Ok(());
@@ -152,8 +156,8 @@ struct SourceCtx<'a> {
     also_done: &'a [(Position, Position)],
     /// The number of an input of lines' last line, once it is read to the end.
     last_line: Option<u64>,
-    /// The last input of a run with a checkpoint: one that may still be being
-    /// written, and whose next run starts where this one ends.
+    /// The last input of a run with a checkpoint, a plain file: one that may
+    /// still be being written, and whose next run starts where this one ends.
     may_grow: bool,
 }
 

@@ -279,10 +279,11 @@ fn exit_code(stats: &Stats, error: Option<&Error>, interrupted: bool) -> ExitCod
 
 /// The summary on stdout (`--json`) or stderr, after the warnings.
 fn report(ctx: &Context, summary: &Summary) {
-    for warning in [summary.duplicate_warning(), summary.unfinished_warning()] {
-        if let Some(warning) = warning {
-            ctx.report.warn(warning);
-        }
+    for warning in [summary.duplicate_warning(), summary.unfinished_warning()]
+        .into_iter()
+        .flatten()
+    {
+        ctx.report.warn(warning);
     }
     if ctx.report.json {
         match serde_json::to_string(summary) {
