@@ -4,13 +4,14 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use flate2::bufread::MultiGzDecoder;
 
 use crate::error::{describe_io, Error, Result};
+use crate::files::FileId;
 
 /// A name for messages: `-` reads as `<stdin>`.
 pub fn display_name(path: &Path) -> String {
@@ -33,6 +34,17 @@ pub fn file_behind(path: &Path) -> &Path {
     } else {
         path
     }
+}
+
+/// Whether `path` is one of `inputs` under any name (another path, a hard
+/// link, stdin redirected from it): a file cio writes must not be one. A
+/// file not there yet, or a device, is none of them.
+pub fn is_one_of(path: &Path, inputs: &[PathBuf]) -> bool {
+    let file = FileId::of(path);
+    file.is_regular()
+        && inputs
+            .iter()
+            .any(|input| FileId::of(file_behind(input)) == file)
 }
 
 /// A buffered input of any kind. Concrete, so that callers can see whether

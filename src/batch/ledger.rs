@@ -183,7 +183,7 @@ impl Ledger {
         let file: CheckpointFile = serde_json::from_str(&text).map_err(|e| {
             Error::file(
                 path.display(),
-                format_args!("not a cio checkpoint ({e}); remove it to start over"),
+                format_args!("not a cio checkpoint ({e}); give --checkpoint a file of its own, or remove this one if it is a damaged checkpoint"),
             )
         })?;
         if file.sources != self.sources {

@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 
 use super::packer::Batch;
 use crate::error::{Error, Result};
-use crate::files::FileId;
 use crate::output::{count, note, sanitize};
 
 /// Lines shown one by one on stderr before the rest are only counted.
@@ -112,14 +111,7 @@ fn open_locked(path: &Path, append: bool) -> Result<File> {
 /// the lock, this is about regular files: a device or a pipe (`/dev/stderr`
 /// and `/dev/stdin` on one terminal) is not truncated, and may well be both.
 pub fn refuse_as_input(rejects: &Path, sources: &[PathBuf]) -> Result<()> {
-    let rejects_file = FileId::of(rejects);
-    // Not there yet, it is not one of the inputs, which are there.
-    if !rejects_file.is_regular() {
-        return Ok(());
-    }
-    let is_rejects =
-        |source: &PathBuf| FileId::of(crate::input::file_behind(source)) == rejects_file;
-    if sources.iter().any(is_rejects) {
+    if crate::input::is_one_of(rejects, sources) {
         return Err(Error::file(
             rejects.display(),
             "the rejects file is also an input; give --rejects another file",

@@ -34,6 +34,15 @@ const QUEUED_CHUNKS: usize = 4;
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
+    if let Some(path) = args.checkpoint.as_deref() {
+        // It would be read as a checkpoint, refused, and named for removal.
+        if input::is_one_of(path, &sources) {
+            return Err(Error::file(
+                path.display(),
+                "the checkpoint is also an input; give --checkpoint another file",
+            ));
+        }
+    }
     if let Some(path) = &args.rejects {
         rejects::refuse_as_input(path, &sources)?;
         // Each would overwrite the other's records.

@@ -953,6 +953,34 @@ fn an_input_named_twice_is_refused_before_anything_goes() {
 }
 
 #[test]
+fn a_checkpoint_that_is_an_input_is_refused_and_no_lock_is_left() {
+    // It would be read as a damaged checkpoint, and the advice was to remove it.
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("in.ndjson");
+    write_lines(&input, (0..3).map(track_line));
+    let before = std::fs::read(&input).unwrap();
+    let out = env
+        .cmd_for(&server)
+        .arg("batch")
+        .arg(&input)
+        .arg("--checkpoint")
+        .arg(env.path().join(".").join("in.ndjson"))
+        .output()
+        .unwrap();
+    assert_refused(
+        &out,
+        &format!(
+            "{}: the checkpoint is also an input; give --checkpoint another file",
+            env.path().join(".").join("in.ndjson").display()
+        ),
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+    assert!(!env.path().join("in.ndjson.lock").exists());
+    assert!(server.message_ids().is_empty());
+}
+
+#[test]
 fn one_file_as_both_rejects_and_checkpoint_is_refused_before_anything_goes() {
     let env = CioEnv::new();
     let server = TestServer::start();
