@@ -49,6 +49,11 @@ struct CheckpointFile {
     /// (Absent in files of cio before it.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     first_lines: Vec<Option<u32>>,
+    /// The line at `done`, as `first_line_crc` has it, when the run read it:
+    /// with the first line, it tells an input that grew from one written
+    /// anew that starts with the same call. (Absent in files of cio before it.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    done_line: Option<u32>,
 }
 
 /// What tells an input's content apart cheaply: the CRC-32 of its first line
@@ -68,6 +73,8 @@ pub struct Resume {
     pub also_done: Vec<(Position, Position)>,
     /// Each input's `first_line_crc`, where known.
     pub first_lines: Vec<Option<u32>>,
+    /// The `first_line_crc` of the line at `done`, where known.
+    pub done_line: Option<u32>,
 }
 
 impl Resume {
@@ -128,6 +135,9 @@ struct State {
     /// Each input's `first_line_crc`: the checkpoint's until the reader
     /// checks it against the input as it is.
     first_lines: Vec<Option<u32>>,
+    /// The last line the reader took of an input of lines (or the
+    /// checkpoint's line at `done`), and its `first_line_crc`.
+    end_line: Option<(Position, u32)>,
     saved: Option<Resume>,
 }
 
@@ -142,6 +152,7 @@ impl Ledger {
                 read: Position::default(),
                 run: Uuid::new_v4(),
                 first_lines: vec![None; sources.len()],
+                end_line: None,
                 saved: None,
             }),
             checkpoint,
@@ -204,9 +215,11 @@ impl Ledger {
             done: file.done,
             also_done: file.also_done,
             first_lines,
+            done_line: file.done_line,
         };
         state.run = resume.run;
         state.first_lines = resume.first_lines.clone();
+        state.end_line = file.done_line.map(|crc| (file.done, crc));
         state.read = resume.done;
         state.carried = resume.also_done.clone();
         state.saved = Some(resume.clone());
@@ -370,6 +383,9 @@ impl Ledger {
             done,
             also_done,
             first_lines: state.first_lines.clone(),
+            done_line: (state.end_line)
+                .filter(|&(at, _)| at == done)
+                .map(|(_, crc)| crc),
         }
     }
 
@@ -387,17 +403,46 @@ impl Ledger {
             return Ok(());
         };
         if known.is_some_and(|known| known != crc) {
-            let checkpoint = self.checkpoint.as_deref().unwrap_or(Path::new(""));
-            return Err(Error::file(
-                &self.sources[source],
-                format_args!(
-                    "not the input checkpoint {} was written for (its first line differs); remove the checkpoint to send it anew",
-                    checkpoint.display()
-                ),
-            ));
+            return Err(self.written_anew(source, "its first line differs"));
         }
         *known = Some(crc);
         Ok(())
+    }
+
+    /// Refuses input `source` when the line the checkpoint's `done` is at,
+    /// line `line` of it, is another now (`None`: the input has no such line):
+    /// it was written anew though its first line is the same.
+    pub fn check_done_line(
+        &self,
+        resume: &Resume,
+        source: usize,
+        line: u64,
+        crc: Option<u32>,
+    ) -> Result<()> {
+        let at = Position { source, line };
+        match resume.done_line {
+            Some(known) if resume.done == at && crc != Some(known) => {
+                Err(self.written_anew(source, &format!("its line {line} differs")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The reader took every line of an input of lines up to `at`, the last
+    /// of them with this `first_line_crc`.
+    pub fn note_end_line(&self, at: Position, crc: u32) {
+        self.lock().end_line = Some((at, crc));
+    }
+
+    fn written_anew(&self, source: usize, why: &str) -> Error {
+        let checkpoint = self.checkpoint.as_deref().unwrap_or(Path::new(""));
+        Error::file(
+            &self.sources[source],
+            format_args!(
+                "not the input checkpoint {} was written for ({why}); remove the checkpoint to send it anew",
+                checkpoint.display()
+            ),
+        )
     }
 
     /// Writes the checkpoint when the watermark moved. Rejects must be flushed first.
@@ -421,6 +466,7 @@ impl Ledger {
             done: progress.done,
             also_done: progress.also_done,
             first_lines: progress.first_lines,
+            done_line: progress.done_line,
         };
         let text = serde_json::to_vec(&file).map_err(|e| Error::Internal(e.to_string()))?;
         write_atomically(path, &text)
@@ -513,6 +559,40 @@ mod tests {
     }
 
     #[test]
+    fn a_resume_checks_the_line_the_checkpoint_ended_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let ledger = Ledger::new(vec!["a".into()], Some(path.clone()), true);
+        ledger.start().unwrap();
+        let crc = first_line_crc(b"line two");
+        ledger.note_end_line(at(0, 2), crc);
+        ledger.pending_many([(1, at(0, 1)), (2, at(0, 2))]);
+        ledger.done([1]);
+        assert_eq!(
+            ledger.progress().done_line,
+            None,
+            "not kept before done gets there"
+        );
+        ledger.done([2]);
+        ledger.save().unwrap();
+        drop(ledger);
+
+        let again = Ledger::new(vec!["a".into()], Some(path), true);
+        let (_, resume) = again.start().unwrap();
+        let resume = resume.unwrap();
+        assert_eq!((resume.done, resume.done_line), (at(0, 2), Some(crc)));
+        again.check_done_line(&resume, 0, 2, Some(crc)).unwrap();
+        for other in [Some(first_line_crc(b"another")), None] {
+            let err = again.check_done_line(&resume, 0, 2, other).unwrap_err();
+            assert!(err.to_string().contains("its line 2 differs"), "{err}");
+        }
+        // Elsewhere than at `done` there is nothing to check.
+        again.check_done_line(&resume, 0, 1, None).unwrap();
+        // Kept while nothing moves `done`, so the next save still has it.
+        assert_eq!(again.progress().done_line, Some(crc));
+    }
+
+    #[test]
     fn calls_done_beyond_the_watermark_are_kept_as_ranges() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
@@ -555,6 +635,7 @@ mod tests {
                 done: at(0, 4),
                 also_done: vec![(at(0, 6), at(0, 6))],
                 first_lines: vec![None],
+                done_line: None,
             }
         );
         ledger.done([4]);

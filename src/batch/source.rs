@@ -186,7 +186,7 @@ impl SourceCtx<'_> {
         }
         if let Some(first) = first {
             if unfinished {
-                return Ok(self.hold_back(first));
+                return Ok(self.hold_back(first, &[]));
             }
             if buf.starts_with(b"\xEF\xBB\xBF") {
                 buf.drain(..3);
@@ -198,23 +198,16 @@ impl SourceCtx<'_> {
             }
             ahead.push_front((first, std::mem::take(&mut buf)));
         }
-        // Resuming: the lines a checkpoint says are done are passed over.
-        let mut skip = skip;
-        while skip > 0 && ahead.pop_front().is_some() {
-            skip -= 1;
-            Stats::add(&self.sources.stats.resumed, 1);
-        }
-        if skip > 0 {
-            let skipped = lines.skip_lines(skip).map_err(|e| self.io_error(e))?;
-            Stats::add(&self.sources.stats.resumed, skipped);
-        }
+        // The last line read (for the checkpoint), from the lines passed over on.
+        let mut last = self.pass_over(skip, &mut ahead, &mut lines)?;
         while let Some((line, bytes)) = ahead.pop_front() {
             if ahead.is_empty() && self.unfinished(&lines, &bytes) {
-                return Ok(self.hold_back(line));
+                return Ok(self.hold_back(line, &last));
             }
             if !self.take(line, &bytes) {
                 return Ok(false);
             }
+            last = bytes;
         }
         loop {
             // A slow pipe must not hold lines back: hand them over before waiting for more.
@@ -225,14 +218,74 @@ impl SourceCtx<'_> {
                 break;
             };
             if self.unfinished(&lines, &buf) {
-                return Ok(self.hold_back(line));
+                return Ok(self.hold_back(line, &last));
             }
             if !self.take(line, &buf) {
                 return Ok(false);
             }
+            std::mem::swap(&mut buf, &mut last);
         }
-        self.last_line = Some(lines.lines_read());
-        Ok(self.hand_over())
+        Ok(self.end_at(lines.lines_read(), &last))
+    }
+
+    /// Passes over the `skip` lines a resumed checkpoint says are done (those
+    /// read ahead first), refusing the input when the last of them is not the
+    /// line the checkpoint ended on; returns that line's bytes.
+    fn pass_over(
+        &mut self,
+        skip: u64,
+        ahead: &mut VecDeque<(Line, Vec<u8>)>,
+        lines: &mut LineReader<Input>,
+    ) -> Result<Vec<u8>> {
+        if skip == 0 {
+            return Ok(Vec::new());
+        }
+        let (mut passed, mut last) = (0, None);
+        while passed < skip {
+            let Some((_, bytes)) = ahead.pop_front() else {
+                break;
+            };
+            passed += 1;
+            last = Some(bytes);
+        }
+        if passed < skip {
+            passed += lines
+                .skip_lines(skip - passed - 1)
+                .map_err(|e| self.io_error(e))?;
+            let mut buf = Vec::new();
+            if passed + 1 == skip
+                && lines
+                    .next_line(&mut buf)
+                    .map_err(|e| self.io_error(e))?
+                    .is_some()
+            {
+                passed += 1;
+                last = Some(buf);
+            }
+        }
+        Stats::add(&self.sources.stats.resumed, passed);
+        let crc = last
+            .as_deref()
+            .filter(|_| passed == skip)
+            .map(first_line_crc);
+        let sources = self.sources;
+        (sources.ledger).check_done_line(&sources.resume, self.index, skip, crc)?;
+        Ok(last.unwrap_or_default())
+    }
+
+    /// The input of lines ends at line `line`, whose bytes are `last`: the
+    /// checkpoint keeps both, to tell next time whether the input only grew.
+    /// `false` when the sending side stopped.
+    fn end_at(&mut self, line: u64, last: &[u8]) -> bool {
+        self.last_line = Some(line);
+        if line > 0 {
+            let at = Position {
+                source: self.index,
+                line,
+            };
+            self.sources.ledger.note_end_line(at, first_line_crc(last));
+        }
+        self.hand_over()
     }
 
     /// Whether the line just read is the end of an input that may grow, with
@@ -246,12 +299,11 @@ impl SourceCtx<'_> {
     }
 
     /// Leaves an unfinished last line for the next run: the input ends before
-    /// it, so the checkpoint does not count it done, and the summary names it.
-    /// `false` when the sending side stopped.
-    fn hold_back(&mut self, line: Line) -> bool {
+    /// it (at `before`, the line before it), so the checkpoint does not count
+    /// it done, and the summary names it. `false` when the sending side stopped.
+    fn hold_back(&mut self, line: Line, before: &[u8]) -> bool {
         (self.sources.stats.unfinished).store(line.number, Ordering::Relaxed);
-        self.last_line = Some(line.number - 1);
-        self.hand_over()
+        self.end_at(line.number - 1, before)
     }
 
     /// An input that fails halfway (a corrupt or truncated compressed stream)

@@ -267,11 +267,16 @@ fn an_outage_halfway_re_sends_only_what_is_owed() {
 /// What a rerun over an export written anew under the same name says: the
 /// lines the checkpoint has done are other lines now.
 fn refused_as_written_anew(replay: &Replay) {
+    refused_for(replay, "its first line differs");
+}
+
+/// `refused_as_written_anew`, for the reason given.
+fn refused_for(replay: &Replay, why: &str) {
     let sent = replay.api.server.message_ids().len();
     let out = replay.cmd().output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     let expected = format!(
-        "cio: error: {}: not the input checkpoint {} was written for (its first line differs); remove the checkpoint to send it anew\n",
+        "cio: error: {}: not the input checkpoint {} was written for ({why}); remove the checkpoint to send it anew\n",
         replay.input.display(),
         replay.file("ck").display()
     );
@@ -446,6 +451,26 @@ fn an_unfinished_last_line_is_invalid_where_no_run_reads_on() {
         assert_counts(&s, &[("delivered", 2), ("invalid", 1)]);
         assert_eq!(s["unfinished"], Value::Null, "{name}");
     }
+}
+
+#[test]
+fn a_finished_checkpoint_refuses_an_export_written_anew_that_starts_alike() {
+    // A daily export sorted the same way: the same first call, other calls after it.
+    let replay = Replay::new(300, untimed_line);
+    batch_json(&mut replay.cmd(), 0);
+    let anew = |lines: usize| {
+        let rest = (1_000..1_000 + lines - 1).map(untimed_line);
+        write_lines(&replay.input, std::iter::once(untimed_line(0)).chain(rest));
+    };
+    anew(400);
+    refused_for(&replay, "its line 300 differs");
+    // Shorter than the lines the checkpoint has done: not one that grew either.
+    anew(200);
+    refused_for(&replay, "its line 300 differs");
+    // The export as it was, and grown: its new lines go.
+    write_lines(&replay.input, (0..310).map(untimed_line));
+    let (_, s) = batch_json(&mut replay.cmd(), 0);
+    assert_counts(&s, &[("delivered", 10), ("resumed_past", 300)]);
 }
 
 #[test]
