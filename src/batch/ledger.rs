@@ -54,6 +54,12 @@ struct CheckpointFile {
     /// anew that starts with the same call. (Absent in files of cio before it.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     done_line: Option<u32>,
+    /// Each plain input's length in bytes when the run read it to its end
+    /// (`None`: not yet, or not a plain file): an input before the last is
+    /// done as a whole, so one that grew since is refused, not passed over.
+    /// (Absent in files of cio before it.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    lengths: Vec<Option<u64>>,
 }
 
 /// What tells an input's content apart cheaply: the CRC-32 of its first line
@@ -75,6 +81,8 @@ pub struct Resume {
     pub first_lines: Vec<Option<u32>>,
     /// The `first_line_crc` of the line at `done`, where known.
     pub done_line: Option<u32>,
+    /// Each plain input's length when a run read it to its end, where known.
+    pub lengths: Vec<Option<u64>>,
 }
 
 impl Resume {
@@ -138,6 +146,8 @@ struct State {
     /// The last line the reader took of an input of lines (or the
     /// checkpoint's line at `done`), and its `first_line_crc`.
     end_line: Option<(Position, u32)>,
+    /// Each plain input's length once read to its end (the checkpoint's before).
+    lengths: Vec<Option<u64>>,
     saved: Option<Resume>,
 }
 
@@ -153,6 +163,7 @@ impl Ledger {
                 run: Uuid::new_v4(),
                 first_lines: vec![None; sources.len()],
                 end_line: None,
+                lengths: vec![None; sources.len()],
                 saved: None,
             }),
             checkpoint,
@@ -210,16 +221,20 @@ impl Ledger {
         // A version 1 checkpoint has no run id: lines without a timestamp get new ids.
         let mut first_lines = file.first_lines;
         first_lines.resize(self.sources.len(), None);
+        let mut lengths = file.lengths;
+        lengths.resize(self.sources.len(), None);
         let resume = Resume {
             run: file.run.unwrap_or(state.run),
             done: file.done,
             also_done: file.also_done,
             first_lines,
             done_line: file.done_line,
+            lengths,
         };
         state.run = resume.run;
         state.first_lines = resume.first_lines.clone();
         state.end_line = file.done_line.map(|crc| (file.done, crc));
+        state.lengths = resume.lengths.clone();
         state.read = resume.done;
         state.carried = resume.also_done.clone();
         state.saved = Some(resume.clone());
@@ -386,6 +401,7 @@ impl Ledger {
             done_line: (state.end_line)
                 .filter(|&(at, _)| at == done)
                 .map(|(_, crc)| crc),
+            lengths: state.lengths.clone(),
         }
     }
 
@@ -434,6 +450,32 @@ impl Ledger {
         self.lock().end_line = Some((at, crc));
     }
 
+    /// Input `source`, a plain file, was read to its end at `length` bytes.
+    pub fn note_length(&self, source: usize, length: u64) {
+        if let Some(known) = self.lock().lengths.get_mut(source) {
+            *known = Some(length);
+        }
+    }
+
+    /// Refuses input `source`, done as a whole, when it is now `length`
+    /// bytes long and was another length when a run read it to its end:
+    /// what it gained would be passed over unsent, or it is another input.
+    pub fn check_length(&self, source: usize, length: u64) -> Result<()> {
+        match self.lock().lengths.get(source).copied().flatten() {
+            Some(known) if known < length => Err(Error::file(
+                &self.sources[source],
+                format_args!(
+                    "grew since checkpoint {} was written ({known} bytes then, {length} now); only the last input is read on from where it ended: give it a run of its own, or remove the checkpoint to send everything anew",
+                    self.checkpoint.as_deref().unwrap_or(Path::new("")).display()
+                ),
+            )),
+            Some(known) if known > length => {
+                Err(self.written_anew(source, "it is shorter"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn written_anew(&self, source: usize, why: &str) -> Error {
         let checkpoint = self.checkpoint.as_deref().unwrap_or(Path::new(""));
         Error::file(
@@ -467,6 +509,7 @@ impl Ledger {
             also_done: progress.also_done,
             first_lines: progress.first_lines,
             done_line: progress.done_line,
+            lengths: progress.lengths,
         };
         let text = serde_json::to_vec(&file).map_err(|e| Error::Internal(e.to_string()))?;
         write_atomically(path, &text)
@@ -593,6 +636,28 @@ mod tests {
     }
 
     #[test]
+    fn an_input_done_as_a_whole_keeps_its_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let sources = || vec!["a".into(), "b".into()];
+        let ledger = Ledger::new(sources(), Some(path.clone()), true);
+        ledger.start().unwrap();
+        ledger.note_length(0, 600);
+        ledger.save().unwrap();
+        drop(ledger);
+
+        let again = Ledger::new(sources(), Some(path), true);
+        again.start().unwrap();
+        again.check_length(0, 600).unwrap();
+        let grew = again.check_length(0, 650).unwrap_err().to_string();
+        assert!(grew.contains("a: grew since checkpoint"), "{grew}");
+        assert!(grew.contains("(600 bytes then, 650 now)"), "{grew}");
+        let shorter = again.check_length(0, 10).unwrap_err().to_string();
+        assert!(shorter.contains("(it is shorter)"), "{shorter}");
+        again.check_length(1, 10).unwrap();
+    }
+
+    #[test]
     fn calls_done_beyond_the_watermark_are_kept_as_ranges() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
@@ -636,6 +701,7 @@ mod tests {
                 also_done: vec![(at(0, 6), at(0, 6))],
                 first_lines: vec![None],
                 done_line: None,
+                lengths: vec![None],
             }
         );
         ledger.done([4]);

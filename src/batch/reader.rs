@@ -18,6 +18,8 @@ pub struct LineReader<R> {
     number: u64,
     /// The last line read ended at the end of input, without a newline.
     unterminated: bool,
+    /// Bytes taken from `inner` so far.
+    offset: u64,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -27,6 +29,7 @@ impl<R: BufRead> LineReader<R> {
             limit,
             number: 0,
             unterminated: false,
+            offset: 0,
         }
     }
 
@@ -56,6 +59,7 @@ impl<R: BufRead> LineReader<R> {
             buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             let consumed = done.unwrap_or(chunk.len());
             self.inner.consume(consumed);
+            self.offset += consumed as u64;
             if done.is_some() {
                 break;
             }
@@ -86,12 +90,14 @@ impl<R: BufRead> LineReader<R> {
             match memchr::memchr(b'\n', available) {
                 Some(i) => {
                     self.inner.consume(i + 1);
+                    self.offset += i as u64 + 1;
                     skipped += 1;
                     self.number += 1;
                 }
                 None => {
                     let len = available.len();
                     self.inner.consume(len);
+                    self.offset += len as u64;
                     if self.inner.fill_buf()?.is_empty() {
                         skipped += 1;
                         self.number += 1;
@@ -106,6 +112,11 @@ impl<R: BufRead> LineReader<R> {
     /// newline: a writer may still be halfway through it.
     pub fn unterminated(&self) -> bool {
         self.unterminated
+    }
+
+    /// Bytes read or skipped so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
     }
 
     /// Lines read or skipped so far: the last one's number.

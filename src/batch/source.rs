@@ -109,12 +109,10 @@ impl Sources<'_> {
                 run: Run::new(index, 0),
                 also_done: &self.resume.also_done,
                 last_line: None,
-                // A plain file, the last input, and a next run that reads on from
-                // where this one ends (stdin and compressed input do not grow).
-                may_grow: index + 1 == self.paths.len()
-                    && self.ledger.has_checkpoint()
-                    && plain_size.is_some()
-                    && path.is_file(),
+                plain_file: plain_size.is_some() && path.is_file(),
+                // The last input, and a next run that reads on from where this
+                // one ends (stdin and compressed input do not grow).
+                may_grow: index + 1 == self.paths.len() && self.ledger.has_checkpoint(),
             };
             if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index, ctx.last_line) {
                 return Ok(());
@@ -134,8 +132,8 @@ impl Sources<'_> {
         if self.ledger.first_line_known(index).is_none() {
             return Ok(());
         }
-        let reader = match input::open(path) {
-            Ok((reader, _)) => reader,
+        let (reader, plain_size) = match input::open(path) {
+            Ok(opened) => opened,
             Err(_) if !input::is_stdin(path) && !path.exists() => return Ok(()),
             Err(e) => return Err(e),
         };
@@ -143,7 +141,12 @@ impl Sources<'_> {
         LineReader::new(reader, LINE_LIMIT)
             .next_line(&mut first)
             .map_err(|e| self.io_error(index, e))?;
-        self.ledger.check_first_line(index, first_line_crc(&first))
+        self.ledger
+            .check_first_line(index, first_line_crc(&first))?;
+        match plain_size {
+            Some(length) => self.ledger.check_length(index, length),
+            None => Ok(()),
+        }
     }
 }
 
@@ -156,8 +159,10 @@ struct SourceCtx<'a> {
     also_done: &'a [(Position, Position)],
     /// The number of an input of lines' last line, once it is read to the end.
     last_line: Option<u64>,
-    /// The last input of a run with a checkpoint, a plain file: one that may
-    /// still be being written, and whose next run starts where this one ends.
+    /// A plain file: not stdin, a pipe or compressed input.
+    plain_file: bool,
+    /// The last input of a run with a checkpoint: if a plain file, one that
+    /// may still be being written, and whose next run starts where this one ends.
     may_grow: bool,
 }
 
@@ -186,7 +191,7 @@ impl SourceCtx<'_> {
         }
         if let Some(first) = first {
             if unfinished {
-                return Ok(self.hold_back(first, &[]));
+                return Ok(self.hold_back(first, &[], &lines));
             }
             if buf.starts_with(b"\xEF\xBB\xBF") {
                 buf.drain(..3);
@@ -202,7 +207,7 @@ impl SourceCtx<'_> {
         let mut last = self.pass_over(skip, &mut ahead, &mut lines)?;
         while let Some((line, bytes)) = ahead.pop_front() {
             if ahead.is_empty() && self.unfinished(&lines, &bytes) {
-                return Ok(self.hold_back(line, &last));
+                return Ok(self.hold_back(line, &last, &lines));
             }
             if !self.take(line, &bytes) {
                 return Ok(false);
@@ -218,14 +223,14 @@ impl SourceCtx<'_> {
                 break;
             };
             if self.unfinished(&lines, &buf) {
-                return Ok(self.hold_back(line, &last));
+                return Ok(self.hold_back(line, &last, &lines));
             }
             if !self.take(line, &buf) {
                 return Ok(false);
             }
             std::mem::swap(&mut buf, &mut last);
         }
-        Ok(self.end_at(lines.lines_read(), &last))
+        Ok(self.end_at(lines.lines_read(), &last, lines.bytes_read()))
     }
 
     /// Passes over the `skip` lines a resumed checkpoint says are done (those
@@ -273,11 +278,15 @@ impl SourceCtx<'_> {
         Ok(last.unwrap_or_default())
     }
 
-    /// The input of lines ends at line `line`, whose bytes are `last`: the
-    /// checkpoint keeps both, to tell next time whether the input only grew.
+    /// The input of lines ends at line `line`, whose bytes are `last`, after
+    /// `length` bytes: the checkpoint keeps them, to tell next time whether
+    /// the input only grew (and, before the last input, that it did not).
     /// `false` when the sending side stopped.
-    fn end_at(&mut self, line: u64, last: &[u8]) -> bool {
+    fn end_at(&mut self, line: u64, last: &[u8], length: u64) -> bool {
         self.last_line = Some(line);
+        if self.plain_file {
+            self.sources.ledger.note_length(self.index, length);
+        }
         if line > 0 {
             let at = Position {
                 source: self.index,
@@ -291,7 +300,7 @@ impl SourceCtx<'_> {
     /// Whether the line just read is the end of an input that may grow, with
     /// no newline and not whole JSON: a writer may be halfway through it.
     fn unfinished(&self, lines: &LineReader<Input>, bytes: &[u8]) -> bool {
-        if !(self.may_grow && lines.unterminated()) {
+        if !(self.may_grow && self.plain_file && lines.unterminated()) {
             return false;
         }
         let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -301,9 +310,9 @@ impl SourceCtx<'_> {
     /// Leaves an unfinished last line for the next run: the input ends before
     /// it (at `before`, the line before it), so the checkpoint does not count
     /// it done, and the summary names it. `false` when the sending side stopped.
-    fn hold_back(&mut self, line: Line, before: &[u8]) -> bool {
+    fn hold_back(&mut self, line: Line, before: &[u8], lines: &LineReader<Input>) -> bool {
         (self.sources.stats.unfinished).store(line.number, Ordering::Relaxed);
-        self.end_at(line.number - 1, before)
+        self.end_at(line.number - 1, before, lines.bytes_read())
     }
 
     /// An input that fails halfway (a corrupt or truncated compressed stream)

@@ -474,6 +474,46 @@ fn a_finished_checkpoint_refuses_an_export_written_anew_that_starts_alike() {
 }
 
 #[test]
+fn only_the_last_input_grows_and_one_before_it_that_grew_is_refused() {
+    let replay = Replay::new(100, untimed_line);
+    let before = replay.file("before.ndjson");
+    write_lines(&before, (500..600).map(untimed_line));
+    // `before.ndjson` first, then the replay's input (and its flags).
+    let cmd = || {
+        let mut cmd = replay.env.cmd_for(&replay.api.server);
+        let args = replay.args();
+        (cmd.env("CIO_RETRIES", "0"))
+            .args(&args[..2])
+            .arg(&before)
+            .args(&args[2..]);
+        cmd
+    };
+    batch_json(&mut cmd(), 0);
+    // The last input grew: its new lines go.
+    write_lines(&replay.input, (0..110).map(untimed_line));
+    let (_, s) = batch_json(&mut cmd(), 0);
+    assert_counts(&s, &[("delivered", 10), ("resumed_inputs", 1)]);
+    // The one before it grew: refused, not passed over as done.
+    write_lines(&before, (500..610).map(untimed_line));
+    let sent = replay.api.server.message_ids().len();
+    let out = cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&format!(
+            "cio: error: {}: grew since checkpoint",
+            before.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("only the last input is read on from where it ended"),
+        "{err}"
+    );
+    assert_eq!(replay.api.server.message_ids().len(), sent, "nothing sent");
+}
+
+#[test]
 fn after_a_wrong_key_the_right_key_delivers_everything() {
     let replay = Replay::new(1_000, untimed_line);
     let out = replay
