@@ -55,8 +55,9 @@ struct CheckpointFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     done_line: Option<u32>,
     /// Each plain input's length in bytes when the run read it to its end
-    /// (`None`: not yet, or not a plain file): an input before the last is
-    /// done as a whole, so one that grew since is refused, not passed over.
+    /// (`None`: not yet, or not a plain file): an input before the last, or a
+    /// JSON document, is done as a whole, so one that changed since is refused,
+    /// not passed over.
     /// (Absent in files of cio before it.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     lengths: Vec<Option<u64>>,
@@ -465,7 +466,7 @@ impl Ledger {
             Some(known) if known < length => Err(Error::file(
                 &self.sources[source],
                 format_args!(
-                    "grew since checkpoint {} was written ({known} bytes then, {length} now); only the last input is read on from where it ended: give it a run of its own, or remove the checkpoint to send everything anew",
+                    "grew since checkpoint {} was written ({known} bytes then, {length} now); only the last input of lines is read on from where it ended: give it a run of its own, or remove the checkpoint to send everything anew",
                     self.checkpoint.as_deref().unwrap_or(Path::new("")).display()
                 ),
             )),

@@ -103,16 +103,19 @@ impl Sources<'_> {
                 std::cmp::Ordering::Less => 0,
             };
             let (reader, plain_size) = input::open(path)?;
+            let plain_length = plain_size.filter(|_| path.is_file());
             let mut ctx = SourceCtx {
                 sources: self,
                 index,
                 run: Run::new(index, 0),
                 also_done: &self.resume.also_done,
                 last_line: None,
-                plain_file: plain_size.is_some() && path.is_file(),
-                // The last input, and a next run that reads on from where this
-                // one ends (stdin and compressed input do not grow).
-                may_grow: index + 1 == self.paths.len() && self.ledger.has_checkpoint(),
+                plain_length,
+                // A plain file (stdin and compressed input do not grow), the
+                // last input, and a next run that reads on from where this ends.
+                may_grow: plain_length.is_some()
+                    && index + 1 == self.paths.len()
+                    && self.ledger.has_checkpoint(),
             };
             if !ctx.read_source(reader, skip)? || !self.pipeline.end_source(index, ctx.last_line) {
                 return Ok(());
@@ -159,10 +162,11 @@ struct SourceCtx<'a> {
     also_done: &'a [(Position, Position)],
     /// The number of an input of lines' last line, once it is read to the end.
     last_line: Option<u64>,
-    /// A plain file: not stdin, a pipe or compressed input.
-    plain_file: bool,
-    /// The last input of a run with a checkpoint: if a plain file, one that
-    /// may still be being written, and whose next run starts where this one ends.
+    /// Its length on disk when opened, for a plain file (not stdin, a pipe
+    /// or compressed input).
+    plain_length: Option<u64>,
+    /// The last input of a run with a checkpoint, a plain file: one that may
+    /// still be being written, and whose next run starts where this one ends.
     may_grow: bool,
 }
 
@@ -197,8 +201,15 @@ impl SourceCtx<'_> {
                 buf.drain(..3);
             }
             match self.shape(&buf, &first, &mut lines, &mut ahead)? {
-                Shape::Document(items) => return Ok(self.read_document(items, skip)),
-                Shape::Stream => return self.read_stream(buf, lines, skip),
+                // Done as a whole: its length tells next time whether it changed.
+                Shape::Document(items) => {
+                    self.note_whole_length();
+                    return Ok(self.read_document(items, skip));
+                }
+                Shape::Stream => {
+                    self.note_whole_length();
+                    return self.read_stream(buf, lines, skip);
+                }
                 Shape::Lines => {}
             }
             ahead.push_front((first, std::mem::take(&mut buf)));
@@ -284,7 +295,7 @@ impl SourceCtx<'_> {
     /// `false` when the sending side stopped.
     fn end_at(&mut self, line: u64, last: &[u8], length: u64) -> bool {
         self.last_line = Some(line);
-        if self.plain_file {
+        if self.plain_length.is_some() {
             self.sources.ledger.note_length(self.index, length);
         }
         if line > 0 {
@@ -300,16 +311,27 @@ impl SourceCtx<'_> {
     /// Whether the line just read is the end of an input that may grow, with
     /// no newline and not whole JSON: a writer may be halfway through it.
     fn unfinished(&self, lines: &LineReader<Input>, bytes: &[u8]) -> bool {
-        if !(self.may_grow && self.plain_file && lines.unterminated()) {
+        if !(self.may_grow && lines.unterminated()) {
             return false;
         }
         let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         serde_json::from_slice::<serde::de::IgnoredAny>(json).is_err()
     }
 
+    /// The length of a plain input read whole (a JSON document or stream of
+    /// calls), whose first line alone (`[`) tells one export from another little.
+    fn note_whole_length(&self) {
+        if let Some(length) = self.plain_length {
+            self.sources.ledger.note_length(self.index, length);
+        }
+    }
+
     /// Leaves an unfinished last line for the next run: the input ends before
     /// it (at `before`, the line before it), so the checkpoint does not count
-    /// it done, and the summary names it. `false` when the sending side stopped.
+    /// it done, and the summary names it. The length it notes counts the line
+    /// held back: only the last input holds one back, and only inputs before
+    /// the resumed one have their length checked. `false` when the sending
+    /// side stopped.
     fn hold_back(&mut self, line: Line, before: &[u8], lines: &LineReader<Input>) -> bool {
         (self.sources.stats.unfinished).store(line.number, Ordering::Relaxed);
         self.end_at(line.number - 1, before, lines.bytes_read())
