@@ -49,7 +49,8 @@ struct CheckpointFile {
     /// (Absent in files of cio before it.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     first_lines: Vec<Option<u32>>,
-    /// The line at `done`, as `first_line_crc` has it, when the run read it:
+    /// The line at `done`, as `first_line_crc` has it, when it is the last
+    /// line the reader took of its input (the run ended with nothing owed):
     /// with the first line, it tells an input that grew from one written
     /// anew that starts with the same call. (Absent in files of cio before it.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
