@@ -247,3 +247,30 @@ pub fn json_kind(v: &serde_json::Value) -> &'static str {
         serde_json::Value::Object(_) => "an object",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regular_file_is_one_of_the_inputs_under_any_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("out.ndjson");
+        std::fs::write(&file, "").unwrap();
+        let other_name = tmp.path().join(".").join("out.ndjson");
+        assert!(is_one_of(&file, &[other_name]));
+        assert!(!is_one_of(&file, &[tmp.path().join("in.ndjson")]));
+        // Another name for the same file: truncating one empties the other.
+        let link = tmp.path().join("link.ndjson");
+        std::fs::hard_link(&file, &link).unwrap();
+        assert!(is_one_of(&link, std::slice::from_ref(&file)));
+        let other = tmp.path().join("other.ndjson");
+        std::fs::write(&other, "").unwrap();
+        assert!(!is_one_of(&other, std::slice::from_ref(&file)));
+        // Not there yet: none of the inputs, which are there.
+        assert!(!is_one_of(&tmp.path().join("new.ndjson"), &[file]));
+        // A device is never truncated: reading and writing it is the user's call.
+        let null = PathBuf::from("/dev/null");
+        assert!(!is_one_of(&null, std::slice::from_ref(&null)));
+    }
+}

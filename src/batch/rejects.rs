@@ -9,7 +9,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -103,21 +103,6 @@ fn open_locked(path: &Path, append: bool) -> Result<File> {
         file.set_len(0).map_err(|e| cannot_open(&e))?;
     }
     Ok(file)
-}
-
-/// `cio batch rejects.ndjson --rejects rejects.ndjson` would empty its input
-/// before reading it (or, resuming, read its own new records back), under
-/// any name: another path, a hard link, or stdin redirected from it. Like
-/// the lock, this is about regular files: a device or a pipe (`/dev/stderr`
-/// and `/dev/stdin` on one terminal) is not truncated, and may well be both.
-pub fn refuse_as_input(rejects: &Path, sources: &[PathBuf]) -> Result<()> {
-    if crate::input::is_one_of(rejects, sources) {
-        return Err(Error::file(
-            rejects.display(),
-            "the rejects file is also an input; give --rejects another file",
-        ));
-    }
-    Ok(())
 }
 
 pub struct Rejects {
@@ -279,26 +264,6 @@ pub fn replayable(fields: &[(String, &RawValue)]) -> std::result::Result<Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_a_regular_file_is_refused_as_both_rejects_and_input() {
-        let tmp = tempfile::tempdir().unwrap();
-        let file = tmp.path().join("rejects.ndjson");
-        std::fs::write(&file, "").unwrap();
-        let other_name = tmp.path().join(".").join("rejects.ndjson");
-        assert!(refuse_as_input(&file, &[other_name]).is_err());
-        assert!(refuse_as_input(&file, &[tmp.path().join("in.ndjson")]).is_ok());
-        // Another name for the same file: truncating one empties the other.
-        let link = tmp.path().join("link.ndjson");
-        std::fs::hard_link(&file, &link).unwrap();
-        assert!(refuse_as_input(&link, std::slice::from_ref(&file)).is_err());
-        let other = tmp.path().join("other.ndjson");
-        std::fs::write(&other, "").unwrap();
-        assert!(refuse_as_input(&other, std::slice::from_ref(&file)).is_ok());
-        // A device is never truncated: reading and writing it is the user's call.
-        let null = PathBuf::from("/dev/null");
-        assert!(refuse_as_input(&null, std::slice::from_ref(&null)).is_ok());
-    }
 
     #[test]
     fn line_ranges_per_input() {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::batch::deliver::{DeliverEnd, Deliverer};
 use crate::batch::ledger::Ledger;
 use crate::batch::progress::{progress_bar, tick_progress};
-use crate::batch::rejects::{self, Rejects};
+use crate::batch::rejects::Rejects;
 use crate::batch::source::Reader;
 use crate::batch::summary::Summary;
 use crate::batch::{Defaults, Options, Shared, Stats};
@@ -35,16 +35,10 @@ const QUEUED_CHUNKS: usize = 4;
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     let sources = input_sources(&args.files)?;
     if let Some(path) = args.checkpoint.as_deref() {
-        // It would be read as a checkpoint, refused, and named for removal.
-        if input::is_one_of(path, &sources) {
-            return Err(Error::file(
-                path.display(),
-                "the checkpoint is also an input; give --checkpoint another file",
-            ));
-        }
+        refuse_as_input(path, &sources, "the checkpoint", "--checkpoint")?;
     }
     if let Some(path) = &args.rejects {
-        rejects::refuse_as_input(path, &sources)?;
+        refuse_as_input(path, &sources, "the rejects file", "--rejects")?;
         // Each would overwrite the other's records.
         if args
             .checkpoint
@@ -284,6 +278,21 @@ fn exit_code(stats: &Stats, error: Option<&Error>, interrupted: bool) -> ExitCod
     } else {
         ExitCode::Partial
     }
+}
+
+/// Refuses a file this run writes (`what`, named by `flag`) that is one of
+/// its inputs under any name (another path, a hard link, stdin redirected
+/// from it): the rejects file would empty it before it is read, and the
+/// checkpoint would be read from it and overwrite it. Devices and pipes
+/// (`/dev/stderr`) are never truncated and may well be both.
+fn refuse_as_input(path: &Path, sources: &[PathBuf], what: &str, flag: &str) -> Result<()> {
+    if input::is_one_of(path, sources) {
+        return Err(Error::file(
+            path.display(),
+            format_args!("{what} is also an input; give {flag} another file"),
+        ));
+    }
+    Ok(())
 }
 
 /// The summary on stdout (`--json`) or stderr, after the warnings.

@@ -890,7 +890,7 @@ fn verbose_twice_shows_each_batch_request_and_three_times_its_first_calls() {
 }
 
 #[test]
-fn a_rejects_file_that_is_an_input_under_any_name_is_refused_and_kept() {
+fn a_rejects_file_or_checkpoint_that_is_an_input_under_any_name_is_refused_and_kept() {
     let env = CioEnv::new();
     let server = TestServer::start();
     let input = env.path().join("export.ndjson");
@@ -898,26 +898,36 @@ fn a_rejects_file_that_is_an_input_under_any_name_is_refused_and_kept() {
     let before = std::fs::read(&input).unwrap();
     // Another path to the same file, as a retry loop might name it; a hard
     // link; and stdin redirected from it (`cio batch - --rejects retry.ndjson < export.ndjson`).
+    // The rejects file would empty it; the checkpoint would be read from it,
+    // refused as damaged, and the input named for removal.
     let other_path = env.path().join(".").join("export.ndjson");
     let link = env.path().join("retry.ndjson");
     std::fs::hard_link(&input, &link).unwrap();
-    for (rejects, from_stdin) in [(&other_path, false), (&link, false), (&link, true)] {
-        let mut cmd = env.std_cmd_for(&server);
-        cmd.args(["batch", "--rejects"]).arg(rejects);
-        if from_stdin {
-            cmd.arg("-").stdin(std::fs::File::open(&input).unwrap());
-        } else {
-            cmd.arg(&input);
+    for (flag, what) in [
+        ("--rejects", "the rejects file"),
+        ("--checkpoint", "the checkpoint"),
+    ] {
+        for (output, from_stdin) in [(&other_path, false), (&link, false), (&link, true)] {
+            let mut cmd = env.std_cmd_for(&server);
+            cmd.args(["batch", flag]).arg(output);
+            if from_stdin {
+                cmd.arg("-").stdin(std::fs::File::open(&input).unwrap());
+            } else {
+                cmd.arg(&input);
+            }
+            assert_refused(
+                &cmd.output().unwrap(),
+                &format!(
+                    "{}: {what} is also an input; give {flag} another file",
+                    output.display()
+                ),
+            );
+            assert_eq!(std::fs::read(&input).unwrap(), before, "not emptied");
         }
-        assert_refused(
-            &cmd.output().unwrap(),
-            &format!(
-                "{}: the rejects file is also an input; give --rejects another file",
-                rejects.display()
-            ),
-        );
-        assert_eq!(std::fs::read(&input).unwrap(), before, "not emptied");
     }
+    // Refused before the checkpoint's lock was taken.
+    let locks = ["export.ndjson.lock", "retry.ndjson.lock"];
+    assert!(locks.iter().all(|l| !env.path().join(l).exists()));
     assert!(server.message_ids().is_empty());
 }
 
@@ -949,34 +959,6 @@ fn an_input_named_twice_is_refused_before_anything_goes() {
             ),
         );
     }
-    assert!(server.message_ids().is_empty());
-}
-
-#[test]
-fn a_checkpoint_that_is_an_input_is_refused_and_no_lock_is_left() {
-    // It would be read as a damaged checkpoint, and the advice was to remove it.
-    let env = CioEnv::new();
-    let server = TestServer::start();
-    let input = env.path().join("in.ndjson");
-    write_lines(&input, (0..3).map(track_line));
-    let before = std::fs::read(&input).unwrap();
-    let out = env
-        .cmd_for(&server)
-        .arg("batch")
-        .arg(&input)
-        .arg("--checkpoint")
-        .arg(env.path().join(".").join("in.ndjson"))
-        .output()
-        .unwrap();
-    assert_refused(
-        &out,
-        &format!(
-            "{}: the checkpoint is also an input; give --checkpoint another file",
-            env.path().join(".").join("in.ndjson").display()
-        ),
-    );
-    assert_eq!(std::fs::read(&input).unwrap(), before);
-    assert!(!env.path().join("in.ndjson.lock").exists());
     assert!(server.message_ids().is_empty());
 }
 
