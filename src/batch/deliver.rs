@@ -241,6 +241,13 @@ impl Deliverer {
         slot.get_or_insert(e);
     }
 
+    /// When the next request (or retry) may start at the pace a quota
+    /// showed: its turn, taken now.
+    fn quota_turn(&self) -> Instant {
+        let (_, _, latency) = self.limiter.snapshot();
+        self.quota.next_start(Instant::now(), latency)
+    }
+
     /// Starts sending a batch once `--rate`, a request slot and the pace a
     /// quota showed (with any `Retry-After` pause) allow; `false`
     /// (and the batch left owed) when an interrupt or a fatal error comes first.
@@ -266,8 +273,7 @@ impl Deliverer {
             permit = async {
                 self.hold_to_rate(next_slot, batch.len()).await;
                 let permit = self.limiter.acquire(bytes).await;
-                let (_, _, latency) = self.limiter.snapshot();
-                wait_until(self.quota.next_start(Instant::now(), latency)).await;
+                wait_until(self.quota_turn()).await;
                 permit
             } => permit,
         };
@@ -346,13 +352,7 @@ impl Deliverer {
                 // A retry takes its turn at the pace like a new request: the
                 // requests refused together must not go back together, into
                 // the next window of the quota.
-                let (_, _, latency) = self.limiter.snapshot();
-                let now = Instant::now();
-                Some(
-                    self.quota
-                        .next_start(now, latency)
-                        .saturating_duration_since(now),
-                )
+                Some(self.quota_turn().saturating_duration_since(Instant::now()))
             };
             client.show_request(
                 "/batch",
