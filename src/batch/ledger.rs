@@ -558,13 +558,20 @@ mod tests {
         assert_eq!(ledger.watermark(), at(0, 4));
     }
 
+    /// A ledger over `sources` with its checkpoint at `path`, started: the
+    /// checkpoint read, if there is one, and held until the ledger is dropped.
+    fn started(sources: &[&str], path: &Path) -> (Ledger, Option<Resume>) {
+        let names = sources.iter().map(|s| s.to_string()).collect();
+        let ledger = Ledger::new(names, Some(path.to_path_buf()), true);
+        let (_, resume) = ledger.start().unwrap();
+        (ledger, resume)
+    }
+
     #[test]
     fn a_resume_checks_each_inputs_first_line_against_the_checkpoint() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
-        let sources = || vec!["a".into(), "b".into()];
-        let ledger = Ledger::new(sources(), Some(path.clone()), true);
-        ledger.start().unwrap();
+        let (ledger, _) = started(&["a", "b"], &path);
         ledger
             .check_first_line(0, first_line_crc(b"line one"))
             .unwrap();
@@ -573,8 +580,7 @@ mod tests {
         ledger.save().unwrap();
         drop(ledger); // and its hold on the checkpoint
 
-        let again = Ledger::new(sources(), Some(path.clone()), true);
-        again.start().unwrap();
+        let (again, _) = started(&["a", "b"], &path);
         assert_eq!(again.first_line_known(0), Some(first_line_crc(b"line one")));
         assert_eq!(again.first_line_known(1), None, "b was never read");
         let err = again.check_first_line(0, first_line_crc(b"another line"));
@@ -594,8 +600,7 @@ mod tests {
         let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
         file.as_object_mut().unwrap().remove("first_lines");
         std::fs::write(&path, file.to_string()).unwrap();
-        let old = Ledger::new(sources(), Some(path), true);
-        old.start().unwrap();
+        let (old, _) = started(&["a", "b"], &path);
         old.check_first_line(0, first_line_crc(b"another line"))
             .unwrap();
         // Only the first 4 KiB of a line count.
@@ -607,8 +612,7 @@ mod tests {
     fn a_resume_checks_the_line_the_checkpoint_ended_on() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
-        let ledger = Ledger::new(vec!["a".into()], Some(path.clone()), true);
-        ledger.start().unwrap();
+        let (ledger, _) = started(&["a"], &path);
         let crc = first_line_crc(b"line two");
         ledger.note_end_line(at(0, 2), crc);
         ledger.pending_many([(1, at(0, 1)), (2, at(0, 2))]);
@@ -622,8 +626,7 @@ mod tests {
         ledger.save().unwrap();
         drop(ledger);
 
-        let again = Ledger::new(vec!["a".into()], Some(path), true);
-        let (_, resume) = again.start().unwrap();
+        let (again, resume) = started(&["a"], &path);
         let resume = resume.unwrap();
         assert_eq!((resume.done, resume.done_line), (at(0, 2), Some(crc)));
         again.check_done_line(&resume, 0, 2, Some(crc)).unwrap();
@@ -641,15 +644,12 @@ mod tests {
     fn an_input_done_as_a_whole_keeps_its_length() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
-        let sources = || vec!["a".into(), "b".into()];
-        let ledger = Ledger::new(sources(), Some(path.clone()), true);
-        ledger.start().unwrap();
+        let (ledger, _) = started(&["a", "b"], &path);
         ledger.note_length(0, 600);
         ledger.save().unwrap();
         drop(ledger);
 
-        let again = Ledger::new(sources(), Some(path), true);
-        again.start().unwrap();
+        let (again, _) = started(&["a", "b"], &path);
         again.check_length(0, 600).unwrap();
         let grew = again.check_length(0, 650).unwrap_err().to_string();
         assert!(grew.contains("a: grew since checkpoint"), "{grew}");
