@@ -1,7 +1,8 @@
-//! Ctrl-C and SIGTERM during a replay. The first asks it to finish (read no
-//! more, start no new request, wait for the answers in flight); the second
-//! asks it to stop now. CI runners send SIGTERM before they kill, so both
-//! signals count alike.
+//! Ctrl-C, SIGTERM and SIGHUP during a replay. The first asks it to finish
+//! (read no more, start no new request, wait for the answers in flight); the
+//! second asks it to stop now. CI runners send SIGTERM before they kill, and a
+//! closed terminal or dropped ssh session sends SIGHUP, whose default would
+//! end the run with its checkpoint behind what was delivered: all count alike.
 
 use tokio::sync::watch;
 
@@ -12,9 +13,10 @@ pub fn listen() -> watch::Receiver<u32> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut int), Ok(mut term)) = (
+            let (Ok(mut int), Ok(mut term), Ok(mut hangup)) = (
                 signal(SignalKind::interrupt()),
                 signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
             ) else {
                 // Keep the channel open: no signal will ever be counted.
                 return std::future::pending().await;
@@ -23,6 +25,7 @@ pub fn listen() -> watch::Receiver<u32> {
                 tokio::select! {
                     _ = int.recv() => {},
                     _ = term.recv() => {},
+                    _ = hangup.recv() => {},
                 }
                 tx.send_modify(|n| *n += 1);
             }

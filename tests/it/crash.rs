@@ -184,8 +184,18 @@ fn killed_while_waiting_to_retry() {
 
 #[test]
 fn ctrl_c_stops_saves_the_checkpoint_and_prints_the_summary() {
+    stops_saves_the_checkpoint_and_prints_the_summary("-INT");
+}
+
+/// A closed terminal or a dropped ssh session: its default would kill the run.
+#[test]
+fn a_hangup_stops_like_ctrl_c() {
+    stops_saves_the_checkpoint_and_prints_the_summary("-HUP");
+}
+
+fn stops_saves_the_checkpoint_and_prints_the_summary(signal: &str) {
     let replay = Replay::new();
-    let out = replay.interrupt("-INT", |r| r.accepted_requests() >= 20);
+    let out = replay.interrupt(signal, |r| r.accepted_requests() >= 20);
     assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
     let stderr = stderr_of(&out);
     assert!(
