@@ -74,10 +74,17 @@ pub enum Held<'a> {
     Call(&'a str),
 }
 
-/// Opens the rejects file for this run alone: truncated only once the lock
-/// is held, so a run refused the file never empties it. Devices and pipes
+/// The rejects file, opened for this run alone, and the file it replaced.
+struct Opened {
+    file: File,
+    /// Held for its lock until the run ends (see `open_locked`).
+    replaced: Option<File>,
+}
+
+/// Opens the rejects file for this run alone: emptied only once the lock is
+/// held, so a run refused the file never empties it. Devices and pipes
 /// (`/dev/stderr`, a FIFO) are shared by nature and not locked.
-fn open_locked(path: &Path, append: bool) -> Result<File> {
+fn open_locked(path: &Path, append: bool) -> Result<Opened> {
     let cannot_open =
         |e: &std::io::Error| Error::io(format!("cannot open rejects file {}", path.display()), e);
     let file = OpenOptions::new()
@@ -86,8 +93,13 @@ fn open_locked(path: &Path, append: bool) -> Result<File> {
         .append(append)
         .open(path)
         .map_err(|e| cannot_open(&e))?;
-    if !file.metadata().map_err(|e| cannot_open(&e))?.is_file() {
-        return Ok(file);
+    let alone = |file| Opened {
+        file,
+        replaced: None,
+    };
+    let meta = file.metadata().map_err(|e| cannot_open(&e))?;
+    if !meta.is_file() {
+        return Ok(alone(file));
     }
     match file.try_lock() {
         Ok(()) => {}
@@ -99,14 +111,48 @@ fn open_locked(path: &Path, append: bool) -> Result<File> {
         }
         Err(TryLockError::Error(e)) => return Err(cannot_open(&e)),
     }
-    if !append {
-        file.set_len(0).map_err(|e| cannot_open(&e))?;
+    if append || meta.len() == 0 {
+        return Ok(alone(file));
     }
-    Ok(file)
+    // A new empty file in its place rather than this one emptied: a reader
+    // that has it open, such as `jq -c … rejects.ndjson | cio batch -
+    // --rejects rejects.ndjson` fixing last run's records, still reads them
+    // all. This one stays locked for the run, for a second run that opened it
+    // before the swap.
+    match replace_with_empty(path, &meta) {
+        Ok(new) => Ok(Opened {
+            file: new,
+            replaced: Some(file),
+        }),
+        // A directory cio may not write to: emptied in place, as it must be.
+        Err(_) => {
+            file.set_len(0).map_err(|e| cannot_open(&e))?;
+            Ok(alone(file))
+        }
+    }
+}
+
+/// An empty file, locked, renamed over the file `path` names (through a
+/// symbolic link), with the same permissions.
+fn replace_with_empty(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<File> {
+    let target = std::fs::canonicalize(path)?;
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("rejects");
+    let empty = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(meta.permissions())
+        .tempfile_in(crate::files::parent_dir(&target))?;
+    empty.as_file().try_lock().map_err(std::io::Error::from)?;
+    empty.persist(&target).map_err(|e| e.error)
 }
 
 pub struct Rejects {
     file: Option<Mutex<BufWriter<File>>>,
+    /// The file the rejects file replaced, locked until the run ends.
+    _replaced: Option<File>,
     /// Lines reported on stderr (without a rejects file), to stop after a few.
     shown: AtomicU64,
 }
@@ -118,12 +164,19 @@ impl Rejects {
     /// the same file would truncate the records of the first, or mix its own
     /// into them, whether or not a checkpoint is shared.
     pub fn open(path: Option<&Path>, append: bool) -> Result<Rejects> {
-        let file = match path {
-            None => None,
-            Some(path) => Some(Mutex::new(BufWriter::new(open_locked(path, append)?))),
+        let (file, replaced) = match path {
+            None => (None, None),
+            Some(path) => {
+                let opened = open_locked(path, append)?;
+                (
+                    Some(Mutex::new(BufWriter::new(opened.file))),
+                    opened.replaced,
+                )
+            }
         };
         Ok(Rejects {
             file,
+            _replaced: replaced,
             shown: AtomicU64::new(0),
         })
     }

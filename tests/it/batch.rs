@@ -931,6 +931,51 @@ fn a_rejects_file_or_checkpoint_that_is_an_input_under_any_name_is_refused_and_k
     assert!(server.message_ids().is_empty());
 }
 
+/// Last run's records fixed on the way and sent again under the same
+/// `--rejects`: the new run's empty rejects file must not cut off the reader.
+#[test]
+fn rejects_piped_back_under_the_same_name_are_all_read() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let rejects = env.path().join("rejects.ndjson");
+    // Well over what a pipe holds, so `cat` is still reading when cio opens its rejects file.
+    let calls = 4000;
+    write_lines(&rejects, (0..calls).map(track_line));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(&rejects, private).unwrap();
+    }
+    let mut cat = std::process::Command::new("cat")
+        .arg(&rejects)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = env
+        .std_cmd_for(&server)
+        .args(["batch", "-", "--rejects"])
+        .arg(&rejects)
+        .stdin(cat.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(cat.wait().unwrap().success());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let delivered: HashSet<String> = server.message_ids().into_iter().collect();
+    assert_eq!(delivered.len(), calls, "every record read and delivered");
+    assert_eq!(
+        std::fs::read(&rejects).unwrap(),
+        b"",
+        "this run's rejects: none"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&rejects).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the replaced file's permissions kept");
+    }
+}
+
 #[test]
 fn an_input_named_twice_is_refused_before_anything_goes() {
     let env = CioEnv::new();

@@ -199,6 +199,8 @@ fn a_rejects_file_in_use_refuses_a_second_run_and_keeps_the_first_runs_records()
         .unwrap();
     }
     let rejects = env.path().join("rejects.ndjson");
+    // An earlier run's records, which the first run replaces with its own.
+    std::fs::write(&rejects, "{\"kind\": \"invalid\", \"line\": 7}\n").unwrap();
     let run = || {
         let mut cmd = env.std_cmd_for(&server);
         cmd.arg("batch")
