@@ -3,29 +3,44 @@
 //! second asks it to stop now. CI runners send SIGTERM before they kill, and a
 //! closed terminal or dropped ssh session sends SIGHUP, whose default would
 //! end the run with its checkpoint behind what was delivered: all count alike.
+//! A signal the process started with ignored stays ignored: `nohup cio batch`
+//! must outlive its terminal, and a shell ignores SIGINT in the background
+//! commands of a script.
 
 use tokio::sync::watch;
 
 /// Starts counting interrupts; must be called inside the runtime.
 pub fn listen() -> watch::Receiver<u32> {
     let (tx, rx) = watch::channel(0);
+    #[cfg(unix)]
+    let ignored = ignored_at_start();
     tokio::spawn(async move {
         #[cfg(unix)]
         {
-            use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut int), Ok(mut term), Ok(mut hangup)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                // Keep the channel open: no signal will ever be counted.
-                return std::future::pending().await;
+            use tokio::signal::unix::{signal, Signal, SignalKind};
+            let counted = |kind: SignalKind| {
+                let bit = 1u64 << (kind.as_raw_value() - 1);
+                let ignored = match ignored {
+                    Some(mask) => mask & bit != 0,
+                    // Without a way to tell, SIGHUP keeps its default (nohup's SIG_IGN too).
+                    None => kind == SignalKind::hangup(),
+                };
+                (!ignored).then(|| signal(kind).ok()).flatten()
             };
+            async fn next(signal: &mut Option<Signal>) {
+                match signal {
+                    Some(signal) => _ = signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            }
+            let mut int = counted(SignalKind::interrupt());
+            let mut term = counted(SignalKind::terminate());
+            let mut hangup = counted(SignalKind::hangup());
             loop {
                 tokio::select! {
-                    _ = int.recv() => {},
-                    _ = term.recv() => {},
-                    _ = hangup.recv() => {},
+                    _ = next(&mut int) => {},
+                    _ = next(&mut term) => {},
+                    _ = next(&mut hangup) => {},
                 }
                 tx.send_modify(|n| *n += 1);
             }
@@ -39,6 +54,16 @@ pub fn listen() -> watch::Receiver<u32> {
         }
     });
     rx
+}
+
+/// The signals ignored when the process started (bit n-1 for signal n), read
+/// before any handler of ours replaces the disposition; `None` where the
+/// system does not say (Linux does, in /proc).
+#[cfg(unix)]
+fn ignored_at_start() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let mask = status.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
+    u64::from_str_radix(mask.trim(), 16).ok()
 }
 
 /// Resolves once `n` interrupts have come.

@@ -78,9 +78,18 @@ impl Replay {
     /// Starts the replay, waits until `ready`, then sends `signal`; returns the output.
     fn interrupt(&self, signal: &str, ready: impl Fn(&Replay) -> bool) -> std::process::Output {
         let mut cmd = self.env.std_cmd_for(&self.server);
-        cmd.args(&self.args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args(&self.args);
+        self.interrupt_run(cmd, signal, ready)
+    }
+
+    /// `interrupt` with the replay started by `cmd`.
+    fn interrupt_run(
+        &self,
+        mut cmd: std::process::Command,
+        signal: &str,
+        ready: impl Fn(&Replay) -> bool,
+    ) -> std::process::Output {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let child = cmd.spawn().unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         while !ready(self) {
@@ -191,6 +200,31 @@ fn ctrl_c_stops_saves_the_checkpoint_and_prints_the_summary() {
 #[test]
 fn a_hangup_stops_like_ctrl_c() {
     stops_saves_the_checkpoint_and_prints_the_summary("-HUP");
+}
+
+/// `nohup cio batch …` must outlive its terminal, and a script's background
+/// command is not stopped by the Ctrl-C meant for the foreground: a signal
+/// ignored when cio starts stays ignored (`trap ""` is how both ignore).
+#[test]
+fn signals_ignored_at_start_stay_ignored() {
+    for signal in ["-HUP", "-INT"] {
+        let replay = Replay::new();
+        let cio = replay.env.std_cmd_for(&replay.server);
+        let mut cmd = std::process::Command::new("sh");
+        cmd.args(["-c", r#"trap "" HUP INT; exec "$0" "$@""#])
+            .arg(cio.get_program())
+            .args(&replay.args)
+            .env_clear()
+            .envs(cio.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        let out = replay.interrupt_run(cmd, signal, |r| r.accepted_requests() >= 20);
+        assert_eq!(out.status.code(), Some(0), "{signal}: {}", stderr_of(&out));
+        let delivered: HashSet<String> = replay.server.message_ids().into_iter().collect();
+        assert_eq!(
+            delivered.len(),
+            CALLS,
+            "{signal}: the run went on to the end"
+        );
+    }
 }
 
 fn stops_saves_the_checkpoint_and_prints_the_summary(signal: &str) {
