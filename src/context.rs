@@ -13,7 +13,8 @@ pub struct Context {
 }
 
 impl Context {
-    /// Runs async work to completion on a small runtime; Ctrl-C ends it with `Interrupted`.
+    /// Runs async work to completion on a small runtime; Ctrl-C ends it with
+    /// `Interrupted` (unless SIGINT was ignored when cio started).
     pub fn block_on_interruptible<F: Future>(&self, work: F) -> Result<F::Output> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -22,7 +23,7 @@ impl Context {
         runtime.block_on(async {
             tokio::select! {
                 out = work => Ok(out),
-                _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+                _ = crate::signals::ctrl_c() => Err(Error::Interrupted),
             }
         })
     }

@@ -22,6 +22,7 @@ pub mod region;
 pub mod schema;
 pub mod secret;
 pub mod settings;
+pub mod signals;
 pub mod spool;
 pub mod timestamp;
 pub mod tls;

@@ -20,13 +20,13 @@ use super::packer::{Batch, Chunk, Packer};
 use super::peers::{self, Peers};
 use super::quota::Quota;
 use super::rejects::{Entry, Held, Kind};
-use super::signals::{self, interrupts};
 use super::summary::Pace;
 use super::{Options, Shared, Stats};
 use crate::client::{Client, Encoding, SendError};
 use crate::error::Error;
 use crate::output;
 use crate::settings::Settings;
+use crate::signals::{self, interrupts};
 
 /// Shared by the packer and every request in flight.
 pub struct Deliverer {

@@ -18,7 +18,6 @@ pub mod quota;
 pub mod reader;
 pub mod rejects;
 mod scan;
-pub mod signals;
 pub mod source;
 pub mod summary;
 

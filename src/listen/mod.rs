@@ -151,7 +151,7 @@ async fn serve(options: Options) -> Result<(Tally, Stopped)> {
         .map_err(|e| Error::io("cannot listen", &e))?;
     crate::output::stdout_line(format_args!("listening on http://{local}/v1"));
 
-    let signals = crate::batch::signals::listen();
+    let signals = crate::signals::listen();
     let (stop, mut stopped) = watch::channel(false);
     let idle_exit = options.idle_exit;
     let read_timeout = options.read_timeout;
@@ -173,7 +173,7 @@ async fn serve(options: Options) -> Result<(Tally, Stopped)> {
                 }
             }
             _ = stopped.wait_for(|s| *s) => break Stopped::ExitAfter,
-            _ = crate::batch::signals::interrupts(&signals, 1) => break Stopped::Signal,
+            _ = crate::signals::interrupts(&signals, 1) => break Stopped::Signal,
             _ = tokio::time::sleep(Duration::from_millis(100)), if idle_exit.is_some() => {
                 if idle_exit.is_some_and(|idle| shared.idle_for() >= idle) {
                     break Stopped::Idle;
@@ -186,7 +186,7 @@ async fn serve(options: Options) -> Result<(Tally, Stopped)> {
     // Every connection finishes the request it is serving, then closes.
     shared.stop.send_replace(true);
     let drained = async { while connections.join_next().await.is_some() {} };
-    let second = crate::batch::signals::interrupts(&signals, 2);
+    let second = crate::signals::interrupts(&signals, 2);
     tokio::select! {
         _ = tokio::time::timeout(Duration::from_secs(5), drained) => {}
         _ = second => {}

@@ -831,3 +831,38 @@ fn timestamps_from_rfc3339_or_unix_seconds_or_millis() {
         ]
     );
 }
+
+/// Ctrl-C stops a call in flight (exit 130), but not one started with SIGINT
+/// ignored, as a script's background `cio track … &` is: the Ctrl-C meant for
+/// the foreground must not lose its event.
+#[test]
+fn ctrl_c_spares_a_call_started_with_sigint_ignored() {
+    for (ignored, code) in [(false, 130), (true, 0)] {
+        let env = CioEnv::new();
+        let server = TestServer::with_handler(|_| {
+            Reply::delay(std::time::Duration::from_millis(1500), Reply::ok())
+        });
+        let cio = env.std_cmd_for(&server);
+        let trap = if ignored { r#"trap "" INT; "# } else { "" };
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(r#"{trap}exec "$0" "$@""#))
+            .arg(cio.get_program())
+            .args(["track", "Signed Up", "--user-id", "u1"])
+            .env_clear()
+            .envs(cio.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        assert!(server.wait_for_requests(1, std::time::Duration::from_secs(20)));
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        // 130 at once, or 0 once the server's 200 came: delivered.
+        assert_eq!(out.status.code(), Some(code), "{}", stderr_of(&out));
+    }
+}

@@ -1,4 +1,5 @@
-//! Ctrl-C, SIGTERM and SIGHUP during a replay. The first asks it to finish
+//! Ctrl-C, SIGTERM and SIGHUP during a replay (and `cio listen`), and Ctrl-C
+//! during a single call. For a replay the first asks it to finish
 //! (read no more, start no new request, wait for the answers in flight); the
 //! second asks it to stop now. CI runners send SIGTERM before they kill, and a
 //! closed terminal or dropped ssh session sends SIGHUP, whose default would
@@ -13,20 +14,12 @@ use tokio::sync::watch;
 pub fn listen() -> watch::Receiver<u32> {
     let (tx, rx) = watch::channel(0);
     #[cfg(unix)]
-    let ignored = ignored_at_start();
+    let ignored = Ignored::at_start();
     tokio::spawn(async move {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, Signal, SignalKind};
-            let counted = |kind: SignalKind| {
-                let bit = 1u64 << (kind.as_raw_value() - 1);
-                let ignored = match ignored {
-                    Some(mask) => mask & bit != 0,
-                    // Without a way to tell, SIGHUP keeps its default (nohup's SIG_IGN too).
-                    None => kind == SignalKind::hangup(),
-                };
-                (!ignored).then(|| signal(kind).ok()).flatten()
-            };
+            let counted = |kind| (!ignored.has(kind)).then(|| signal(kind).ok()).flatten();
             async fn next(signal: &mut Option<Signal>) {
                 match signal {
                     Some(signal) => _ = signal.recv().await,
@@ -56,14 +49,45 @@ pub fn listen() -> watch::Receiver<u32> {
     rx
 }
 
-/// The signals ignored when the process started (bit n-1 for signal n), read
-/// before any handler of ours replaces the disposition; `None` where the
-/// system does not say (Linux does, in /proc).
+/// Resolves at Ctrl-C, or never when the process started with SIGINT
+/// ignored (a script's background command).
+pub async fn ctrl_c() {
+    #[cfg(unix)]
+    let ignored = Ignored::at_start().has(tokio::signal::unix::SignalKind::interrupt());
+    #[cfg(not(unix))]
+    let ignored = false;
+    if ignored || tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// The signals ignored when the process started, read before any handler of
+/// ours replaces their disposition.
 #[cfg(unix)]
-fn ignored_at_start() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let mask = status.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
-    u64::from_str_radix(mask.trim(), 16).ok()
+#[derive(Clone, Copy)]
+struct Ignored(Option<u64>);
+
+#[cfg(unix)]
+impl Ignored {
+    /// Linux says in /proc (bit n-1 for signal n); elsewhere nothing is known.
+    fn at_start() -> Ignored {
+        let mask = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let mask = status.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
+                u64::from_str_radix(mask.trim(), 16).ok()
+            });
+        Ignored(mask)
+    }
+
+    fn has(self, kind: tokio::signal::unix::SignalKind) -> bool {
+        use tokio::signal::unix::SignalKind;
+        match self.0 {
+            Some(mask) => mask & 1 << (kind.as_raw_value() - 1) != 0,
+            // Not known: SIGHUP keeps its default, which honours nohup's SIG_IGN.
+            None => kind == SignalKind::hangup(),
+        }
+    }
 }
 
 /// Resolves once `n` interrupts have come.
