@@ -842,15 +842,14 @@ fn ctrl_c_spares_a_call_started_with_sigint_ignored() {
         let server = TestServer::with_handler(|_| {
             Reply::delay(std::time::Duration::from_millis(1500), Reply::ok())
         });
-        let cio = env.std_cmd_for(&server);
-        let trap = if ignored { r#"trap "" INT; "# } else { "" };
-        let child = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!(r#"{trap}exec "$0" "$@""#))
-            .arg(cio.get_program())
-            .args(["track", "Signed Up", "--user-id", "u1"])
-            .env_clear()
-            .envs(cio.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        let mut cio = env.std_cmd_for(&server);
+        cio.args(["track", "Signed Up", "--user-id", "u1"]);
+        let mut cmd = if ignored {
+            with_signals_ignored(&cio, "INT")
+        } else {
+            cio
+        };
+        let child = cmd
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

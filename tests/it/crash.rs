@@ -209,13 +209,9 @@ fn a_hangup_stops_like_ctrl_c() {
 fn signals_ignored_at_start_stay_ignored() {
     for signal in ["-HUP", "-INT"] {
         let replay = Replay::new();
-        let cio = replay.env.std_cmd_for(&replay.server);
-        let mut cmd = std::process::Command::new("sh");
-        cmd.args(["-c", r#"trap "" HUP INT; exec "$0" "$@""#])
-            .arg(cio.get_program())
-            .args(&replay.args)
-            .env_clear()
-            .envs(cio.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        let mut cio = replay.env.std_cmd_for(&replay.server);
+        cio.args(&replay.args);
+        let cmd = with_signals_ignored(&cio, "HUP INT");
         let out = replay.interrupt_run(cmd, signal, |r| r.accepted_requests() >= 20);
         assert_eq!(out.status.code(), Some(0), "{signal}: {}", stderr_of(&out));
         let delivered: HashSet<String> = replay.server.message_ids().into_iter().collect();

@@ -158,6 +158,19 @@ pub fn assert_refused(out: &Output, message: &str) {
     assert_eq!(stderr_of(out), format!("cio: error: {message}\n"));
 }
 
+/// `cmd` started through `sh` with `signals` ignored (`trap ""`), as `nohup`
+/// and a script's background commands start theirs: the ignore outlives the exec.
+pub fn with_signals_ignored(cmd: &std::process::Command, signals: &str) -> std::process::Command {
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
+        .arg(format!(r#"trap "" {signals}; exec "$0" "$@""#))
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    sh
+}
+
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
