@@ -149,8 +149,16 @@ fn replace_with_empty(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<
     empty.persist(&target).map_err(|e| e.error)
 }
 
+/// The rejects file as written: its buffer, and the first write that failed.
+struct Writer {
+    out: BufWriter<File>,
+    /// Kept until the run ends: a record that failed to go in (a full disk)
+    /// is missing for good, even when later writes get through.
+    failed: Option<std::io::Error>,
+}
+
 pub struct Rejects {
-    file: Option<Mutex<BufWriter<File>>>,
+    file: Option<Mutex<Writer>>,
     /// The file the rejects file replaced, locked until the run ends.
     _replaced: Option<File>,
     /// Lines reported on stderr (without a rejects file), to stop after a few.
@@ -168,10 +176,11 @@ impl Rejects {
             None => (None, None),
             Some(path) => {
                 let opened = open_locked(path, append)?;
-                (
-                    Some(Mutex::new(BufWriter::new(opened.file))),
-                    opened.replaced,
-                )
+                let writer = Writer {
+                    out: BufWriter::new(opened.file),
+                    failed: None,
+                };
+                (Some(Mutex::new(writer)), opened.replaced)
             }
         };
         Ok(Rejects {
@@ -249,17 +258,24 @@ impl Rejects {
                 record["call"] = serde_json::from_str::<Value>(call).unwrap_or(Value::Null);
             }
         }
-        let mut out = file.lock().unwrap_or_else(|e| e.into_inner());
-        // A full disk here is reported by the flush that precedes each checkpoint.
-        let _ = serde_json::to_writer(&mut *out, &record);
-        let _ = out.write_all(b"\n");
+        let mut writer = file.lock().unwrap_or_else(|e| e.into_inner());
+        let out = &mut writer.out;
+        let written = serde_json::to_writer(&mut *out, &record)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        // Reported by the next flush (after each request, and at the end): the run stops.
+        if let Err(e) = written {
+            writer.failed.get_or_insert(e);
+        }
     }
 
     pub fn flush(&self) -> Result<()> {
         if let Some(file) = &self.file {
-            let mut out = file.lock().unwrap_or_else(|e| e.into_inner());
-            out.flush()
-                .map_err(|e| Error::io("cannot write the rejects file", &e))?;
+            let mut writer = file.lock().unwrap_or_else(|e| e.into_inner());
+            let flushed = writer.out.flush();
+            if let Some(e) = writer.failed.as_ref().or(flushed.as_ref().err()) {
+                return Err(Error::io("cannot write the rejects file", e));
+            }
         }
         Ok(())
     }

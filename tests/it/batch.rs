@@ -1037,3 +1037,65 @@ fn one_file_as_both_rejects_and_checkpoint_is_refused_before_anything_goes() {
     }
     assert!(server.message_ids().is_empty());
 }
+
+/// A rejects file that could not be written for a while (a full disk, freed
+/// again) must not lose records without a word: records that failed to go in
+/// stop the run with the error, even once later writes succeed. The file size
+/// limit (`ulimit -f`, raised again with `prlimit`) stands in for the disk.
+#[test]
+fn a_rejects_file_that_failed_for_a_while_is_an_error_not_a_gap() {
+    let env = CioEnv::new();
+    // Slow answers keep the run going while the limit is raised.
+    let server =
+        TestServer::with_handler(|_| Reply::delay(Duration::from_millis(1500), Reply::ok()));
+    let input = env.path().join("in.ndjson");
+    let invalid = 300;
+    let lines = (0..invalid)
+        .map(|n| json!({"type": "track", "userId": format!("u{n}")}).to_string())
+        .chain((0..150).map(track_line));
+    write_lines(&input, lines);
+    let rejects = env.path().join("rejects.ndjson");
+    let mut cio = env.std_cmd_for(&server);
+    cio.arg("batch")
+        .arg(&input)
+        .arg("--rejects")
+        .arg(&rejects)
+        .args(["--max-batch-calls", "50", "--concurrency", "1"]);
+    // 16 blocks of 512 bytes, well under the 300 records; SIGXFSZ ignored, so
+    // a write past it fails with EFBIG instead of killing cio.
+    let child = through_sh(&cio, r#"ulimit -S -f 16; trap "" XFSZ"#)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The records written in the first moments fill the file to the limit.
+    let size = || std::fs::metadata(&rejects).map_or(0, |m| m.len());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while size() < 8192 {
+        assert!(
+            Instant::now() < deadline,
+            "the rejects file never reached the limit"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let raised = std::process::Command::new("prlimit")
+        .args(["--pid", &child.id().to_string(), "--fsize=unlimited"])
+        .status()
+        .unwrap();
+    assert!(raised.success());
+    // Before the first answer: the next writes and flushes get through.
+    let out = child.wait_with_output().unwrap();
+    let records = std::fs::read_to_string(&rejects).unwrap();
+    let whole = records
+        .lines()
+        .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|r| r["kind"] == "invalid"))
+        .count();
+    assert!(whole < invalid, "the limit cut the file: {whole} records");
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.ends_with("cio: error: cannot write the rejects file: File too large\n"),
+        "{stderr}"
+    );
+}

@@ -158,12 +158,13 @@ pub fn assert_refused(out: &Output, message: &str) {
     assert_eq!(stderr_of(out), format!("cio: error: {message}\n"));
 }
 
-/// `cmd` started through `sh` with `signals` ignored (`trap ""`), as `nohup`
-/// and a script's background commands start theirs: the ignore outlives the exec.
-pub fn with_signals_ignored(cmd: &std::process::Command, signals: &str) -> std::process::Command {
+/// `cmd` started through `sh`, which first runs `setup`: `trap "" HUP` ignores
+/// a signal as `nohup` does, `ulimit -S -f 16` caps the size of files written;
+/// either outlives the exec.
+pub fn through_sh(cmd: &std::process::Command, setup: &str) -> std::process::Command {
     let mut sh = std::process::Command::new("sh");
     sh.arg("-c")
-        .arg(format!(r#"trap "" {signals}; exec "$0" "$@""#))
+        .arg(format!(r#"{setup}; exec "$0" "$@""#))
         .arg(cmd.get_program())
         .args(cmd.get_args())
         .env_clear()
