@@ -455,7 +455,8 @@ is: cio batch rejects.ndjson. With --checkpoint the last input may grow (a log):
 command again sends just the lines it gained, and a last line of a plain file with no \
 newline that is not whole JSON yet (a writer halfway through it) is left for that next run.
 
-Ctrl-C or SIGTERM: finish the requests in flight and stop; a second one stops at once.
+Ctrl-C, SIGTERM or SIGHUP: finish the requests in flight and stop; a second one stops at \
+once. A signal ignored when cio started (nohup) stays ignored.
 
 Examples:
   cio batch events.ndjson
@@ -559,7 +560,7 @@ for calls the API would refuse; 413 for a call over 32 KB or a batch over 500 KB
 without HTTP Basic auth, or with a key other than --write-key (or CIO_WRITE_KEY) when one \
 is given. The first line on stdout is the URL to use: listening on http://127.0.0.1:PORT/v1
 
-Stops at --exit-after, --idle-exit, Ctrl-C or SIGTERM, prints a summary on stderr, and \
+Stops at --exit-after, --idle-exit, Ctrl-C, SIGTERM or SIGHUP, prints a summary on stderr, and \
 exits 12 if any call was invalid or any request refused.")]
 pub struct ListenArgs {
     /// Port to listen on (0 picks a free one)

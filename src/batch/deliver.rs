@@ -57,7 +57,7 @@ pub struct Deliverer {
 pub enum DeliverEnd {
     /// Every call read was handled (delivered, refused, or owed).
     InputDone,
-    /// Ctrl-C or SIGTERM.
+    /// Ctrl-C, SIGTERM or SIGHUP.
     Interrupted,
     /// An answer that stops the run (401, 403, 404, the server gone).
     Fatal(Error),

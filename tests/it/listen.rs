@@ -102,9 +102,14 @@ impl Listener {
 
     /// SIGTERM, then wait.
     fn terminate(self) -> (ExitStatus, String, String) {
+        self.signal("-TERM")
+    }
+
+    /// `signal` (as `kill` takes it), then wait.
+    fn signal(self, signal: &str) -> (ExitStatus, String, String) {
         let pid = self.child.id().to_string();
         std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([signal, &pid])
             .status()
             .unwrap();
         self.wait()
@@ -779,6 +784,19 @@ fn idle_exit_and_exit_after_stop_with_a_summary_and_an_exit_code() {
     assert!(
         stderr.starts_with("4 calls in 2 requests (identify 4)"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_hangup_stops_it_with_its_summary() {
+    // A closed terminal: the summary and exit code as for Ctrl-C or SIGTERM.
+    let env = CioEnv::new();
+    let listener = Listener::start(&env, &[]);
+    let (status, _, stderr) = listener.signal("-HUP");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        "0 calls in 0 requests; 0 invalid; 0 requests refused\n"
     );
 }
 
