@@ -55,7 +55,8 @@ const BUFFER: usize = 256 * 1024;
 
 /// Opens `path` for buffered reading; `-` is stdin. Compressed input is
 /// recognised by its first bytes and decompressed, whatever its name.
-/// Also returns the size on disk when it is what will be read (for progress).
+/// Also returns the size on disk when it is what will be read: a regular
+/// file, not compressed (a FIFO or a device has no size to go by).
 pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if is_stdin(path) {
         (Box::new(io::stdin()), None)
@@ -65,7 +66,10 @@ pub fn open(path: &Path) -> Result<(Input, Option<u64>)> {
         if meta.as_ref().is_some_and(|m| m.is_dir()) {
             return Err(Error::file(path.display(), "is a directory"));
         }
-        (Box::new(file), meta.map(|m| m.len()))
+        (
+            Box::new(file),
+            meta.filter(|m| m.is_file()).map(|m| m.len()),
+        )
     };
     let mut raw = BufReader::with_capacity(BUFFER, raw);
     let compression = match sniff(&mut raw) {

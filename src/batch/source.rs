@@ -102,8 +102,7 @@ impl Sources<'_> {
                 std::cmp::Ordering::Equal => done.line,
                 std::cmp::Ordering::Less => 0,
             };
-            let (reader, plain_size) = input::open(path)?;
-            let plain_length = plain_size.filter(|_| path.is_file());
+            let (reader, plain_length) = input::open(path)?;
             let mut ctx = SourceCtx {
                 sources: self,
                 index,
@@ -135,7 +134,7 @@ impl Sources<'_> {
         if self.ledger.first_line_known(index).is_none() {
             return Ok(());
         }
-        let (reader, plain_size) = match input::open(path) {
+        let (reader, plain_length) = match input::open(path) {
             Ok(opened) => opened,
             Err(_) if !input::is_stdin(path) && !path.exists() => return Ok(()),
             Err(e) => return Err(e),
@@ -146,7 +145,7 @@ impl Sources<'_> {
             .map_err(|e| self.io_error(index, e))?;
         self.ledger
             .check_first_line(index, first_line_crc(&first))?;
-        match plain_size {
+        match plain_length {
             Some(length) => self.ledger.check_length(index, length),
             None => Ok(()),
         }
