@@ -272,8 +272,13 @@ fn refused_as_written_anew(replay: &Replay) {
 
 /// `refused_as_written_anew`, for the reason given.
 fn refused_for(replay: &Replay, why: &str) {
+    refused_unsent(replay, replay.cmd(), &written_anew(replay, why));
+}
+
+/// `cmd` refused at once with `message`, nothing sent.
+fn refused_unsent(replay: &Replay, mut cmd: assert_cmd::Command, message: &str) {
     let sent = replay.api.server.message_ids().len();
-    assert_refused(&replay.cmd().output().unwrap(), &written_anew(replay, why));
+    assert_refused(&cmd.output().unwrap(), message);
     assert_eq!(replay.api.server.message_ids().len(), sent, "nothing sent");
 }
 
@@ -427,21 +432,13 @@ fn an_unfinished_last_line_is_invalid_where_no_run_reads_on() {
     let input = env.path().join("in.ndjson");
     write_lines(&input, (0..2).map(untimed_line));
     append(&input, "{\"type\":\"track\",\"ev");
-    let checkpoint = env.path().join("ck");
-    let piped = std::fs::read(&input).unwrap();
-    for (name, mut cmd) in [
-        ("no checkpoint", env.cmd_for(&api.server)),
-        ("stdin", env.cmd_for(&api.server)),
-    ] {
-        cmd.args(["batch", "--json"]);
-        if name == "stdin" {
-            cmd.arg("-")
-                .arg("--checkpoint")
-                .arg(&checkpoint)
-                .write_stdin(piped.clone());
-        } else {
-            cmd.arg(&input);
-        }
+    let mut without_checkpoint = env.cmd_for(&api.server);
+    without_checkpoint.args(["batch", "--json"]).arg(&input);
+    let mut from_stdin = env.cmd_for(&api.server);
+    (from_stdin.args(["batch", "--json", "-", "--checkpoint"]))
+        .arg(env.path().join("ck"))
+        .write_stdin(std::fs::read(&input).unwrap());
+    for (name, mut cmd) in [("no checkpoint", without_checkpoint), ("stdin", from_stdin)] {
         let (_, s) = batch_json(&mut cmd, 6);
         assert_counts(&s, &[("delivered", 2), ("invalid", 1)]);
         assert_eq!(s["unfinished"], Value::Null, "{name}");
@@ -493,12 +490,11 @@ fn a_json_document_written_anew_is_refused_though_it_starts_alike() {
     assert_counts(&s, &[("delivered", 50)]);
     let then = std::fs::metadata(&replay.input).unwrap().len();
     document(100..160);
-    let sent = replay.api.server.message_ids().len();
-    assert_refused(
-        &replay.cmd().output().unwrap(),
+    refused_unsent(
+        &replay,
+        replay.cmd(),
         &grew_since(&replay, &replay.input, then),
     );
-    assert_eq!(replay.api.server.message_ids().len(), sent, "nothing sent");
 }
 
 #[test]
@@ -524,12 +520,7 @@ fn only_the_last_input_grows_and_one_before_it_that_grew_is_refused() {
     // The one before it grew: refused, not passed over as done.
     let then = std::fs::metadata(&before).unwrap().len();
     write_lines(&before, (500..610).map(untimed_line));
-    let sent = replay.api.server.message_ids().len();
-    assert_refused(
-        &cmd().output().unwrap(),
-        &grew_since(&replay, &before, then),
-    );
-    assert_eq!(replay.api.server.message_ids().len(), sent, "nothing sent");
+    refused_unsent(&replay, cmd(), &grew_since(&replay, &before, then));
 }
 
 #[test]
