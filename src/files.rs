@@ -22,20 +22,34 @@ use crate::error::{Error, Result};
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let dir = parent_dir(path);
     create_private_dir(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
-    {
+    let private = {
         use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o600));
-    }
-    let mut tmp = builder.tempfile_in(dir)?;
+        Some(fs::Permissions::from_mode(0o600))
+    };
+    #[cfg(not(unix))]
+    let private = None;
+    let mut tmp = temp_beside(path, private)?;
     tmp.write_all(contents)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir)
+}
+
+/// A new temporary file in `path`'s directory (`.NAME.XXXXXX.tmp`), with
+/// `permissions` if given, to be renamed over `path` (`persist`).
+pub fn temp_beside(
+    path: &Path,
+    permissions: Option<fs::Permissions>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    if let Some(permissions) = permissions {
+        builder.permissions(permissions);
+    }
+    builder.tempfile_in(parent_dir(path))
 }
 
 /// Which file a path names, to tell when two names are one file.

@@ -136,15 +136,7 @@ fn open_locked(path: &Path, append: bool) -> Result<Opened> {
 /// symbolic link), with the same permissions.
 fn replace_with_empty(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<File> {
     let target = std::fs::canonicalize(path)?;
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("rejects");
-    let empty = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .permissions(meta.permissions())
-        .tempfile_in(crate::files::parent_dir(&target))?;
+    let empty = crate::files::temp_beside(&target, Some(meta.permissions()))?;
     empty.as_file().try_lock().map_err(std::io::Error::from)?;
     empty.persist(&target).map_err(|e| e.error)
 }
