@@ -15,8 +15,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::lanes::{Lanes, Outgoing, LANES};
 use super::limiter::{Control, Limiter, Permit, ADAPTIVE_MAX};
-use super::packer::{Batch, Chunk, Packer};
+use super::packer::{Batch, Chunk};
 use super::peers::{self, Peers};
 use super::quota::Quota;
 use super::rejects::{Entry, Held, Kind};
@@ -99,9 +100,19 @@ impl Deliverer {
 
     /// Takes calls from the reader until it is done, the user interrupts, or a fatal error.
     pub async fn run(self: Arc<Self>, mut rx: mpsc::Receiver<Chunk>) -> DeliverEnd {
-        let mut packer = Packer::new(self.options.max_batch_bytes, self.options.max_batch_calls);
+        // A dry run sends nothing, so one lane keeps `--print` in input order.
+        let (count, seal) = match self.client {
+            Some(_) => (LANES, Some(self.options.gzip)),
+            None => (1, None),
+        };
+        let (max_bytes, max_calls) = (self.options.max_batch_bytes, self.options.max_batch_calls);
+        let mut lanes = Lanes::new(count, max_bytes, max_calls, seal);
+        // Partial batches and batches waiting for their lane hold at most
+        // this much; the limiter bounds what is out.
+        let hold = self.options.max_bytes_in_flight;
+        let interval = self.options.flush_interval;
+        let (answered, mut released) = mpsc::unbounded_channel::<u64>();
         let mut tasks = JoinSet::new();
-        let mut deadline: Option<Instant> = None;
         let mut next_slot = Instant::now();
         let mut input_done = false;
         // Without a place to meet (a read-only state directory) the replay goes on alone.
@@ -114,44 +125,44 @@ impl Deliverer {
             if self.is_fatal() {
                 break false;
             }
-            let full = tokio::select! {
-                biased;
-                _ = interrupts(&self.signals, 1) => break true,
-                chunk = rx.recv() => match chunk {
-                    Some(chunk) => {
-                        let mut full = Vec::new();
-                        for (record, json) in chunk.calls() {
-                            let was_empty = packer.is_empty();
-                            if let Some(closed) = packer.push(record, json) {
-                                full.push(closed);
-                                deadline = Some(Instant::now() + self.options.flush_interval);
-                            } else if was_empty {
-                                deadline = Some(Instant::now() + self.options.flush_interval);
-                            }
-                        }
-                        full
-                    }
-                    None => {
-                        // The input is done: what is packed goes too.
-                        input_done = true;
-                        vec![packer.take()]
-                    }
-                },
-                _ = sleep_until_or_never(deadline) => {
-                    deadline = None;
-                    vec![packer.take()]
-                }
-            };
-            for batch in full.into_iter().filter(|b| !b.is_empty()) {
-                if !self.dispatch(batch, &mut next_slot, &mut tasks).await {
+            while let Some(out) = lanes.next_ready() {
+                if !self
+                    .dispatch(out, &answered, &mut next_slot, &mut tasks)
+                    .await
+                {
                     break;
                 }
             }
             if self.interrupt_count() > 0 {
                 break true;
             }
-            if input_done {
+            if self.is_fatal() || (input_done && lanes.is_drained()) {
                 break false;
+            }
+            if lanes.held() >= hold {
+                lanes.make_room();
+            }
+            let reading = !input_done && lanes.held() < hold;
+            tokio::select! {
+                biased;
+                _ = interrupts(&self.signals, 1) => break true,
+                Some(answered) = released.recv() => lanes.release(answered),
+                chunk = rx.recv(), if reading => match chunk {
+                    Some(chunk) => {
+                        let now = Instant::now();
+                        for (record, json) in chunk.calls() {
+                            lanes.push(record, json, now);
+                        }
+                    }
+                    None => {
+                        // The input is done: what is packed goes too.
+                        input_done = true;
+                        lanes.close_all();
+                    }
+                },
+                _ = sleep_until_or_never(lanes.deadline(interval)) => {
+                    lanes.close_due(Instant::now(), interval);
+                }
             }
             // Reap finished requests so the set does not grow.
             while tasks.try_join_next().is_some() {}
@@ -253,10 +264,12 @@ impl Deliverer {
     /// (and the batch left owed) when an interrupt or a fatal error comes first.
     async fn dispatch(
         self: &Arc<Self>,
-        mut batch: Batch,
+        out: Outgoing,
+        answered: &mpsc::UnboundedSender<u64>,
         next_slot: &mut Instant,
         tasks: &mut JoinSet<()>,
     ) -> bool {
+        let Outgoing { mut batch, lanes } = out;
         if self.options.print {
             print_calls(&batch);
         }
@@ -281,7 +294,14 @@ impl Deliverer {
             return false;
         }
         let this = Arc::clone(self);
-        tasks.spawn(async move { this.deliver(batch, permit).await });
+        let release = Release {
+            lanes,
+            answered: answered.clone(),
+        };
+        tasks.spawn(async move {
+            this.deliver(batch, permit).await;
+            drop(release);
+        });
         true
     }
 
@@ -486,6 +506,19 @@ impl Deliverer {
                 _ = interrupts(&self.signals, 1) => {},
             }
         }
+    }
+}
+
+/// Frees a request's lanes once it is answered, or given up (its task
+/// aborted or failed): dropped with the task, whatever ends it.
+struct Release {
+    lanes: u64,
+    answered: mpsc::UnboundedSender<u64>,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let _ = self.answered.send(self.lanes);
     }
 }
 

@@ -13,6 +13,8 @@ pub struct Record {
     pub seq: u64,
     pub source: usize,
     pub line: u64,
+    /// Whose call it is (`prepare::order_key`).
+    pub key: u64,
     /// Where the serialized call is: which of its chunk's buffers, and where
     /// in it. It goes into the batch as it is (and into the rejects output if
     /// it is not delivered: the input line is not kept, which halves the
@@ -39,12 +41,10 @@ impl Chunk {
         }
     }
 
-    /// Adds the call at `json` in `calls`.
+    /// Adds the call at `json` in `calls`, whose `order_key` is `key`.
     pub fn push(
         &mut self,
-        seq: u64,
-        source: usize,
-        line: u64,
+        (seq, source, line, key): (u64, usize, u64, u64),
         calls: &Arc<String>,
         json: Range<usize>,
     ) {
@@ -56,6 +56,7 @@ impl Chunk {
             seq,
             source,
             line,
+            key,
             part: self.parts.len() - 1,
             json,
         });
@@ -253,6 +254,24 @@ impl Batch {
         }
     }
 
+    /// The calls of `parts` in one batch, in input order (each part's calls
+    /// are in order already); their buffers go back for the next batches.
+    pub fn merge(parts: Vec<Batch>) -> Batch {
+        let mut calls: Vec<(&Batch, &Call)> = (parts.iter())
+            .flat_map(|b| b.calls.iter().map(move |c| (b, c)))
+            .collect();
+        calls.sort_unstable_by_key(|(_, c)| c.seq);
+        let mut merged = Batch::default();
+        merged.joined = spare_buffer();
+        merged
+            .joined
+            .reserve(parts.iter().map(|b| b.joined.len() + 1).sum());
+        for (part, c) in calls {
+            merged.push(c.seq, c.source, c.line, part.json(c));
+        }
+        merged
+    }
+
     /// The first half of the calls and the second, for finding the calls a
     /// server refuses (rare: copying them is fine).
     pub fn halves(self) -> (Batch, Batch) {
@@ -353,6 +372,11 @@ impl Packer {
         self.batch.is_empty()
     }
 
+    /// Bytes of the calls in the batch being packed.
+    pub fn bytes(&self) -> usize {
+        self.batch.joined.len()
+    }
+
     pub fn take(&mut self) -> Batch {
         // The next batch is likely as long: room for its calls at once, not grown call by call.
         let mut room = Batch::default();
@@ -370,7 +394,7 @@ mod tests {
         let json = format!("{{\"x\":\"{}\"}}", "a".repeat(size - 8));
         assert_eq!(json.len(), size);
         let mut chunk = Chunk::default();
-        chunk.push(seq, 0, seq, &Arc::new(json), 0..size);
+        chunk.push((seq, 0, seq, seq), &Arc::new(json), 0..size);
         let (record, json) = chunk.calls().next().unwrap();
         p.push(record, json)
     }

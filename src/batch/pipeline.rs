@@ -501,8 +501,11 @@ impl Sequencer {
                     ));
                 }
                 self.seq += 1;
-                self.chunk
-                    .push(self.seq, source, line.number, calls, call.json);
+                self.chunk.push(
+                    (self.seq, source, line.number, call.order_key),
+                    calls,
+                    call.json,
+                );
                 if self.chunk.len() >= CHUNK || self.chunk.bytes() >= CHUNK_BYTES {
                     return self.flush();
                 }

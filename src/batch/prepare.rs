@@ -48,6 +48,9 @@ pub struct Call {
     pub json: Range<usize>,
     /// `id_hash` of its messageId, to find duplicates.
     pub id_hash: u64,
+    /// `id_hash` of whose call it is (`order_key`): the replay sends one
+    /// user's calls in input order, never two requests of theirs at once.
+    pub order_key: u64,
     /// Which of `envelope::FOREIGN_FIELDS` the line had and cio dropped.
     pub stripped: Stripped,
     /// What Customer.io's schema refuses in it, when checked (dry runs).
@@ -134,6 +137,13 @@ fn derived_uuid(at: LineId, timestamped: bool, bytes: &[u8]) -> Uuid {
 /// (one would only add to a warning's count), at a fraction of the CPU.
 pub fn id_hash(id: &str) -> u64 {
     foldhash::quality::FixedState::with_seed(0).hash_one(id)
+}
+
+/// Whose call it is, for keeping each one's calls in order: its userId,
+/// else its anonymousId, else (no identity to keep in order) its messageId;
+/// as `id_hash` has the text. Sharding by user needs the same key.
+pub fn order_key(user_id: Option<&str>, anonymous_id: Option<&str>, message_id: &str) -> u64 {
+    id_hash(user_id.or(anonymous_id).unwrap_or(message_id))
 }
 
 /// Turns the bytes of one line into the serialized call.
@@ -247,11 +257,23 @@ fn prepare_full(
         Some(Value::String(id)) => id.as_str(),
         _ => "",
     };
+    // An identity that is not a string (a number) counts as its JSON text.
+    let identity = |key: &str| match call.get(key) {
+        Some(Value::String(s)) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(std::borrow::Cow::Owned(other.to_string())),
+    };
+    let order_key = order_key(
+        identity("userId").as_deref(),
+        identity("anonymousId").as_deref(),
+        id,
+    );
     let start = out.len();
     out.push_str(&json);
     Ok(Ready::Call(Call {
         json: start..out.len(),
         id_hash: id_hash(id),
+        order_key,
         stripped,
         schema_problem: None,
     }))
@@ -427,6 +449,7 @@ fn quick_call(
     let mut call_type = None;
     let (mut user, mut anonymous, mut event, mut group, mut previous) =
         (false, false, false, false, false);
+    let (mut user_id, mut anonymous_id) = (None, None);
     let (mut kind, mut context, mut integrations) = (false, false, false);
     let mut message_id = None;
     let (mut given_ts, mut original_ts) = (None, None);
@@ -447,11 +470,17 @@ fn quick_call(
                 if null {
                     continue;
                 }
-                if is_blank(plain_str(member)?) {
+                let value = plain_str(member)?;
+                if is_blank(value) {
                     if BLANK_MEANS_ABSENT.contains(&key) {
                         continue;
                     }
                     return None;
+                }
+                match key {
+                    "userId" => user_id = Some(value),
+                    "anonymousId" => anonymous_id = Some(value),
+                    _ => {}
                 }
                 *match key {
                     "userId" => &mut user,
@@ -533,9 +562,14 @@ fn quick_call(
         }
     };
     if !user && !anonymous {
-        for (key, id, has) in [
-            ("userId", &defaults.user_id, &mut user),
-            ("anonymousId", &defaults.anonymous_id, &mut anonymous),
+        for (key, id, has, given) in [
+            ("userId", &defaults.user_id, &mut user, &mut user_id),
+            (
+                "anonymousId",
+                &defaults.anonymous_id,
+                &mut anonymous,
+                &mut anonymous_id,
+            ),
         ] {
             if let Some(id) = id {
                 if id.trim().is_empty() {
@@ -545,6 +579,7 @@ fn quick_call(
                 out.push_str(&serde_json::to_string(id).ok()?);
                 out.push(',');
                 *has = true;
+                *given = Some(id.as_str());
             }
         }
     }
@@ -575,10 +610,10 @@ fn quick_call(
         }
     }
     out.push_str("\",");
-    let id_hash = match message_id {
-        Some(id) => self::id_hash(id),
+    let mut text = Uuid::encode_buffer();
+    let message_id = match message_id {
+        Some(id) => id,
         None => {
-            let mut text = Uuid::encode_buffer();
             let id = derived_uuid(at, timestamped, bytes)
                 .hyphenated()
                 .encode_lower(&mut text);
@@ -586,8 +621,13 @@ fn quick_call(
             out.push('"');
             out.push_str(id);
             out.push_str("\",");
-            self::id_hash(id)
+            id
         }
+    };
+    let id_hash = self::id_hash(message_id);
+    let order_key = match user_id.or(anonymous_id) {
+        Some(who) => self::id_hash(who),
+        None => id_hash,
     };
     if !context {
         push_key(out, "context");
@@ -631,6 +671,7 @@ fn quick_call(
     Some(Call {
         json: start..out.len(),
         id_hash,
+        order_key,
         stripped,
         schema_problem: None,
     })
@@ -826,6 +867,12 @@ mod tests {
         assert_eq!(call.id_hash, id_hash(json["messageId"].as_str().unwrap()));
         assert_eq!(call.id_hash, full.id_hash, "{line}");
         assert_eq!(call.stripped, full.stripped, "{line}");
+        let who = ["userId", "anonymousId", "messageId"]
+            .iter()
+            .find_map(|k| json[*k].as_str())
+            .unwrap();
+        assert_eq!(call.order_key, id_hash(who), "{line}");
+        assert_eq!(call.order_key, full.order_key, "{line}");
         Some(json)
     }
 

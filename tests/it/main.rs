@@ -20,6 +20,7 @@ mod faults;
 mod hostile;
 mod lint;
 mod listen;
+mod order;
 mod realworld;
 mod resume;
 mod secrets;
