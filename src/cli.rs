@@ -494,7 +494,7 @@ pub struct BatchArgs {
     #[arg(long, value_name = "N")]
     pub rate: Option<f64>,
 
-    /// Send a partial batch after this many milliseconds without a full one
+    /// Send a partial batch once its first call has waited this many milliseconds
     #[arg(long, value_name = "MS", default_value_t = 200)]
     pub flush_interval: u64,
 

@@ -149,47 +149,46 @@ impl Lanes {
     }
 
     /// Closes the partial batches of lanes `which`: those of lanes with
-    /// nothing out are packed together, whole, as few requests as fit;
-    /// the others wait for their lane.
+    /// nothing out are packed together, whole, into as few requests as fit
+    /// (first fit, largest first); the others wait for their lane.
     fn close_together(&mut self, which: Vec<usize>) {
-        let mut group: Vec<Batch> = Vec::new();
-        let (mut mask, mut bytes, mut calls) = (0u64, 0usize, 0usize);
+        let mut free: Vec<(usize, Batch)> = Vec::new();
         for i in which {
             let batch = self.take_open(i);
+            let lane = &self.lanes[i];
             if batch.is_empty() {
                 continue;
-            }
-            let lane = &self.lanes[i];
-            if lane.busy || !lane.waiting.is_empty() {
+            } else if lane.busy || !lane.waiting.is_empty() {
                 self.close(i, batch);
-                continue;
+            } else {
+                free.push((i, batch));
             }
-            // A request's body holds the calls' bytes and one comma each.
-            let fits =
-                bytes + batch.body_len() <= self.max_bytes && calls + batch.len() <= self.max_calls;
-            if !group.is_empty() && !fits {
-                self.ready_together(std::mem::take(&mut group), mask);
-                (mask, bytes, calls) = (0, 0, 0);
-            }
+        }
+        free.sort_by_key(|(_, b)| std::cmp::Reverse(b.body_len()));
+        // Each request: its lanes, its bytes and calls, and their batches.
+        let mut requests: Vec<(u64, usize, usize, Vec<Batch>)> = Vec::new();
+        for (i, batch) in free {
             self.lanes[i].busy = true;
-            mask |= 1 << i;
-            bytes += batch.body_len();
-            calls += batch.len();
-            group.push(batch);
+            let (bytes, calls) = (batch.body_len(), batch.len());
+            let fits = |r: &&mut (u64, usize, usize, Vec<Batch>)| {
+                r.1 + bytes <= self.max_bytes && r.2 + calls <= self.max_calls
+            };
+            match requests.iter_mut().find(fits) {
+                Some(r) => {
+                    (r.0, r.1, r.2) = (r.0 | 1 << i, r.1 + bytes, r.2 + calls);
+                    r.3.push(batch);
+                }
+                None => requests.push((1 << i, bytes, calls, vec![batch])),
+            }
         }
-        if !group.is_empty() {
-            self.ready_together(group, mask);
+        for (lanes, _, _, mut group) in requests {
+            let batch = if group.len() == 1 {
+                group.pop().unwrap_or_default()
+            } else {
+                Batch::merge(group)
+            };
+            self.ready.push_back(Outgoing { batch, lanes });
         }
-    }
-
-    /// The batches of the free lanes `mask` as one request.
-    fn ready_together(&mut self, mut group: Vec<Batch>, lanes: u64) {
-        let batch = if group.len() == 1 {
-            group.pop().unwrap_or_default()
-        } else {
-            Batch::merge(group)
-        };
-        self.ready.push_back(Outgoing { batch, lanes });
     }
 
     /// The lanes of an answered request are free: their next batches are ready.

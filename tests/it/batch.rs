@@ -748,10 +748,11 @@ fn rate_caps_calls_per_second() {
     let took = started.elapsed();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let requests = server.requests();
-    assert_eq!(requests.len(), 10);
-    // Batches of 100 at 1,000 calls/s start 100 ms apart, so the tenth cannot
-    // start before 900 ms. (A lower bound: a busy machine only adds to it, where
-    // the gaps between arrivals could shrink when an early request is slow.)
+    assert!(requests.len() >= 10, "{}", requests.len());
+    assert!(requests.iter().all(|r| r.calls().len() <= 100));
+    // At 1,000 calls/s a request starts once the calls before it have had
+    // their time, so the last cannot start before 900 ms. (A lower bound: a
+    // busy machine only adds to it.)
     assert!(took >= Duration::from_millis(900), "{took:?}");
 }
 
@@ -783,15 +784,16 @@ fn a_wrong_endpoint_stops_the_run_instead_of_splitting_every_batch() {
         "{}",
         stderr_of(&out)
     );
+    let (first, last, calls) = line_span(&server.requests()[0]);
     assert!(
-        stderr_of(&out).contains(
-            "in.ndjson:1-500: 500 calls not delivered: server refused (404): no such route"
-        ),
+        stderr_of(&out).contains(&format!(
+            "in.ndjson:{first}-{last}: {calls} calls not delivered: server refused (404): no such route"
+        )),
         "one line for the whole batch: {}",
         stderr_of(&out)
     );
     // Not the calls' fault: undeliverable, and owed with everything read after them.
-    assert_counts(&s, &[("undeliverable", 500), ("refused", 0)]);
+    assert_counts(&s, &[("undeliverable", calls as u64), ("refused", 0)]);
     let n = |k: &str| s[k].as_u64().unwrap();
     assert_eq!(n("read"), n("owed"), "{s}");
     assert_eq!(n("delivered"), 0);

@@ -219,8 +219,11 @@ fn after_an_outage_the_same_command_delivers_what_is_owed() {
     // Three batches in a row failed (the run then stops): each is one stderr line.
     let stderr = stderr_of(&out);
     assert!(stderr.lines().count() <= 6, "{stderr}");
+    let (first, last, calls) = line_span(&replay.api.server.requests()[0]);
     assert!(
-        stderr.contains("in.ndjson:1-100: 100 calls not delivered: 500 internal error"),
+        stderr.contains(&format!(
+            "in.ndjson:{first}-{last}: {calls} calls not delivered: 500 internal error"
+        )),
         "{stderr}"
     );
     // The untried lines are owed, not rejects.
@@ -257,11 +260,13 @@ fn an_outage_halfway_re_sends_only_what_is_owed() {
     let out = replay.cmd().output().unwrap();
     assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
     let s = summary(&out);
-    assert_eq!(s["delivered"], 1_000, "{s}");
+    let delivered = replay.api.server.message_ids().len() as u64;
+    assert!(delivered >= 900, "ten batches of up to 100: {s}");
+    assert_eq!(s["delivered"], delivered, "{s}");
     assert!(s["owed"].as_u64().unwrap() > 0);
     // The rerun never re-sends what was delivered: nothing was in flight at a crash.
     let s = replay.rerun_delivers_everything(0);
-    assert_eq!(s["delivered"].as_u64().unwrap() + 1_000, 3_000);
+    assert_eq!(s["delivered"].as_u64().unwrap() + delivered, 3_000);
 }
 
 /// What a rerun over an export written anew under the same name says: the
@@ -312,7 +317,9 @@ fn a_checkpoint_refuses_an_input_written_anew_after_an_outage() {
     let replay = Replay { api, ..replay };
     let out = replay.cmd().output().unwrap();
     assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
-    assert_eq!(summary(&out)["delivered"], 3 * PER_BATCH);
+    let delivered = replay.api.server.message_ids().len();
+    assert!(delivered > 0);
+    assert_eq!(summary(&out)["delivered"], delivered);
     // The export is made again before the rerun: other calls, same name.
     write_lines(&replay.input, (5_000..6_000).map(untimed_line));
     replay.api.fail_with(None);
@@ -789,16 +796,13 @@ fn one_ctrl_c_finishes_what_is_in_flight_and_starts_nothing_new() {
     assert_eq!(replay.api.server.request_count(), requests_at_first);
     let s = summary(&out);
     // The answers in flight were waited for: what they carried is delivered and in the checkpoint.
-    assert_eq!(
-        s["delivered"].as_u64().unwrap() as usize,
-        requests_at_first * PER_BATCH
-    );
+    let carried: usize = (replay.api.server.requests().iter())
+        .map(|r| r.calls().len())
+        .sum();
+    assert_eq!(s["delivered"].as_u64().unwrap() as usize, carried);
     let checkpoint: Value =
         serde_json::from_str(&std::fs::read_to_string(replay.file("ck")).unwrap()).unwrap();
-    assert_eq!(
-        checkpoint["done"]["line"].as_u64().unwrap() as usize,
-        requests_at_first * PER_BATCH
-    );
+    assert_eq!(lines_done(&checkpoint) as usize, carried);
     replay.rerun_delivers_everything(0);
 }
 

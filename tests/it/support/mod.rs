@@ -250,3 +250,27 @@ pub fn peak_rss_kb(child: &mut std::process::Child) -> u64 {
     }
     peak
 }
+
+/// How many lines a checkpoint of one input counts done: every line up to
+/// `done`, and those of the ranges past it (a replay sends each user's calls
+/// in order, but different users' batches finish in any order).
+pub fn lines_done(checkpoint: &Value) -> u64 {
+    let line = |at: &Value| at["line"].as_u64().unwrap();
+    let ranges = checkpoint["also_done"].as_array().map_or(&[][..], Vec::as_slice);
+    line(&checkpoint["done"])
+        + ranges
+            .iter()
+            .map(|r| line(&r[1]) - line(&r[0]) + 1)
+            .sum::<u64>()
+}
+
+/// The input lines of the calls in `request`, whose `properties.n` is their
+/// 0-based line number: the first, the last and how many, as cio names
+/// them in `file:first-last: N calls not delivered`.
+pub fn line_span(request: &Recorded) -> (u64, u64, usize) {
+    let lines: Vec<u64> = (request.calls().iter())
+        .map(|c| c["properties"]["n"].as_u64().unwrap() + 1)
+        .collect();
+    let (first, last) = (lines.iter().min().unwrap(), lines.iter().max().unwrap());
+    (*first, *last, lines.len())
+}
