@@ -358,10 +358,10 @@ impl Packer {
                 || self.batch.len() >= self.max_calls);
         let closed = if full { Some(self.take()) } else { None };
         if self.batch.joined.capacity() == 0 {
-            // Room for a full batch at once (growing by doubling would copy
-            // it several times), in the buffer of a batch that is done.
-            self.batch.joined = spare_buffer();
-            self.batch.joined.reserve_exact(self.max_bytes);
+            // A sixteenth of a full batch, grown as calls come: a replay's 64
+            // lanes each pack a batch at once, and a buffer used whole stays
+            // in memory, so room for a full batch each held 30 MB.
+            self.batch.joined.reserve_exact(self.max_bytes / 16);
         }
         self.batch
             .push(record.seq, record.source, record.line, json);

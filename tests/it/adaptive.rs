@@ -260,35 +260,50 @@ fn requests_in_flight_are_bounded_by_bytes_whatever_the_concurrency() {
     let _serial = serial();
     let env = CioEnv::new();
     let input = env.path().join("in.ndjson");
-    // 1,000 calls of 20 KB, in batches of about 475 KB: two requests fit in
-    // 1 MB of calls in flight, a third does not.
+    // 1,000 calls of 20 KB, in batches of up to 475 KB: 20 MB against room
+    // for 1 MB of calls in flight and 64 requests allowed.
     write_calls(&input, 1_000, 20_000);
+    // The most requests, and the most bytes of bodies, the server had to
+    // answer at once (each is answered after 500 ms).
     let peak_in_flight = |gzip: &[&str]| {
-        let paced = Paced::start(|_, _| Reply::delay(Duration::from_millis(500), Reply::ok()));
-        let out = env
-            .cmd_for(&paced.server)
-            .args([
-                "batch",
-                "-q",
-                "--concurrency",
-                "64",
-                "--max-bytes-in-flight",
-                "1000000",
-            ])
+        let out: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
+        let peak = Arc::new(Mutex::new((0usize, 0usize)));
+        let (seen, most) = (Arc::clone(&out), Arc::clone(&peak));
+        let server = TestServer::with_handler(move |r| {
+            let now = Instant::now();
+            let mut out = seen.lock().unwrap();
+            out.retain(|(end, _)| *end > now);
+            out.push((now + Duration::from_millis(500), r.body.len()));
+            let bytes = out.iter().map(|(_, b)| b).sum::<usize>();
+            let mut most = most.lock().unwrap();
+            *most = (most.0.max(out.len()), most.1.max(bytes));
+            Reply::delay(Duration::from_millis(500), Reply::ok())
+        });
+        let run = env
+            .cmd_for(&server)
+            .args(["batch", "-q", "--concurrency", "64"])
+            .args(["--max-bytes-in-flight", "1000000"])
             .args(gzip)
             .arg(&input)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-        assert_eq!(unique_ids(&paced.server), 1_000);
-        *paced.in_flight().iter().max().unwrap()
+        assert_eq!(run.status.code(), Some(0), "{}", stderr_of(&run));
+        assert_eq!(unique_ids(&server), 1_000);
+        let peak = *peak.lock().unwrap();
+        peak
     };
-    let plain = peak_in_flight(&["--no-gzip"]);
-    assert_eq!(plain, 2, "requests in flight with room for 1 MB of calls");
+    let (plain, plain_bytes) = peak_in_flight(&["--no-gzip"]);
+    assert!(
+        plain > 1 && plain_bytes <= 1_000_000,
+        "{plain} requests of {plain_bytes} bytes in flight with room for 1 MB of calls"
+    );
     // Gzipped, a request holds its calls compressed (this padding shrinks
     // to almost nothing), and the room left goes to more requests.
-    let gzipped = peak_in_flight(&[]);
-    assert!(gzipped > 2, "{gzipped} in flight with gzip");
+    let (gzipped, _) = peak_in_flight(&[]);
+    assert!(
+        gzipped > plain,
+        "{gzipped} in flight with gzip, {plain} without"
+    );
 }
 
 #[test]

@@ -256,7 +256,9 @@ pub fn peak_rss_kb(child: &mut std::process::Child) -> u64 {
 /// in order, but different users' batches finish in any order).
 pub fn lines_done(checkpoint: &Value) -> u64 {
     let line = |at: &Value| at["line"].as_u64().unwrap();
-    let ranges = checkpoint["also_done"].as_array().map_or(&[][..], Vec::as_slice);
+    let ranges = checkpoint["also_done"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
     line(&checkpoint["done"])
         + ranges
             .iter()
