@@ -1,7 +1,5 @@
 //! Generated text: shell completions and the man page, both from the clap definition.
 
-use std::io::Write;
-
 use clap_complete::Shell;
 
 use crate::error::{Error, Result};
@@ -281,10 +279,8 @@ fn roman(text: &str) -> String {
     escape(text)
 }
 
+/// Through `output`, for one rule about stdout: `| head` is fine, a failed write is not.
 fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|_| stdout.flush())
-        .map_err(|e| Error::io("cannot write to stdout", &e))
+    crate::output::stdout_bytes(bytes);
+    Ok(())
 }
