@@ -118,8 +118,9 @@ fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            return ExitCode::Ok;
+            // On stdout, so held to the same rule as any output.
+            output::stdout_written(e.print());
+            return output::stdout_outcome(&Reporter::default(), ExitCode::Ok);
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();

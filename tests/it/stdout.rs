@@ -41,6 +41,9 @@ fn every_stdout_writer_fails_on_a_full_disk() {
         &["man"],
         &["config", "path"],
         &["events"],
+        &["--help"],
+        &["batch", "--help"],
+        &["--version"],
     ];
     let online: &[&[&str]] = &[
         &["batch", "--json", input],
