@@ -1,6 +1,7 @@
 //! Everything cio says on stderr (messages for people, human and `--json`
-//! runs alike) goes through this module, and so does the one-line `--json`
-//! error object on stdout. It knows whether a progress bar is drawn and
+//! runs alike) goes through this module, and so does what it writes on
+//! stdout, so that output that could not be written is reported once, at the
+//! end, whichever command wrote it. It knows whether a progress bar is drawn and
 //! suspends it to print, so no line is ever drawn over the bar. Also the
 //! helpers that keep text from outside safe to print, and the small wording
 //! helpers ("1 request", "an alias call") every message uses.

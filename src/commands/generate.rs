@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 pub fn completions(shell: Shell) -> Result<()> {
     let mut out = Vec::new();
     write_completions(shell, &mut out).map_err(|e| Error::io("cannot write the script", &e))?;
-    write_stdout(&out)
+    crate::output::stdout_bytes(&out);
+    Ok(())
 }
 
 /// The completion script for `shell`, as `completions/` holds it: a small
@@ -49,7 +50,8 @@ fn quote_bash_values(script: &str) -> String {
 }
 
 pub fn man() -> Result<()> {
-    write_stdout(man_page().as_bytes())
+    crate::output::stdout_bytes(man_page().as_bytes());
+    Ok(())
 }
 
 /// Environment variables cio reads, for ENVIRONMENT.
@@ -277,10 +279,4 @@ fn escape(text: &str) -> String {
 
 fn roman(text: &str) -> String {
     escape(text)
-}
-
-/// Through `output`, for one rule about stdout: `| head` is fine, a failed write is not.
-fn write_stdout(bytes: &[u8]) -> Result<()> {
-    crate::output::stdout_bytes(bytes);
-    Ok(())
 }
