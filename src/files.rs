@@ -134,7 +134,8 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)
 }
 
-/// Opens (creating, 0600) a file for appending or locking.
+/// Opens (creating, 0600) a file for appending or locking, never through a
+/// symbolic link (see [`open_no_follow`]).
 pub fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).create(true);
@@ -148,7 +149,38 @@ pub fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)
+    open_no_follow(&mut options, path)
+}
+
+/// Why a file is not opened: cio's files in a shared directory (`/tmp`, a
+/// team's export directory) are opened only as themselves, as a link planted
+/// at their name by another user would have cio empty or write to the file
+/// it points at.
+pub const SYMLINK_REFUSED: &str = "is a symbolic link, and cio does not open its files through one";
+
+/// Opens `path` with `options`, failing (with [`SYMLINK_REFUSED`]) when its
+/// last component is a symbolic link: `O_NOFOLLOW`, so no link can be put in
+/// place between a check and the open. The directories on the way may be
+/// links: they are the user's own layout.
+pub fn open_no_follow(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path).map_err(|e| {
+        // ELOOP is also a loop of links among the directories: say "a link" only of a link.
+        if is_symlink(path) {
+            std::io::Error::other(SYMLINK_REFUSED)
+        } else {
+            e
+        }
+    })
+}
+
+/// Whether `path` itself (not what it points at) is a symbolic link.
+pub fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// An exclusive lock on a lock file, held until dropped (or the process ends).

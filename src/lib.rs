@@ -52,7 +52,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode
         verbose: cli.global.verbose,
         json: cli.global.json,
     };
-    match execute(&cli, env, report) {
+    let code = match execute(&cli, env, report) {
         Ok(()) => ExitCode::Ok,
         Err(Error::Reported(code)) => code,
         Err(e) => {
@@ -60,7 +60,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: EnvLookup) -> ExitCode
             report.failure(&e, code);
             code
         }
-    }
+    };
+    output::stdout_outcome(&report, code)
 }
 
 fn execute(cli: &Cli, env: EnvLookup, report: Reporter) -> Result<()> {
@@ -117,8 +118,9 @@ fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            return ExitCode::Ok;
+            // On stdout, so held to the same rule as any output.
+            output::stdout_written(e.print());
+            return output::stdout_outcome(&Reporter::default(), ExitCode::Ok);
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();

@@ -1,6 +1,7 @@
 //! Everything cio says on stderr (messages for people, human and `--json`
-//! runs alike) goes through this module, and so does the one-line `--json`
-//! error object on stdout. It knows whether a progress bar is drawn and
+//! runs alike) goes through this module, and so does what it writes on
+//! stdout, so that output that could not be written is reported once, at the
+//! end, whichever command wrote it. It knows whether a progress bar is drawn and
 //! suspends it to print, so no line is ever drawn over the bar. Also the
 //! helpers that keep text from outside safe to print, and the small wording
 //! helpers ("1 request", "an alias call") every message uses.
@@ -125,11 +126,57 @@ pub fn a(word: impl Display) -> String {
     format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
-/// Writes one line of machine output to stdout. A reader that went away
-/// (`cio ... | head -1`) is not an error worth a message, let alone a panic.
+/// Writes one line of machine output to stdout (see [`stdout_bytes`]).
 pub fn stdout_line(text: impl Display) {
+    stdout_bytes(format!("{text}\n").as_bytes());
+}
+
+/// Writes machine output to stdout, flushed. A reader that went away (`cio
+/// ... | head -1`) is not an error worth a message, let alone a panic; any
+/// other failure (a full disk, `> /dev/full`) means output is lost, and is
+/// kept for [`stdout_outcome`] to report once the work is done.
+pub fn stdout_bytes(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+    stdout_written(out.write_all(bytes).and_then(|_| out.flush()));
+}
+
+/// The first write to stdout that failed other than on a closed pipe.
+static STDOUT_FAILED: Mutex<Option<std::io::Error>> = Mutex::new(None);
+
+/// Keeps the outcome of a write to stdout made elsewhere (a buffered writer of
+/// its own) for [`stdout_outcome`].
+pub fn stdout_written(result: std::io::Result<()>) {
+    if let Err(e) = result {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            STDOUT_FAILED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(e);
+        }
+    }
+}
+
+/// The exit code once stdout is accounted for. Output that could not be
+/// written is an error of its own (`cannot write to stdout: …`): a run that
+/// otherwise succeeded exits 1, as for any other I/O failure, so a script
+/// never takes lost output for a result. A run that failed already keeps its
+/// own code, which says what happened to the calls (owed, refused, ...).
+pub fn stdout_outcome(report: &Reporter, code: ExitCode) -> ExitCode {
+    stdout_written(std::io::stdout().lock().flush());
+    let failed = STDOUT_FAILED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    match failed {
+        None => code,
+        Some(e) => {
+            report.error(Error::io("cannot write to stdout", &e));
+            match code {
+                ExitCode::Ok => ExitCode::Failure,
+                code => code,
+            }
+        }
+    }
 }
 
 /// Makes server-sent or user-given text safe for a terminal: control characters

@@ -32,12 +32,39 @@ impl WriteKey {
     }
 
     /// Removes every occurrence of the key (and of its Basic-auth encoding) from text
-    /// that came from outside, such as a server's error message.
+    /// that came from outside, such as a server's error message: wherever it
+    /// stands as a token of its own (in a header, a URL, a JSON string, a word),
+    /// but not inside a longer word, so that a short key such as `test` does
+    /// not garble "checktest" or "latest".
     pub fn redact(&self, text: &str) -> String {
         let basic = basic_auth_token(self);
-        text.replace(&self.0, "REDACTED")
-            .replace(&basic, "REDACTED")
+        let text = replace_tokens(text, &self.0, "REDACTED");
+        replace_tokens(&text, &basic, "REDACTED")
     }
+}
+
+/// Letters, digits, `_` and `-`: what keys and ordinary words are made of. A
+/// match with one of them on either side is part of a longer word.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
+}
+
+/// `text` with each occurrence of `token` that is not part of a longer word replaced by `with`.
+fn replace_tokens(text: &str, token: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(token) {
+        let before = text[..at].chars().next_back();
+        let after = text[at + token.len()..].chars().next();
+        if before.is_some_and(is_word_char) || after.is_some_and(is_word_char) {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(with);
+        copied = at + token.len();
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 impl fmt::Debug for WriteKey {
@@ -73,5 +100,19 @@ mod tests {
         assert_eq!(token, "c2VjcmV0LWtleTo=");
         let text = format!("bad key secret-key (Basic {token})");
         assert_eq!(key.redact(&text), "bad key REDACTED (Basic REDACTED)");
+    }
+
+    #[test]
+    fn a_short_key_is_redacted_as_a_token_only() {
+        let key = WriteKey::new("test").unwrap();
+        let token = basic_auth_token(&key);
+        let text = format!(
+            "checktest HTTPS_PROXY latest test_data; test, \"test\" ?writeKey=test&a=1 Basic {token}"
+        );
+        assert_eq!(
+            key.redact(&text),
+            "checktest HTTPS_PROXY latest test_data; REDACTED, \"REDACTED\" ?writeKey=REDACTED&a=1 Basic REDACTED"
+        );
+        assert_eq!(key.redact("testtest test"), "testtest REDACTED");
     }
 }

@@ -534,16 +534,15 @@ fn first_calls(batch: &Batch) -> String {
 }
 
 /// `--dry-run --print`: the calls of a batch on stdout, one per line, in input order
-/// (batches are dispatched in order). A reader that went away is not an error.
+/// (batches are dispatched in order). A reader that went away is not an error;
+/// a write that failed otherwise is reported when the run ends.
 fn print_calls(batch: &Batch) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
+    let mut lines = Vec::new();
     for (_, json) in batch.iter() {
-        if writeln!(out, "{json}").is_err() {
-            return;
-        }
+        lines.extend_from_slice(json.as_bytes());
+        lines.push(b'\n');
     }
-    let _ = out.flush();
+    crate::output::stdout_bytes(&lines);
 }
 
 /// Waits until `start`, and not at all once it has come. tokio's timer rounds

@@ -194,9 +194,18 @@ impl Ledger {
             return Ok(None);
         };
         self.hold(path)?;
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_no_follow(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(_) if crate::files::is_symlink(path) => {
+                return Err(Error::file(
+                    path.display(),
+                    format_args!(
+                        "{}; give --checkpoint the path of the file itself",
+                        crate::files::SYMLINK_REFUSED
+                    ),
+                ))
+            }
             Err(e) => {
                 return Err(Error::io(
                     format!("cannot read checkpoint {}", path.display()),
@@ -528,6 +537,17 @@ impl State {
             None => self.read,
         }
     }
+}
+
+/// The checkpoint's text, read only if the file is not a symbolic link: one
+/// planted at its path would have the run take, and then replace, a file that
+/// is not its own.
+fn read_no_follow(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    crate::files::open_no_follow(std::fs::OpenOptions::new().read(true), path)?
+        .read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// Temp file + rename: a crash leaves the old checkpoint or the new one, never half.

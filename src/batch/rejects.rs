@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use super::packer::Batch;
 use crate::error::{Error, Result};
 use crate::output::{count, note, sanitize};
+use crate::secret::WriteKey;
 
 /// Lines shown one by one on stderr before the rest are only counted.
 const SHOWN_LINES: u64 = 20;
@@ -87,15 +88,19 @@ struct Opened {
 fn open_locked(path: &Path, append: bool) -> Result<Opened> {
     let cannot_open =
         |e: &std::io::Error| Error::io(format!("cannot open rejects file {}", path.display()), e);
-    let file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(append)
-        .open(path)
-        .map_err(|e| cannot_open(&e))?;
+    let mut options = OpenOptions::new();
+    options.create(true).write(true).append(append);
+    // The records hold whole calls (e-mail addresses, IPs): the owner's alone.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let alone = |file| Opened {
         file,
         replaced: None,
+    };
+    let file = match crate::files::open_no_follow(&mut options, path) {
+        Ok(file) => file,
+        Err(_) if crate::files::is_symlink(path) => return Ok(alone(through_link(path)?)),
+        Err(e) => return Err(cannot_open(&e)),
     };
     let meta = file.metadata().map_err(|e| cannot_open(&e))?;
     if !meta.is_file() {
@@ -132,10 +137,40 @@ fn open_locked(path: &Path, append: bool) -> Result<Opened> {
     }
 }
 
-/// An empty file, locked, renamed over the file `path` names (through a
-/// symbolic link), with the same permissions.
+/// A rejects path that is a symbolic link: opened through it, to append to
+/// and never to empty or lock, only when it leads to a device or a pipe, or
+/// is one of the system's own links in `/dev` (`/dev/stderr`, which leads to
+/// whatever stderr is, a log file included). A link to a regular file, or to
+/// nothing yet, may have been planted for cio to empty or create the file it
+/// points at: refused, before anything is written to it.
+fn through_link(path: &Path) -> Result<File> {
+    let refused = || {
+        Error::file(
+            path.display(),
+            format_args!(
+                "{}; give --rejects the path of the file itself",
+                crate::files::SYMLINK_REFUSED
+            ),
+        )
+    };
+    // Without `create`: a link to nothing is not followed to make its target.
+    let file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|_| refused())?;
+    let system_link = path.starts_with("/dev/");
+    match file.metadata() {
+        Ok(meta) if !meta.is_dir() && (system_link || !meta.is_file()) => Ok(file),
+        _ => Err(refused()),
+    }
+}
+
+/// An empty file, locked, renamed over the file `path` names (its directory
+/// reached through any links on the way, the file itself not a link), with
+/// the same permissions.
 fn replace_with_empty(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<File> {
-    let target = std::fs::canonicalize(path)?;
+    let name = path.file_name().ok_or(std::io::ErrorKind::InvalidInput)?;
+    let target = std::fs::canonicalize(crate::files::parent_dir(path))?.join(name);
     let empty = crate::files::temp_beside(&target, Some(meta.permissions()))?;
     empty.as_file().try_lock().map_err(std::io::Error::from)?;
     empty.persist(&target).map_err(|e| e.error)
@@ -155,6 +190,8 @@ pub struct Rejects {
     _replaced: Option<File>,
     /// Lines reported on stderr (without a rejects file), to stop after a few.
     shown: AtomicU64,
+    /// cio's own key, kept out of the records even when the data carries it.
+    key: Option<WriteKey>,
 }
 
 impl Rejects {
@@ -179,7 +216,16 @@ impl Rejects {
             file,
             _replaced: replaced,
             shown: AtomicU64::new(0),
+            key: None,
         })
+    }
+
+    /// Redacts `key` (cio's own write key) wherever it stands in a record.
+    pub fn hiding(self, key: Option<&WriteKey>) -> Rejects {
+        Rejects {
+            key: key.cloned(),
+            ..self
+        }
     }
 
     /// Records one line with a reason of its own: to the rejects file, or
@@ -241,20 +287,29 @@ impl Rejects {
         });
         match entry.held {
             Held::Line(bytes, full_len) => {
-                record["original"] = json!(String::from_utf8_lossy(bytes));
+                let line = String::from_utf8_lossy(bytes);
+                record["original"] =
+                    json!(without_write_key(&line).unwrap_or_else(|| line.into_owned()));
                 if full_len > bytes.len() {
                     record["original_truncated_from_bytes"] = json!(full_len);
                 }
             }
             Held::Call(call) => {
-                record["call"] = serde_json::from_str::<Value>(call).unwrap_or(Value::Null);
+                let mut call = serde_json::from_str::<Value>(call).unwrap_or(Value::Null);
+                if let Some(fields) = call.as_object_mut() {
+                    fields.shift_remove(WRITE_KEY);
+                }
+                record["call"] = call;
             }
         }
+        let mut text = record.to_string();
+        // A key anywhere else (a line that is not JSON, a nested field).
+        if let Some(key) = &self.key {
+            text = key.redact(&text);
+        }
+        text.push('\n');
         let mut writer = file.lock().unwrap_or_else(|e| e.into_inner());
-        let out = &mut writer.out;
-        let written = serde_json::to_writer(&mut *out, &record)
-            .map_err(std::io::Error::from)
-            .and_then(|()| out.write_all(b"\n"));
+        let written = writer.out.write_all(text.as_bytes());
         // Reported by the next flush (after each request, and at the end): the run stops.
         if let Err(e) = written {
             writer.failed.get_or_insert(e);
@@ -271,6 +326,18 @@ impl Rejects {
         }
         Ok(())
     }
+}
+
+/// The credential field of a call in an SDK's own form, dropped from records
+/// as it is from calls sent (`envelope::FOREIGN_FIELDS`).
+const WRITE_KEY: &str = "writeKey";
+
+/// A line that is a JSON object with a `writeKey`, written again without it
+/// (its other fields in their order); `None` for any other line, kept as read.
+fn without_write_key(line: &str) -> Option<String> {
+    let mut fields = serde_json::from_str::<serde_json::Map<String, Value>>(line).ok()?;
+    fields.shift_remove(WRITE_KEY)?;
+    serde_json::to_string(&fields).ok()
 }
 
 /// `in.ndjson:1-1203`, or `a.ndjson:900-1000, b.ndjson:1-42` when the calls

@@ -81,7 +81,8 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
 
     let ledger = Ledger::new(names.clone(), args.checkpoint.clone(), !args.dry_run);
     let (run, resume) = ledger.start()?;
-    let rejects = Rejects::open(args.rejects.as_deref(), resume.is_some())?;
+    let rejects = Rejects::open(args.rejects.as_deref(), resume.is_some())?
+        .hiding(ctx.settings.write_key.as_ref());
     let shared = Arc::new(Shared::new(names, ledger, rejects));
 
     let reader = Reader {

@@ -1,7 +1,5 @@
 //! Generated text: shell completions and the man page, both from the clap definition.
 
-use std::io::Write;
-
 use clap_complete::Shell;
 
 use crate::error::{Error, Result};
@@ -9,7 +7,8 @@ use crate::error::{Error, Result};
 pub fn completions(shell: Shell) -> Result<()> {
     let mut out = Vec::new();
     write_completions(shell, &mut out).map_err(|e| Error::io("cannot write the script", &e))?;
-    write_stdout(&out)
+    crate::output::stdout_bytes(&out);
+    Ok(())
 }
 
 /// The completion script for `shell`, as `completions/` holds it: a small
@@ -51,7 +50,8 @@ fn quote_bash_values(script: &str) -> String {
 }
 
 pub fn man() -> Result<()> {
-    write_stdout(man_page().as_bytes())
+    crate::output::stdout_bytes(man_page().as_bytes());
+    Ok(())
 }
 
 /// Environment variables cio reads, for ENVIRONMENT.
@@ -279,12 +279,4 @@ fn escape(text: &str) -> String {
 
 fn roman(text: &str) -> String {
     escape(text)
-}
-
-fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|_| stdout.flush())
-        .map_err(|e| Error::io("cannot write to stdout", &e))
 }

@@ -47,8 +47,8 @@ impl Sink for Printer {
                 Severity::Error => tally.errors += 1,
                 Severity::Warning => tally.warnings += 1,
             }
-            // A reader that went away (`| head`) is not worth a message.
-            let _ = if self.json {
+            // A reader that went away (`| head`) is not worth a message; other failures are.
+            crate::output::stdout_written(if self.json {
                 writeln!(out, "{}", f.to_json(source, line))
             } else {
                 writeln!(
@@ -57,7 +57,7 @@ impl Sink for Printer {
                     sanitize(source, 200),
                     sanitize(&f.text(), 1000)
                 )
-            };
+            });
         }
     }
 }
@@ -124,7 +124,7 @@ pub fn run(report: Reporter, args: &LintArgs) -> Result<()> {
             .iter()
             .map(|(r, n)| (r.as_str().to_string(), json!(n)))
             .collect();
-        let _ = writeln!(
+        crate::output::stdout_written(writeln!(
             out,
             "{}",
             json!({"summary": {
@@ -135,9 +135,9 @@ pub fn run(report: Reporter, args: &LintArgs) -> Result<()> {
                 "rules": rules,
                 "exit_code": code.code(),
             }})
-        );
+        ));
     }
-    let _ = out.flush();
+    crate::output::stdout_written(out.flush());
     read?;
     if !report.json {
         report.info(summary_line(calls, tally));

@@ -180,3 +180,69 @@ fn config_listing_and_errors_hold_no_key() {
     assert_eq!(out.status.code(), Some(2));
     assert_no_key(&all_output(&out));
 }
+
+#[test]
+fn a_rejected_line_carrying_the_key_leaves_it_out_of_the_rejects_file() {
+    let env = CioEnv::new();
+    let input = env.path().join("in.ndjson");
+    std::fs::write(
+        &input,
+        format!(
+            "{{\"type\":\"bogus\",\"writeKey\":\"{TEST_KEY}\",\"userId\":\"u\"}}\n\
+             not json, key {TEST_KEY}\n\
+             {{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\",\"writeKey\":\"{TEST_KEY}\"}}\n"
+        ),
+    )
+    .unwrap();
+    let rejects = env.path().join("rejects.ndjson");
+    let server = TestServer::with_handler(|_| Reply::status(400, "bad call"));
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "--rejects"])
+        .arg(&rejects)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    assert_no_key(&text);
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["invalid", "invalid", "refused"]);
+    // The field dropped, the rest of the line as it was; elsewhere the key redacted.
+    assert_eq!(records[0]["original"], r#"{"type":"bogus","userId":"u"}"#);
+    assert_eq!(records[1]["original"], "not json, key REDACTED");
+    assert_eq!(records[2]["call"].get("writeKey"), None);
+    assert_eq!(records[2]["call"]["event"], "e");
+}
+
+#[test]
+fn a_short_key_is_redacted_as_a_word_but_not_inside_other_words() {
+    let env = CioEnv::new();
+    let server = TestServer::with_handler(|_| {
+        Reply::status(
+            400,
+            r#"{"meta":{"errors":["checktest HTTPS_PROXY: the key test is not latest"]}}"#,
+        )
+    });
+    let out = env
+        .cmd_for(&server)
+        .env("CIO_WRITE_KEY", "test")
+        .args(["track", "e", "--user-id", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: error: the server at {} refused the call (400): checktest HTTPS_PROXY: the key REDACTED is not latest\n",
+            server.url("/v1/track")
+        )
+    );
+}
