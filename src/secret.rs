@@ -38,10 +38,21 @@ impl WriteKey {
     /// not garble "checktest" or "latest".
     pub fn redact(&self, text: &str) -> String {
         let basic = basic_auth_token(self);
+        // A key as long as a real one is the key wherever it stands, inside
+        // a longer word too: only a short one could be a word's part.
+        if self.0.chars().count() >= LONG_KEY_CHARS {
+            return text
+                .replace(&self.0, "REDACTED")
+                .replace(&basic, "REDACTED");
+        }
         let text = replace_tokens(text, &self.0, "REDACTED");
         replace_tokens(&text, &basic, "REDACTED")
     }
 }
+
+/// From this length on a key is redacted wherever it appears (real
+/// write keys are long random strings; a short one is a test key).
+const LONG_KEY_CHARS: usize = 16;
 
 /// Letters, digits, `_` and `-`: what keys and ordinary words are made of. A
 /// match with one of them on either side is part of a longer word.
@@ -114,5 +125,11 @@ mod tests {
             "checktest HTTPS_PROXY latest test_data; REDACTED, \"REDACTED\" ?writeKey=REDACTED&a=1 Basic REDACTED"
         );
         assert_eq!(key.redact("testtest test"), "testtest REDACTED");
+        let long = WriteKey::new("wk_0123456789abcdef").unwrap();
+        assert_eq!(
+            long.redact("key xwk_0123456789abcdefx"),
+            "key xREDACTEDx",
+            "a real key is redacted inside a word too"
+        );
     }
 }
