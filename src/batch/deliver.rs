@@ -488,11 +488,7 @@ impl Deliverer {
 
     /// Rejects reach the disk before the checkpoint moves past them.
     fn save_progress(&self) {
-        let saved = self
-            .shared
-            .rejects
-            .flush()
-            .and_then(|_| self.shared.ledger.save());
+        let saved = (self.shared.ledger).save_soon(|| self.shared.rejects.flush());
         if let Err(e) = saved {
             self.set_fatal(e);
         }

@@ -113,6 +113,8 @@ pub struct Ledger {
     sources: Vec<String>,
     /// One writer at a time: senders finish concurrently and share the temp file name.
     writing: Mutex<()>,
+    /// Progress was made since the writer took its snapshot (`save_soon`).
+    dirty: std::sync::atomic::AtomicBool,
     /// The checkpoint's lock, held from `resume_point` on: one run per checkpoint.
     held: Mutex<Option<crate::files::Lock>>,
 }
@@ -172,6 +174,7 @@ impl Ledger {
             writable,
             sources,
             writing: Mutex::new(()),
+            dirty: std::sync::atomic::AtomicBool::new(false),
             held: Mutex::new(None),
         }
     }
@@ -500,18 +503,46 @@ impl Ledger {
 
     /// Writes the checkpoint when the watermark moved. Rejects must be flushed first.
     pub fn save(&self) -> Result<()> {
-        let Some(path) = self.checkpoint.as_ref().filter(|_| self.writable) else {
-            return Ok(());
-        };
         let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        self.write(|| Ok(()))
+    }
+
+    /// Writes the checkpoint as soon as it can, after `flush` (the rejects:
+    /// they reach the disk before the checkpoint counts their calls done). A
+    /// sender that finds another one writing leaves its progress to it: the
+    /// writer writes again once done, so a replay writes the checkpoint as
+    /// often as one write takes, not once a request each (with each user's
+    /// calls in a lane of its own, the ranges done past the watermark are
+    /// many, and writing them for every request cost a third more CPU).
+    pub fn save_soon(&self, flush: impl Fn() -> Result<()>) -> Result<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.dirty.store(true, SeqCst);
+        loop {
+            let Ok(_writing) = self.writing.try_lock() else {
+                return Ok(()); // The writer sees `dirty` when it is done.
+            };
+            if !self.dirty.swap(false, SeqCst) {
+                return Ok(());
+            }
+            self.write(&flush)?;
+        }
+    }
+
+    /// Writes what is done now; `flush` runs between the snapshot and the
+    /// write. The caller holds `writing`.
+    fn write(&self, flush: impl Fn() -> Result<()>) -> Result<()> {
+        let Some(path) = self.checkpoint.as_ref().filter(|_| self.writable) else {
+            return flush();
+        };
         let progress = self.progress();
         {
             let mut state = self.lock();
             if state.saved.as_ref() == Some(&progress) {
-                return Ok(());
+                return flush();
             }
             state.saved = Some(progress.clone());
         }
+        flush()?;
         let file = CheckpointFile {
             version: 2,
             sources: self.sources.clone(),
@@ -585,6 +616,37 @@ mod tests {
         let ledger = Ledger::new(names, Some(path.to_path_buf()), true);
         let (_, resume) = ledger.start().unwrap();
         (ledger, resume)
+    }
+
+    #[test]
+    fn save_soon_flushes_the_rejects_before_the_checkpoint_counts_their_calls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let (ledger, _) = started(&["a"], &path);
+        let done_line = || {
+            let file: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            file["done"]["line"].as_u64().unwrap()
+        };
+        ledger.pending_many([(1, at(0, 1)), (2, at(0, 2))]);
+        ledger.done([1, 2]);
+        let at_flush = Mutex::new(None);
+        let flush = || {
+            *at_flush.lock().unwrap() = Some(done_line());
+            Ok(())
+        };
+        ledger.save_soon(flush).unwrap();
+        assert_eq!(*at_flush.lock().unwrap(), Some(0), "flushed first");
+        assert_eq!(done_line(), 2);
+        // Another sender writing: the progress is left to it, not lost.
+        let writing = ledger.writing.lock().unwrap();
+        ledger.pending(3, at(0, 3));
+        ledger.done([3]);
+        ledger.save_soon(|| Ok(())).unwrap();
+        assert_eq!(done_line(), 2);
+        drop(writing);
+        ledger.save_soon(|| Ok(())).unwrap();
+        assert_eq!(done_line(), 3);
     }
 
     #[test]
