@@ -7,7 +7,7 @@
 //! undeliverable ones go to the rejects output and stay owed.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -52,6 +52,26 @@ pub struct Deliverer {
     /// quota meet; None for a dry run or without a state directory.
     peers_dir: Option<PathBuf>,
     failures_in_a_row: AtomicU32,
+    /// Writes the checkpoint for the requests answered.
+    saver: Saver,
+}
+
+/// The checkpoint's one writer. A request answered asks for a write and
+/// waits, holding its slot, until a write that began after it is on disk:
+/// one write covers every request answered before it began, so a replay
+/// writes as often as a write takes (with each user's calls in a lane of
+/// its own, the ranges done past the watermark are many, and a write for
+/// every request cost a third more CPU), while what a crash can make a rerun
+/// send twice stays what was in flight. The write runs on a blocking thread,
+/// so that waiting requests hold no runtime thread.
+#[derive(Default)]
+struct Saver {
+    /// Writes asked for so far.
+    asked: AtomicU64,
+    /// The writes asked for that a finished write covers.
+    covered: watch::Sender<u64>,
+    /// Wakes the writer.
+    wake: tokio::sync::Notify,
 }
 
 /// How the sending ended.
@@ -95,6 +115,7 @@ impl Deliverer {
             fatal: Mutex::new(None),
             quota: Quota::default(),
             failures_in_a_row: AtomicU32::new(0),
+            saver: Saver::default(),
         }
     }
 
@@ -121,6 +142,7 @@ impl Deliverer {
             .map(Arc::new);
         let sharing =
             (peers.clone()).map(|peers| tokio::spawn(Arc::clone(&self).share_quota(peers)));
+        let saving = tokio::spawn(Arc::clone(&self).write_checkpoints());
         let mut interrupted = loop {
             if self.is_fatal() {
                 break false;
@@ -175,7 +197,7 @@ impl Deliverer {
         // Wait for the requests in flight; the first interrupt (now or while
         // waiting) starts no new attempt, the second stops waiting.
         if interrupted {
-            self.finish_in_flight(&tasks);
+            self.finish_in_flight();
         }
         loop {
             if interrupted && self.interrupt_count() >= 2 {
@@ -187,11 +209,12 @@ impl Deliverer {
                 _ = interrupts(&self.signals, if interrupted { 2 } else { 1 }) => {
                     if !interrupted {
                         interrupted = true;
-                        self.finish_in_flight(&tasks);
+                        self.finish_in_flight();
                     }
                 }
             }
         }
+        saving.abort();
         if let Some(sharing) = sharing {
             sharing.abort();
         }
@@ -229,14 +252,23 @@ impl Deliverer {
     }
 
     /// The first interrupt: no new attempt starts, and the user is told how to stop now.
-    fn finish_in_flight(&self, tasks: &JoinSet<()>) {
+    fn finish_in_flight(&self) {
         let _ = self.halt.send(true);
-        if !tasks.is_empty() {
+        // The bar goes now, not with the summary: the note comes first.
+        output::end_progress();
+        // Requests out, not tasks: a task that is done may not be reaped yet.
+        let in_flight = self.limiter.in_flight();
+        if in_flight > 0 {
             output::note(format_args!(
                 "finishing {} in flight; Ctrl-C again to stop now",
-                output::count(tasks.len() as u64, "request")
+                output::count(in_flight as u64, "request")
             ));
         }
+    }
+
+    /// Requests out now.
+    pub fn in_flight(&self) -> usize {
+        self.limiter.in_flight()
     }
 
     fn interrupt_count(&self) -> u32 {
@@ -436,7 +468,7 @@ impl Deliverer {
                     self.note_failure(e);
                 }
             }
-            self.save_progress();
+            self.save_progress().await;
         }
         drop(permit);
     }
@@ -486,11 +518,31 @@ impl Deliverer {
         self.shared.ledger.done(batch.calls().iter().map(|c| c.seq));
     }
 
-    /// Rejects reach the disk before the checkpoint moves past them.
-    fn save_progress(&self) {
-        let saved = (self.shared.ledger).save_soon(|| self.shared.rejects.flush());
-        if let Err(e) = saved {
-            self.set_fatal(e);
+    /// Returns once the checkpoint on disk covers what this request settled
+    /// (its rejects first: see `Saver`).
+    async fn save_progress(&self) {
+        let mine = self.saver.asked.fetch_add(1, Ordering::SeqCst) + 1;
+        self.saver.wake.notify_one();
+        let mut covered = self.saver.covered.subscribe();
+        let _ = covered.wait_for(|&covered| covered >= mine).await;
+    }
+
+    /// The checkpoint's writer, until aborted.
+    async fn write_checkpoints(self: Arc<Self>) {
+        loop {
+            let covering = self.saver.asked.load(Ordering::SeqCst);
+            if covering == *self.saver.covered.borrow() {
+                self.saver.wake.notified().await;
+                continue;
+            }
+            let shared = Arc::clone(&self.shared);
+            let write = move || shared.ledger.save_with(|| shared.rejects.flush());
+            match tokio::task::spawn_blocking(write).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => self.set_fatal(e),
+                Err(e) => self.set_fatal(Error::Internal(format!("writing the checkpoint: {e}"))),
+            }
+            self.saver.covered.send_replace(covering);
         }
     }
 

@@ -113,8 +113,6 @@ pub struct Ledger {
     sources: Vec<String>,
     /// One writer at a time: senders finish concurrently and share the temp file name.
     writing: Mutex<()>,
-    /// Progress was made since the writer took its snapshot (`save_soon`).
-    dirty: std::sync::atomic::AtomicBool,
     /// The checkpoint's lock, held from `resume_point` on: one run per checkpoint.
     held: Mutex<Option<crate::files::Lock>>,
 }
@@ -174,7 +172,6 @@ impl Ledger {
             writable,
             sources,
             writing: Mutex::new(()),
-            dirty: std::sync::atomic::AtomicBool::new(false),
             held: Mutex::new(None),
         }
     }
@@ -507,25 +504,14 @@ impl Ledger {
         self.write(|| Ok(()))
     }
 
-    /// Writes the checkpoint as soon as it can, after `flush` (the rejects:
-    /// they reach the disk before the checkpoint counts their calls done). A
-    /// sender that finds another one writing leaves its progress to it: the
-    /// writer writes again once done, so a replay writes the checkpoint as
-    /// often as one write takes, not once a request each (with each user's
-    /// calls in a lane of its own, the ranges done past the watermark are
-    /// many, and writing them for every request cost a third more CPU).
-    pub fn save_soon(&self, flush: impl Fn() -> Result<()>) -> Result<()> {
-        use std::sync::atomic::Ordering::SeqCst;
-        self.dirty.store(true, SeqCst);
-        loop {
-            let Ok(_writing) = self.writing.try_lock() else {
-                return Ok(()); // The writer sees `dirty` when it is done.
-            };
-            if !self.dirty.swap(false, SeqCst) {
-                return Ok(());
-            }
-            self.write(&flush)?;
-        }
+    /// Writes the checkpoint after `flush` (the rejects), which runs between
+    /// the snapshot of what is done and the write: the rejects reach the disk
+    /// before the checkpoint counts their calls done. A replay writes through
+    /// one writer that covers every request answered before it began
+    /// (`deliver`'s `Saver`), not once a request each.
+    pub fn save_with(&self, flush: impl Fn() -> Result<()>) -> Result<()> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        self.write(flush)
     }
 
     /// Writes what is done now; `flush` runs between the snapshot and the
@@ -619,7 +605,7 @@ mod tests {
     }
 
     #[test]
-    fn save_soon_flushes_the_rejects_before_the_checkpoint_counts_their_calls() {
+    fn the_rejects_are_flushed_before_the_checkpoint_counts_their_calls() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
         let (ledger, _) = started(&["a"], &path);
@@ -635,18 +621,9 @@ mod tests {
             *at_flush.lock().unwrap() = Some(done_line());
             Ok(())
         };
-        ledger.save_soon(flush).unwrap();
+        ledger.save_with(flush).unwrap();
         assert_eq!(*at_flush.lock().unwrap(), Some(0), "flushed first");
         assert_eq!(done_line(), 2);
-        // Another sender writing: the progress is left to it, not lost.
-        let writing = ledger.writing.lock().unwrap();
-        ledger.pending(3, at(0, 3));
-        ledger.done([3]);
-        ledger.save_soon(|| Ok(())).unwrap();
-        assert_eq!(done_line(), 2);
-        drop(writing);
-        ledger.save_soon(|| Ok(())).unwrap();
-        assert_eq!(done_line(), 3);
     }
 
     #[test]

@@ -239,6 +239,11 @@ impl Limiter {
         self.lock().control.on_backpressure(Instant::now());
     }
 
+    /// Requests holding a slot now.
+    pub fn in_flight(&self) -> usize {
+        self.lock().in_flight
+    }
+
     /// The limit now, the highest it reached, and the smoothed round trip.
     pub fn snapshot(&self) -> (usize, usize, Option<Duration>) {
         let state = self.lock();

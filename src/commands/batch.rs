@@ -73,6 +73,8 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
     };
     // Open every input before sending anything: a typo fails fast, with nothing half done.
     let total_bytes = input::total_size(&sources)?;
+    // Stdin a terminal: until the first line, the bar says how to end the input.
+    let typing = sources.iter().any(|p| input::is_stdin(p)) && std::io::stdin().is_terminal();
     let client = if args.dry_run {
         None
     } else {
@@ -100,7 +102,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the runtime", &e))?;
-    let progress = progress_bar(ctx.report, total_bytes);
+    let progress = progress_bar(ctx.report);
     // A few chunks queued keep the packer fed; more would only hold memory.
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     let reader_thread = std::thread::spawn(move || reader.run(tx));
@@ -116,9 +118,13 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
             Arc::clone(&deliverer),
             ctx.report.verbose > 0 && !ctx.report.quiet,
             total_bytes,
+            typing,
         ));
         let end = Arc::clone(&deliverer).run(rx).await;
         ticker.abort();
+        // Stopped for good before the bar is cleared: a tick on the other
+        // worker thread would draw it again, left on screen after the summary.
+        let _ = ticker.await;
         (end, deliverer)
     });
     output::end_progress();
