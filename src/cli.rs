@@ -58,10 +58,21 @@ pub fn exit_codes_help() -> String {
 /// The top-level examples, for the man page.
 pub const EXAMPLES: &str = top_examples!();
 
+/// What `--version` and `cio version` say: the version, the commit it was
+/// built from and the target it runs on.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CIO_COMMIT"),
+    ", ",
+    env!("CIO_TARGET"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "cio",
-    version,
+    version = LONG_VERSION,
     about = "Send analytics calls to Customer.io Data Pipelines",
     long_about = "Send analytics calls (track, identify, page, screen, group, alias, batch) \
 to Customer.io Data Pipelines, the Segment-compatible HTTP API.\n\n\
@@ -326,6 +337,8 @@ pub enum Command {
   cio man > cio.1 && man ./cio.1
   cio man | sudo tee /usr/local/share/man/man1/cio.1 >/dev/null")]
     Man,
+    /// Print the version, the commit it was built from and the target
+    Version,
 }
 
 /// What every single call accepts besides its own payload.

@@ -68,6 +68,10 @@ fn execute(cli: &Cli, env: EnvLookup, report: Reporter) -> Result<()> {
     match &cli.command {
         Command::Completions { shell } => return commands::generate::completions(*shell),
         Command::Man => return commands::generate::man(),
+        Command::Version => {
+            output::stdout_line(format!("cio {}", cli::LONG_VERSION));
+            return Ok(());
+        }
         // Offline: no key, no config, so CI can lint without secrets.
         Command::Lint(args) => return commands::lint::run(report, args),
         Command::Events {

@@ -337,7 +337,7 @@ impl Deliverer {
         true
     }
 
-    /// The limit now, the highest it reached, and the smoothed round trip.
+    /// The limit now, the most requests out at once, and the smoothed round trip.
     pub fn concurrency(&self) -> (usize, usize, Option<Duration>) {
         self.limiter.snapshot()
     }

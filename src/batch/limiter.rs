@@ -160,7 +160,8 @@ struct State {
     control: Control,
     in_flight: usize,
     bytes: usize,
-    /// The highest limit reached, for the summary.
+    /// The most requests out at once, for the summary (the limit's highest
+    /// said 32 for a run of one request).
     peak: usize,
 }
 
@@ -185,13 +186,12 @@ impl Drop for Permit {
 
 impl Limiter {
     pub fn new(control: Control, max_bytes: usize) -> Arc<Limiter> {
-        let peak = control.limit();
         Arc::new(Limiter {
             state: Mutex::new(State {
                 control,
                 in_flight: 0,
                 bytes: 0,
-                peak,
+                peak: 0,
             }),
             released: Notify::new(),
             max_bytes,
@@ -214,6 +214,7 @@ impl Limiter {
                     && (state.in_flight == 0 || state.bytes + bytes <= self.max_bytes);
                 if room {
                     state.in_flight += 1;
+                    state.peak = state.peak.max(state.in_flight);
                     state.bytes += bytes;
                     return Permit {
                         limiter: Arc::clone(self),
@@ -229,7 +230,6 @@ impl Limiter {
     pub fn on_success(&self, rtt: Duration, busy: bool) {
         let mut state = self.lock();
         state.control.on_success(rtt, busy, Instant::now());
-        state.peak = state.peak.max(state.control.limit());
         drop(state);
         // A higher limit may let a waiting request go.
         self.released.notify_waiters();
@@ -244,7 +244,7 @@ impl Limiter {
         self.lock().in_flight
     }
 
-    /// The limit now, the highest it reached, and the smoothed round trip.
+    /// The limit now, the most requests out at once, and the smoothed round trip.
     pub fn snapshot(&self) -> (usize, usize, Option<Duration>) {
         let state = self.lock();
         (state.control.limit(), state.peak, state.control.latency())

@@ -26,6 +26,8 @@ pub fn run(report: Reporter, event: Option<&str>, family: &[String], names: bool
     };
     match Linter::new(&families).lookup(name) {
         Lookup::Exact(e) => show(report, e),
+        // A name is asked for as people write it: "product added" is the event.
+        Lookup::Near(e) if e.name.eq_ignore_ascii_case(name.trim()) => show(report, e),
         Lookup::Near(e) => Err(Error::usage(format!(
             "\"{}\" is not a semantic event; did you mean \"{}\"?",
             sanitize(name, 200),

@@ -87,6 +87,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<()> {
         Command::Config { .. }
         | Command::Completions { .. }
         | Command::Man
+        | Command::Version
         | Command::Lint(_)
         | Command::Events { .. }
         | Command::Listen(_) => Ok(()),

@@ -588,6 +588,19 @@ fn events_lists_and_shows_the_specs() {
         .unwrap();
     let spec: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
     assert_eq!(spec["requires"], json!(["userId", "context.device.token"]));
+    // A name as people type it, in any case, is the event itself.
+    let exact = env
+        .cmd()
+        .args(["events", "Product Added"])
+        .output()
+        .unwrap();
+    let typed = env
+        .cmd()
+        .args(["events", "product added"])
+        .output()
+        .unwrap();
+    assert_eq!(typed.status.code(), Some(0), "{}", stderr_of(&typed));
+    assert_eq!(stdout_of(&typed), stdout_of(&exact));
     let out = env
         .cmd()
         .args(["events", "order_completed"])

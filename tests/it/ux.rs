@@ -633,3 +633,24 @@ fn help_and_readme_list_the_exit_codes_of_the_one_table() {
         );
     }
 }
+
+#[test]
+fn version_says_the_commit_and_the_target_as_version_does() {
+    let env = CioEnv::new();
+    let version = env.cmd().arg("version").output().unwrap();
+    let flag = env.cmd().arg("--version").output().unwrap();
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(stdout_of(&version), stdout_of(&flag));
+    let text = stdout_of(&version);
+    let inner = text
+        .strip_prefix(concat!("cio ", env!("CARGO_PKG_VERSION"), " (commit "))
+        .and_then(|t| t.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let (commit, target) = inner.split_once(", ").unwrap();
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    assert!(target.contains('-') && !target.contains(' '), "{target}");
+}
