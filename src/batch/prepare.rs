@@ -234,6 +234,8 @@ fn prepare_full(
             }
             raw.push((key, value));
         } else {
+            // Numbers parse as written: one beyond a float is refused here, as in a payload.
+            check_payload(value.get())?;
             let parsed: Value = serde_json::from_str(value.get()).map_err(invalid)?;
             let blank = parsed.as_str().is_some_and(|s| s.trim().is_empty());
             // Absent, so that a default identity can fill it.
@@ -679,8 +681,7 @@ fn check_payload(json: &str) -> Result<(), LineError> {
                     i += 1;
                 }
                 let number = &json[start..i];
-                if number.contains(['e', 'E']) && number.parse::<f64>().is_ok_and(f64::is_infinite)
-                {
+                if crate::numbers::too_large(number) {
                     return Err(LineError::new(format!(
                         "invalid JSON: number out of range ({number})"
                     )));

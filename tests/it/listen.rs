@@ -15,19 +15,19 @@ use crate::support::*;
 use serde_json::{json, Value};
 
 /// A running `cio listen`, its URL read from its first line of stdout.
-struct Listener {
+pub(crate) struct Listener {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     lines: mpsc::Receiver<String>,
     stderr: Option<thread::JoinHandle<String>>,
 }
 
 impl Listener {
-    fn start(env: &CioEnv, args: &[&str]) -> Listener {
+    pub(crate) fn start(env: &CioEnv, args: &[&str]) -> Listener {
         Listener::start_with(env, args, &[])
     }
 
-    fn start_with(env: &CioEnv, args: &[&str], vars: &[(&str, &str)]) -> Listener {
+    pub(crate) fn start_with(env: &CioEnv, args: &[&str], vars: &[(&str, &str)]) -> Listener {
         let mut cmd = env.std_cmd();
         cmd.arg("listen").arg("--port").arg("0").args(args);
         for (k, v) in vars {
@@ -83,7 +83,7 @@ impl Listener {
     }
 
     /// Waits for the listener to stop by itself; its exit status, stdout after the first line, stderr.
-    fn wait(mut self) -> (ExitStatus, String, String) {
+    pub(crate) fn wait(mut self) -> (ExitStatus, String, String) {
         let deadline = Instant::now() + Duration::from_secs(30);
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {

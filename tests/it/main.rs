@@ -20,6 +20,7 @@ mod faults;
 mod hostile;
 mod lint;
 mod listen;
+mod numbers;
 mod realworld;
 mod resume;
 mod secrets;
