@@ -75,7 +75,7 @@ impl Listener {
     }
 
     /// host:port
-    fn addr(&self) -> String {
+    pub(crate) fn addr(&self) -> String {
         self.url
             .trim_start_matches("http://")
             .trim_end_matches("/v1")
@@ -159,7 +159,7 @@ fn auth(key: &str) -> String {
 }
 
 /// POST `body` to `/v1/{path}` with the test key; strict mode when asked.
-fn post(addr: &str, path: &str, body: &str, strict: bool) -> (u16, String) {
+pub(crate) fn post(addr: &str, path: &str, body: &str, strict: bool) -> (u16, String) {
     let strict = if strict { "X-Strict-Mode: 1\n" } else { "" };
     let head = format!(
         "POST /v1/{path} HTTP/1.1\nHost: {addr}\n{}\nContent-Type: application/json\n{strict}Content-Length: {}\nConnection: close\n\n",
@@ -169,7 +169,7 @@ fn post(addr: &str, path: &str, body: &str, strict: bool) -> (u16, String) {
     raw(addr, &head, body.as_bytes())
 }
 
-fn errors_of(body: &str) -> Vec<String> {
+pub(crate) fn errors_of(body: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
     v["meta"]["errors"]
         .as_array()

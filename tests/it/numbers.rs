@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::listen::Listener;
+use crate::listen::{errors_of, post, Listener};
 use crate::support::*;
 
 /// (key, token as written): beyond 64 bits, a decimal beyond a double, an exponent.
@@ -203,7 +203,7 @@ fn every_shape_and_path_sends_numbers_as_written() {
 
 /// What the NDJSON replay has always done with `1e400` (a float cannot hold
 /// it), every path does: flags and `--file` refuse the call, a replay of any
-/// shape refuses the one call and sends the others.
+/// shape refuses the one call and sends the others, `cio listen` answers 400.
 #[test]
 fn a_number_beyond_a_float_is_refused_on_every_path() {
     let env = CioEnv::new();
@@ -273,4 +273,17 @@ fn a_number_beyond_a_float_is_refused_on_every_path() {
             "{shape}: {record}"
         );
     }
+
+    let listener = Listener::start(&env, &[]);
+    let single = r#"{"event":"n","userId":"u","properties":{"x":1e400}}"#;
+    let (status, body) = post(&listener.addr(), "track", single, true);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        errors_of(&body),
+        ["invalid JSON at line 1 column 49: number out of range"]
+    );
+    let batch = format!("{{\"batch\":[{bad},{good}]}}");
+    let (status, body) = post(&listener.addr(), "batch", &batch, true);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(errors_of(&body), ["batch[0]: number out of range"]);
 }
