@@ -234,9 +234,15 @@ fn prepare_full(
             }
             raw.push((key, value));
         } else {
-            // Numbers parse as written: one beyond a float is refused here, as in a payload.
-            check_payload(value.get())?;
             let parsed: Value = serde_json::from_str(value.get()).map_err(invalid)?;
+            // Numbers parse as written: one beyond a float is refused in the
+            // words and at the column serde_json gave before.
+            if let Some(number) = crate::numbers::out_of_range(value.get()) {
+                return Err(LineError::new(format!(
+                    "invalid JSON at column {}: number out of range",
+                    number.column
+                )));
+            }
             let blank = parsed.as_str().is_some_and(|s| s.trim().is_empty());
             // Absent, so that a default identity can fill it.
             if !(blank && BLANK_MEANS_ABSENT.contains(&key.as_str())) {
@@ -1236,6 +1242,9 @@ mod tests {
         let huge =
             br#"{"type":"track","event":"e","userId":"u","properties":{"n":1e400,"ok":"1e400"}}"#;
         assert_eq!(err(huge), "invalid JSON: number out of range (1e400)");
+        // In an envelope field, parsed (numbers as written), as serde_json said it.
+        let huge = br#"{"type":"track","event":"e","userId":"u","context":{"n":1E+400}}"#;
+        assert_eq!(err(huge), "invalid JSON at column 11: number out of range");
         assert!(prepare(
             br#"{"type":"track","event":"e","userId":"u","properties":{"n":-1.5e300,"s":"1e999"}}"#,
             at(1),
