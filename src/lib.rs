@@ -16,6 +16,7 @@ pub mod input;
 pub mod items;
 pub mod lint;
 pub mod listen;
+pub mod numbers;
 pub mod output;
 pub mod proxy;
 pub mod region;

@@ -249,6 +249,13 @@ fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
     let located =
         |e: serde_json::Error, what: &str| Error::usage(input::json_error_at(&name, &e, what));
     let value: Value = serde_json::from_str(text).map_err(|e| located(e, "invalid JSON: "))?;
+    // Numbers parse as written; one beyond a float is refused, as serde_json did.
+    if let Some(number) = crate::numbers::out_of_range(text) {
+        return Err(Error::usage(format!(
+            "{name}:{}:{}: invalid JSON: number out of range",
+            number.line, number.column
+        )));
+    }
     match value {
         Value::Object(map) => {
             // Which of two values would the server take? Refuse, as batch does.

@@ -114,10 +114,16 @@ impl FromStr for Item {
             split(raw).ok_or_else(|| ItemError::NoSeparator { item: item() })?;
         let path = parse_path(raw, key)?;
         let value = if raw_json {
-            serde_json::from_str(text).map_err(|e| ItemError::InvalidJson {
+            let invalid = |reason| ItemError::InvalidJson {
                 item: item(),
-                reason: e.to_string(),
-            })?
+                reason,
+            };
+            let value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+            // Numbers parse as written; one beyond a float is refused, as serde_json did.
+            if let Some(number) = crate::numbers::out_of_range(text) {
+                return Err(invalid(number.message()));
+            }
+            value
         } else {
             typed_value(text)
         };
@@ -178,13 +184,18 @@ fn canonical_number(text: &str) -> Option<Number> {
     let Value::Number(number) = serde_json::from_str::<Value>(text).ok()? else {
         return None;
     };
-    // ...but rounds floats exactly only with its `float_roundtrip` feature, which
-    // some builds get through other crates. std's parser always rounds exactly, so
-    // use it for floats to make the result the same in every build.
-    let number = if number.is_f64() {
+    // ...and keeps every number as written (`arbitrary_precision`), so the
+    // number is rebuilt from the 64-bit value it holds: one that no 64-bit
+    // value holds exactly (`-0`, 30 digits) is not written back the same, and
+    // stays a string. std's parser rounds floats exactly in every build.
+    let number = if let Some(n) = number.as_u64() {
+        Number::from(n)
+    } else if let Some(n) = number.as_i64() {
+        Number::from(n)
+    } else if number.is_f64() {
         Number::from_f64(text.parse::<f64>().ok()?)?
     } else {
-        number
+        return None;
     };
     let back = serde_json::to_string(&number).ok()?;
     (back == text).then_some(number)
@@ -416,6 +427,25 @@ mod tests {
     fn typed_value_is_public_and_matches_items() {
         assert_eq!(typed_value("139.99"), json!(139.99));
         assert_eq!(typed_value("02134"), json!("02134"));
+        // Only what a 64-bit number holds exactly becomes one, though
+        // numbers are kept as written: these stay the text typed.
+        assert_eq!(
+            typed_value("123456789012345678901234567890"),
+            json!("123456789012345678901234567890")
+        );
+        assert_eq!(typed_value("-0"), json!("-0"));
+        assert_eq!(
+            typed_value("0.10000000000000000001"),
+            json!("0.10000000000000000001")
+        );
+        assert_eq!(
+            typed_value("18446744073709551615"),
+            json!(18446744073709551615u64)
+        );
+        assert_eq!(
+            typed_value("-9223372036854775808"),
+            json!(-9223372036854775808i64)
+        );
     }
 
     // --- key:=JSON ---
@@ -428,7 +458,15 @@ mod tests {
         // Quotes force a string even for digits.
         assert_eq!(item(r#"order_id:="123""#).value, json!("123"));
         assert_eq!(item("n:=5").value, json!(5));
-        assert_eq!(item("n:=1e5").value, json!(100000.0));
+        // Numbers are kept as written, not rounded to a float; serde_json
+        // writes an exponent with its sign.
+        assert_eq!(item("n:=1e5").value.to_string(), "1e+5");
+        assert_eq!(
+            item("n:=[123456789012345678901234567890,0.10000000000000000001]")
+                .value
+                .to_string(),
+            "[123456789012345678901234567890,0.10000000000000000001]"
+        );
         // Whitespace around JSON is fine, as in any JSON text.
         assert_eq!(
             item("o:= {\"a\": [true, null]}\n").value,

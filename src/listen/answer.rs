@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::envelope::{self, CallType, InvalidCall, ENVELOPE_FIELDS, PAYLOAD_OBJECTS};
 use crate::input::{json_error_message, json_kind};
+use crate::numbers;
 use crate::timestamp;
 
 /// One batch request's limit, in bytes after decompression: the API's 500 KB,
@@ -87,7 +88,12 @@ pub fn parse(route: Route, body: &[u8]) -> Result<Vec<Received>, String> {
         )
     };
     match route {
-        Route::Single(call_type) => match serde_json::from_str(text).map_err(invalid)? {
+        Route::Single(call_type) => match parse_value(text).map_err(|e| {
+            format!(
+                "invalid JSON at line {} column {}: {}",
+                e.line, e.column, e.message
+            )
+        })? {
             Value::Object(sent) => Ok(vec![single(call_type, text, sent)]),
             other => Err(not_an_object(&other)),
         },
@@ -108,6 +114,31 @@ pub fn parse(route: Route, body: &[u8]) -> Result<Vec<Received>, String> {
                 .map(|(i, raw)| batch_item(i, raw))
                 .collect())
         }
+    }
+}
+
+/// Why a text is not JSON cio takes, and where.
+struct JsonError {
+    line: usize,
+    column: usize,
+    message: String,
+}
+
+/// `text` parsed, its numbers as written; one beyond a float is refused, as
+/// serde_json did before it kept them as written.
+fn parse_value(text: &str) -> Result<Value, JsonError> {
+    let value = serde_json::from_str(text).map_err(|e| JsonError {
+        line: e.line(),
+        column: e.column(),
+        message: json_error_message(&e),
+    })?;
+    match numbers::out_of_range(text) {
+        Some(number) => Err(JsonError {
+            line: number.line,
+            column: number.column,
+            message: "number out of range".into(),
+        }),
+        None => Ok(value),
     }
 }
 
@@ -144,7 +175,7 @@ fn single(call_type: CallType, text: &str, sent: Map<String, Value>) -> Received
 fn batch_item(index: usize, raw: &RawValue) -> Received {
     let text = raw.get();
     let bytes = text.len();
-    let (call, problem) = match serde_json::from_str::<Value>(text) {
+    let (call, problem) = match parse_value(text) {
         Ok(Value::Object(call)) => {
             let problem = envelope::check_size(bytes)
                 .err()
@@ -161,10 +192,7 @@ fn batch_item(index: usize, raw: &RawValue) -> Received {
                 ),
             )),
         ),
-        Err(e) => (
-            Map::new(),
-            Some(InvalidCall::new("json", json_error_message(&e))),
-        ),
+        Err(e) => (Map::new(), Some(InvalidCall::new("json", e.message))),
     };
     Received {
         call,

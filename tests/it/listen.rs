@@ -15,19 +15,19 @@ use crate::support::*;
 use serde_json::{json, Value};
 
 /// A running `cio listen`, its URL read from its first line of stdout.
-struct Listener {
+pub(crate) struct Listener {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     lines: mpsc::Receiver<String>,
     stderr: Option<thread::JoinHandle<String>>,
 }
 
 impl Listener {
-    fn start(env: &CioEnv, args: &[&str]) -> Listener {
+    pub(crate) fn start(env: &CioEnv, args: &[&str]) -> Listener {
         Listener::start_with(env, args, &[])
     }
 
-    fn start_with(env: &CioEnv, args: &[&str], vars: &[(&str, &str)]) -> Listener {
+    pub(crate) fn start_with(env: &CioEnv, args: &[&str], vars: &[(&str, &str)]) -> Listener {
         let mut cmd = env.std_cmd();
         cmd.arg("listen").arg("--port").arg("0").args(args);
         for (k, v) in vars {
@@ -75,7 +75,7 @@ impl Listener {
     }
 
     /// host:port
-    fn addr(&self) -> String {
+    pub(crate) fn addr(&self) -> String {
         self.url
             .trim_start_matches("http://")
             .trim_end_matches("/v1")
@@ -83,7 +83,7 @@ impl Listener {
     }
 
     /// Waits for the listener to stop by itself; its exit status, stdout after the first line, stderr.
-    fn wait(mut self) -> (ExitStatus, String, String) {
+    pub(crate) fn wait(mut self) -> (ExitStatus, String, String) {
         let deadline = Instant::now() + Duration::from_secs(30);
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -159,7 +159,7 @@ fn auth(key: &str) -> String {
 }
 
 /// POST `body` to `/v1/{path}` with the test key; strict mode when asked.
-fn post(addr: &str, path: &str, body: &str, strict: bool) -> (u16, String) {
+pub(crate) fn post(addr: &str, path: &str, body: &str, strict: bool) -> (u16, String) {
     let strict = if strict { "X-Strict-Mode: 1\n" } else { "" };
     let head = format!(
         "POST /v1/{path} HTTP/1.1\nHost: {addr}\n{}\nContent-Type: application/json\n{strict}Content-Length: {}\nConnection: close\n\n",
@@ -169,7 +169,7 @@ fn post(addr: &str, path: &str, body: &str, strict: bool) -> (u16, String) {
     raw(addr, &head, body.as_bytes())
 }
 
-fn errors_of(body: &str) -> Vec<String> {
+pub(crate) fn errors_of(body: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
     v["meta"]["errors"]
         .as_array()

@@ -20,6 +20,7 @@ mod faults;
 mod hostile;
 mod lint;
 mod listen;
+mod numbers;
 mod order;
 mod realworld;
 mod resume;
