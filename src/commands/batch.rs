@@ -33,7 +33,7 @@ use crate::output::{self, sanitize, Reporter};
 const QUEUED_CHUNKS: usize = 4;
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<()> {
-    let sources = input_sources(&args.files)?;
+    let sources = input_sources(&args.files, "batch")?;
     if let Some(path) = args.checkpoint.as_deref() {
         refuse_as_input(path, &sources, "the checkpoint", "--checkpoint")?;
     }
@@ -215,8 +215,9 @@ fn strict_hook(report: Reporter) -> Arc<Hook> {
     })
 }
 
-/// The inputs named, or stdin when it is piped; shared with `cio lint`.
-pub fn input_sources(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// The inputs named, or stdin when it is piped; shared with `cio lint`,
+/// whose name (`command`) the hint for no input gives.
+pub fn input_sources(files: &[PathBuf], command: &str) -> Result<Vec<PathBuf>> {
     if !files.is_empty() {
         if files.iter().filter(|p| input::is_stdin(p)).count() > 1 {
             return Err(Error::usage("stdin (-) can be read only once"));
@@ -236,9 +237,9 @@ pub fn input_sources(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
         return Ok(files.to_vec());
     }
     if std::io::stdin().is_terminal() {
-        return Err(Error::usage(
-            "no input: name NDJSON files, or pipe calls on stdin (cio batch -)",
-        ));
+        return Err(Error::usage(format!(
+            "no input: name NDJSON files, or pipe calls on stdin (cio {command} -)"
+        )));
     }
     Ok(vec![PathBuf::from("-")])
 }

@@ -68,7 +68,7 @@ pub fn parse_families(names: &[String]) -> Vec<Family> {
 }
 
 pub fn run(report: Reporter, args: &LintArgs) -> Result<()> {
-    let sources = input_sources(&args.files)?;
+    let sources = input_sources(&args.files, "lint")?;
     let names: Vec<String> = sources.iter().map(|p| input::display_name(p)).collect();
     for path in sources.iter().filter(|p| !input::is_stdin(p)) {
         input::open(path)?;

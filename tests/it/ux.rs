@@ -654,3 +654,27 @@ fn version_says_the_commit_and_the_target_as_version_does() {
     );
     assert!(target.contains('-') && !target.contains(' '), "{target}");
 }
+
+#[test]
+fn no_input_on_a_terminal_names_the_command_to_pipe_into() {
+    let env = CioEnv::new();
+    for command in ["batch", "lint"] {
+        // `script` gives the command a terminal for stdin, as a person has.
+        let cio = env.std_cmd();
+        let line = format!("{} {command}", env!("CARGO_BIN_EXE_cio"));
+        let out = std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .envs(cio.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+            format!(
+                "cio: error: no input: name NDJSON files, or pipe calls on stdin (cio {command} -)\n"
+            )
+        );
+    }
+}
