@@ -109,6 +109,10 @@ fn flush_file(
         args.extend(["--concurrency".into(), n.to_string().into()]);
     }
     args.extend([
+        // Each call's timestamp was checked when it was spooled, with or without
+        // the allowance; checked again here, an allowed old one would be refused.
+        // (A call spooled without it stays in the window: its time is in the past.)
+        "--allow-old-timestamps".into(),
         "--max-batch-calls".into(),
         options.max_batch_calls.to_string().into(),
         "--checkpoint".into(),

@@ -510,3 +510,183 @@ fn a_flush_refused_the_key_exits_3_and_keeps_every_call() {
     );
     assert_eq!(status(&env, &server)["calls"], 0);
 }
+
+/// A server answering 500 while `down` is set, 200 after.
+fn server_failing_500() -> (TestServer, Arc<AtomicBool>) {
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::status(500, "{}")
+        } else {
+            Reply::ok()
+        }
+    });
+    (server, down)
+}
+
+/// `cio flush --json`, with its exit code checked; returns its summary.
+fn flush_json(env: &CioEnv, server: &TestServer, code: i32) -> Value {
+    let out = env
+        .std_cmd_for(server)
+        .args(["flush", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", stderr_of(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The messageIds of the calls the server got in `/batch` requests.
+fn batched_ids(server: &TestServer) -> Vec<String> {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/batch"))
+        .flat_map(|r| r.json()["batch"].as_array().unwrap().clone())
+        .map(|c| c["messageId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Ctrl-C or SIGTERM while a `--spool` call waits to retry: the call is kept
+/// in the spool (exit 130, its messageId printed), and a flush delivers it
+/// with that messageId.
+#[test]
+fn a_signal_during_the_retry_wait_spools_the_call() {
+    for signal in ["-INT", "-TERM", "-HUP"] {
+        let env = CioEnv::new();
+        let (server, down) = server_failing_500();
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.env("CIO_SPOOL", "1")
+            .args(["track", "deploy", "--user-id", "u1", "--retries", "5"]);
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The second answer came: cio now waits about a second to retry.
+        assert!(server.wait_for_requests(2, Duration::from_secs(20)));
+        let kill = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "{signal}: {}",
+            stderr_of(&out)
+        );
+        let dir = status(&env, &server)["spool"].as_str().unwrap().to_string();
+        assert_eq!(
+            stderr_of(&out),
+            format!(
+                "cio: warning: interrupted; kept in the spool {dir} (`cio flush` delivers it)\n"
+            )
+        );
+        let id = stdout_of(&out).trim().to_string();
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(status(&env, &server)["calls"], 1);
+
+        down.store(false, Ordering::SeqCst);
+        let summary = flush_json(&env, &server, 0);
+        assert_eq!(summary["delivered"], 1, "{summary}");
+        assert_eq!(batched_ids(&server), [id]);
+    }
+}
+
+/// A call spooled with --allow-old-timestamps is delivered by a flush as it
+/// was accepted, not refused for its timestamp.
+#[test]
+fn a_call_spooled_with_an_old_timestamp_allowed_is_flushed() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let out = env
+        .std_cmd_for(&server)
+        .env("CIO_SPOOL", "1")
+        .args(["track", "deploy", "--user-id", "u1", "--retries", "0"])
+        .args([
+            "--timestamp",
+            "1990-01-02T03:04:05Z",
+            "--allow-old-timestamps",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    let id = stdout_of(&out).trim().to_string();
+
+    down.store(false, Ordering::SeqCst);
+    let summary = flush_json(&env, &server, 0);
+    assert_eq!(
+        (&summary["delivered"], &summary["refused"]),
+        (&Value::from(1), &Value::from(0)),
+        "{summary}"
+    );
+    let sent: Vec<Value> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/batch"))
+        .flat_map(|r| r.json()["batch"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["messageId"], id.as_str());
+    assert_eq!(sent[0]["timestamp"], "1990-01-02T03:04:05.000Z");
+}
+
+/// A spool write cut short by a full disk (here a file-size limit) leaves the
+/// spool as it was: the next flush delivers what was whole and refuses nothing.
+#[test]
+fn a_failed_spool_write_leaves_no_torn_line() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let long = "x".repeat(150);
+    let track = |n: usize| {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.env("CIO_SPOOL", "1").args([
+            "track",
+            "deploy",
+            "--user-id",
+            &format!("u{n}"),
+            "--prop",
+            &format!("note={long}"),
+            "--retries",
+            "0",
+        ]);
+        cmd
+    };
+    let first = track(1).output().unwrap();
+    assert_eq!(first.status.code(), Some(7), "{}", stderr_of(&first));
+    let id = stdout_of(&first).trim().to_string();
+    let dir = status(&env, &server)["spool"].as_str().unwrap().to_string();
+    let active = std::path::Path::new(&dir).join("active.ndjson");
+    let whole = std::fs::read(&active).unwrap();
+    assert!((300..512).contains(&whole.len()), "{}", whole.len());
+
+    // One block of 512 bytes: the second line passes it halfway.
+    let second = through_sh(&track(2), r#"ulimit -S -f 1; trap "" XFSZ"#)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&second);
+    assert_eq!(second.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "; and it could not be spooled: cannot write to the spool {}: File too large; not delivered, messageId ",
+            active.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&long),
+        "the call itself is on stderr: {stderr}"
+    );
+    assert_eq!(std::fs::read(&active).unwrap(), whole);
+
+    down.store(false, Ordering::SeqCst);
+    let summary = flush_json(&env, &server, 0);
+    assert_eq!(
+        (&summary["delivered"], &summary["refused"]),
+        (&Value::from(1), &Value::from(0)),
+        "{summary}"
+    );
+    assert_eq!(batched_ids(&server), [id]);
+}
