@@ -690,3 +690,96 @@ fn a_failed_spool_write_leaves_no_torn_line() {
     );
     assert_eq!(batched_ids(&server), [id]);
 }
+
+/// A flush interrupted (Ctrl-C) halfway, then another: each one's figures are
+/// what it sent and the server accepted, together every call once.
+#[test]
+fn the_figures_of_an_interrupted_flush_and_the_next_are_what_each_sent() {
+    const CALLS: usize = 60;
+    let env = CioEnv::new();
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    // Slow batches, so that the Ctrl-C lands with most calls still to send.
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::drop_connection()
+        } else {
+            Reply::delay(Duration::from_millis(150), Reply::ok())
+        }
+    });
+    let ids = spool_calls(&env, &server, 0..CALLS, 20);
+    down.store(false, Ordering::SeqCst);
+    let flush = || {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.args([
+            "flush",
+            "--json",
+            "--concurrency",
+            "1",
+            "--max-batch-calls",
+            "5",
+        ]);
+        cmd
+    };
+    let child = flush()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while batched_ids(&server).len() < 10 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sent_first = batched_ids(&server).len();
+    assert!((10..CALLS).contains(&sent_first), "{sent_first}");
+    assert_eq!(first["delivered"], sent_first, "{first}");
+    assert_eq!(first["kept"], CALLS - sent_first, "{first}");
+    assert_eq!(first["refused"], 0, "{first}");
+
+    let out = flush().output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let second: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sent = batched_ids(&server);
+    assert_eq!(second["delivered"], sent.len() - sent_first, "{second}");
+    assert_eq!(second["kept"], 0, "{second}");
+    assert_eq!(second["refused"], 0, "{second}");
+    assert_eq!(sent.len(), CALLS, "every call once");
+    assert_eq!(
+        sent.into_iter().collect::<HashSet<_>>(),
+        ids.into_iter().collect()
+    );
+}
+
+/// A line in the spool that cio cannot read (a disk error, a hand edit) is
+/// named as damaged, kept apart, and not counted as refused by the server.
+#[test]
+fn a_damaged_spool_line_is_not_called_refused_by_the_server() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let ids = spool_calls(&env, &server, 0..1, 1);
+    let dir = status(&env, &server)["spool"].as_str().unwrap().to_string();
+    let active = std::path::Path::new(&dir).join("active.ndjson");
+    let mut text = std::fs::read_to_string(&active).unwrap();
+    text.push_str("{\"type\":\"track\",\"ev\n");
+    std::fs::write(&active, text).unwrap();
+
+    down.store(false, Ordering::SeqCst);
+    let out = env.std_cmd_for(&server).arg("flush").output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "flush: 1 delivered, 0 kept in the spool (not delivered), 0 refused by the server, \
+             1 damaged (not sendable) (in {dir}/rejected.ndjson); 0 calls waiting in {dir}\n"
+        )
+    );
+    assert_eq!(batched_ids(&server), ids);
+}
