@@ -110,6 +110,7 @@ fn flush_file(
 ) -> Result<()> {
     let checkpoint = beside(file, "ckpt");
     let rejects = beside(file, "rejects");
+    let file = &spelled_as_checkpointed(file, &checkpoint);
     let mut args: Vec<std::ffi::OsString> = vec!["cio".into(), "batch".into()];
     if let Some(n) = options.concurrency {
         args.extend(["--concurrency".into(), n.to_string().into()]);
@@ -195,6 +196,21 @@ fn flush_file(
             Err(Error::Reported(code))
         }
         _ => Ok(()),
+    }
+}
+
+/// The path to give the replay for `file`: the one its checkpoint names when
+/// that is the same file spelled another way (a flush that was killed reached
+/// the spool through a symbolic link), since the replay refuses a checkpoint
+/// of other inputs by name.
+fn spelled_as_checkpointed(file: &Path, checkpoint: &Path) -> PathBuf {
+    let named = std::fs::read(checkpoint)
+        .ok()
+        .and_then(|text| serde_json::from_slice::<Value>(&text).ok())
+        .and_then(|c| Some(PathBuf::from(c["sources"].get(0)?.as_str()?)));
+    match named {
+        Some(named) if named != file && crate::files::same_file(&named, file) => named,
+        _ => file.to_path_buf(),
     }
 }
 

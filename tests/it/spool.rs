@@ -783,3 +783,54 @@ fn a_damaged_spool_line_is_not_called_refused_by_the_server() {
     );
     assert_eq!(batched_ids(&server), ids);
 }
+
+/// A flush killed while it reached the spool through a symbolic link, then a
+/// flush through the real path: the claimed file is the same file however it
+/// is spelled, so the flush resumes it, goes on to the next, and exits 0.
+#[test]
+fn a_flush_through_another_path_after_kill_9_delivers_everything() {
+    let env = CioEnv::new();
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::drop_connection()
+        } else {
+            Reply::delay(Duration::from_millis(60), Reply::ok())
+        }
+    });
+    let mut ids = spool_calls(&env, &server, 0..60, 20);
+    let root = env.path().join(".local/state/cio/spool");
+    let link = env.path().join("spool-link");
+    std::os::unix::fs::symlink(&root, &link).unwrap();
+    down.store(false, Ordering::SeqCst);
+
+    let mut child = env
+        .std_cmd_for(&server)
+        .env("CIO_SPOOL_DIR", &link)
+        .args(["flush", "--concurrency", "1", "--max-batch-calls", "5"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while batched_ids(&server).len() < 10 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(batched_ids(&server).len() < 60, "the kill landed mid-flush");
+
+    // More calls spooled meanwhile: a second file for the next flush to claim.
+    down.store(true, Ordering::SeqCst);
+    ids.extend(spool_calls(&env, &server, 60..65, 5));
+    down.store(false, Ordering::SeqCst);
+
+    let out = env.std_cmd_for(&server).arg("flush").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        batched_ids(&server).into_iter().collect::<HashSet<_>>(),
+        ids.into_iter().collect()
+    );
+    assert_eq!(status(&env, &server)["calls"], 0);
+}
