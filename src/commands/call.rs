@@ -95,16 +95,10 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     let url = client.url(&path);
     let delivered = match delivered {
         Ok(delivered) => delivered,
-        Err(e) if ctx.settings.spool && worth_spooling(&e) => {
+        Err(e) if ctx.settings.spool && spooled_exit(&e).is_some() => {
+            let code = spooled_exit(&e).unwrap_or(ExitCode::Spooled);
             let error = crate::explain::send_error(e, &url, &ctx.settings);
-            return spool(
-                ctx,
-                spec.call_type,
-                &json,
-                &message_id,
-                error,
-                ExitCode::Spooled,
-            );
+            return spool(ctx, spec.call_type, &json, &message_id, error, code);
         }
         Err(e) => return Err(crate::explain::send_error(e, &url, &ctx.settings)),
     };
@@ -124,10 +118,17 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     Ok(())
 }
 
-/// Whether a failed send is kept in the spool: what another try may deliver
-/// later (network, timeouts, 5xx, 429), never what the server refused on its merits.
-fn worth_spooling(e: &SendError) -> bool {
-    matches!(e, SendError::Undelivered { .. })
+/// Whether a `--spool` call that failed is kept in the spool, and its exit
+/// code then: what another try may deliver later (network, timeouts, 5xx,
+/// 429, attempts cut short), never what the server refused on its merits.
+fn spooled_exit(e: &SendError) -> Option<ExitCode> {
+    match e {
+        SendError::Undelivered { .. } => Some(ExitCode::Spooled),
+        SendError::Interrupted => Some(ExitCode::Interrupted),
+        SendError::Rejected { .. }
+        | SendError::Unauthorized { .. }
+        | SendError::Forbidden { .. } => None,
+    }
 }
 
 /// Runs the send of a `--spool` call; Ctrl-C, SIGTERM or SIGHUP ends it with
