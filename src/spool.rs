@@ -143,9 +143,12 @@ impl Spool {
             buf.extend_from_slice(call);
             buf.push(b'\n');
         }
-        file.write_all(&buf)
-            .and_then(|_| file.sync_data())
-            .map_err(failed)?;
+        if let Err(e) = file.write_all(&buf).and_then(|_| file.sync_data()) {
+            // A full disk (or a file-size limit) wrote part of the line: cut the
+            // file back to its last whole line, or a flush would find it torn.
+            let _ = file.set_len(len).and_then(|_| file.sync_data());
+            return Err(failed(e));
+        }
         if len == 0 {
             files::sync_dir(&self.dir).map_err(failed)?;
         }

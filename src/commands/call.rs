@@ -75,15 +75,30 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
         announce_retry(ctx, notice);
         None
     };
-    let delivered =
-        ctx.block_on_interruptible(client.send(&path, &make_body, Encoding::Identity, &on_retry))?;
+    let sending = client.send(&path, &make_body, Encoding::Identity, &on_retry);
+    let attempts = if ctx.settings.spool {
+        block_on_until_stopped(sending)?
+    } else {
+        Ok(ctx.block_on_interruptible(sending)?)
+    };
+    let Ok(delivered) = attempts else {
+        let code = ExitCode::Interrupted;
+        return spool(
+            ctx,
+            spec.call_type,
+            &json,
+            &message_id,
+            Error::Interrupted,
+            code,
+        );
+    };
     let url = client.url(&path);
     let delivered = match delivered {
         Ok(delivered) => delivered,
-        // Worth another try later (network, timeouts, 5xx, 429): keep it, if asked to.
-        Err(e @ SendError::Undelivered { .. }) if ctx.settings.spool => {
+        Err(e) if ctx.settings.spool && spooled_exit(&e).is_some() => {
+            let code = spooled_exit(&e).unwrap_or(ExitCode::Spooled);
             let error = crate::explain::send_error(e, &url, &ctx.settings);
-            return spool(ctx, spec.call_type, &json, &message_id, error);
+            return spool(ctx, spec.call_type, &json, &message_id, error, code);
         }
         Err(e) => return Err(crate::explain::send_error(e, &url, &ctx.settings)),
     };
@@ -103,14 +118,51 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whether a `--spool` call that failed is kept in the spool, and its exit
+/// code then: what another try may deliver later (network, timeouts, 5xx,
+/// 429, attempts cut short), never what the server refused on its merits.
+fn spooled_exit(e: &SendError) -> Option<ExitCode> {
+    match e {
+        SendError::Undelivered { .. } => Some(ExitCode::Spooled),
+        SendError::Interrupted => Some(ExitCode::Interrupted),
+        SendError::Rejected { .. }
+        | SendError::Unauthorized { .. }
+        | SendError::Forbidden { .. } => None,
+    }
+}
+
+/// Runs the send of a `--spool` call; Ctrl-C, SIGTERM or SIGHUP ends it with
+/// `Stopped`, so the call is spooled rather than lost (`run` does it at once,
+/// before a second signal could end the process).
+fn block_on_until_stopped<F: std::future::Future>(
+    work: F,
+) -> Result<std::result::Result<F::Output, Stopped>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the runtime", &e))?;
+    Ok(runtime.block_on(async {
+        let stops = crate::signals::listen();
+        tokio::select! {
+            out = work => Ok(out),
+            _ = crate::signals::interrupts(&stops, 1) => Err(Stopped),
+        }
+    }))
+}
+
+/// A `--spool` call's attempts ended by a signal.
+struct Stopped;
+
 /// Keeps an undelivered call in the spool, as it would have been sent
-/// (messageId and timestamp fixed), and says so: exit 7, or 8 when full.
+/// (messageId and timestamp fixed), and says so: exit `code` (7 for an
+/// outage, 130 when interrupted), or 8 when full.
 fn spool(
     ctx: &Context,
     call_type: CallType,
     json: &str,
     message_id: &str,
     why: Error,
+    code: ExitCode,
 ) -> Result<()> {
     let spool = Spool::for_settings(&ctx.settings)?;
     match spool.append(json.as_bytes()) {
@@ -120,9 +172,10 @@ fn spool(
                 "{why}; the spool is full ({used} of {max} bytes), so the call was not kept: run `cio flush`, or raise --spool-max-bytes"
             )))
         }
+        // Nothing else holds the call now: it goes to stderr whole, to be sent again.
         Err(AppendError::Failed(e)) => {
             return Err(Error::Undelivered(format!(
-                "{why}; and it could not be spooled: {e}"
+                "{why}; and it could not be spooled: {e}; not delivered, messageId {message_id}: {json}"
             )))
         }
     }
@@ -137,13 +190,13 @@ fn spool(
             "type": call_type.as_str(),
             "messageId": message_id,
             "error": why.to_string(),
-            "exit_code": ExitCode::Spooled.code(),
+            "exit_code": code.code(),
         });
         crate::output::stdout_line(&result);
     } else if !ctx.report.quiet {
         crate::output::stdout_line(message_id);
     }
-    Err(Error::Reported(ExitCode::Spooled))
+    Err(Error::Reported(code))
 }
 
 /// `--strict`: warnings are printed; lint errors refuse the call before anything is sent.

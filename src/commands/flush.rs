@@ -31,6 +31,8 @@ struct Tally {
     kept: u64,
     /// Refused by the server on their merits: in rejected.ndjson.
     refused: u64,
+    /// Lines cio itself cannot send (damaged, not a call): in rejected.ndjson.
+    damaged: u64,
 }
 
 pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
@@ -53,7 +55,7 @@ pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
     }
     let code = match &stopped {
         Some(e) => e.exit_code(),
-        None if tally.refused > 0 => ExitCode::Partial,
+        None if tally.refused + tally.damaged > 0 => ExitCode::Partial,
         None if tally.kept > 0 => ExitCode::Spooled,
         None => ExitCode::Ok,
     };
@@ -63,6 +65,7 @@ pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
             "delivered": tally.delivered,
             "kept": tally.kept,
             "refused": tally.refused,
+            "damaged": tally.damaged,
             "waiting": waiting,
             "spool": spool.dir().display().to_string(),
             "exit_code": code.code(),
@@ -73,7 +76,10 @@ pub fn flush(ctx: &Context, args: &FlushArgs) -> Result<()> {
             "flush: {} delivered, {} kept in the spool (not delivered), {} refused by the server",
             tally.delivered, tally.kept, tally.refused
         );
-        if tally.refused > 0 {
+        if tally.damaged > 0 {
+            line += &format!(", {} damaged (not sendable)", tally.damaged);
+        }
+        if tally.refused + tally.damaged > 0 {
             line += &format!(" (in {})", spool.rejected_path().display());
         }
         line += &format!(
@@ -104,11 +110,16 @@ fn flush_file(
 ) -> Result<()> {
     let checkpoint = beside(file, "ckpt");
     let rejects = beside(file, "rejects");
+    let file = &spelled_as_checkpointed(file, &checkpoint);
     let mut args: Vec<std::ffi::OsString> = vec!["cio".into(), "batch".into()];
     if let Some(n) = options.concurrency {
         args.extend(["--concurrency".into(), n.to_string().into()]);
     }
     args.extend([
+        // Each call's timestamp was checked when it was spooled, with or without
+        // the allowance; checked again here, an allowed old one would be refused.
+        // (A call spooled without it stays in the window: its time is in the past.)
+        "--allow-old-timestamps".into(),
         "--max-batch-calls".into(),
         options.max_batch_calls.to_string().into(),
         "--checkpoint".into(),
@@ -134,6 +145,10 @@ fn flush_file(
         },
         stdout_is_terminal: false,
     };
+    // What earlier flushes settled is not counted again: the figures are this run's.
+    let lines = spool::count_lines(file)?;
+    let owed_before = owed(file, &checkpoint, lines)?;
+    let earlier = Settled::read(&rejects)?;
     let ran = crate::commands::batch::run(&quiet, &batch_args);
     let code = match ran {
         Ok(()) => ExitCode::Ok,
@@ -141,8 +156,15 @@ fn flush_file(
         // Refused before sending anything (cannot read the file, checkpoint in use).
         Err(e) => return Err(e),
     };
-    let lines = spool::count_lines(file)?;
     let still_owed = owed(file, &checkpoint, lines)?;
+    let settled = Settled::read(&rejects)?;
+    let refused = settled.refused - earlier.refused;
+    let damaged = settled.damaged - earlier.damaged;
+    tally.refused += refused;
+    tally.damaged += damaged;
+    tally.delivered += owed_before
+        .saturating_sub(still_owed)
+        .saturating_sub(refused + damaged);
     if code == ExitCode::Interrupted || still_owed > 0 {
         tally.kept += still_owed;
         ctx.report.info(format!(
@@ -156,10 +178,7 @@ fn flush_file(
             code => code,
         }));
     }
-    let refused = refused_records(&rejects)?;
-    spool.keep_rejected(&refused)?;
-    tally.delivered += lines.saturating_sub(refused.len() as u64);
-    tally.refused += refused.len() as u64;
+    spool.keep_rejected(&settled.records)?;
     let mut lock = checkpoint.clone().into_os_string();
     lock.push(".lock");
     for path in [file, &rejects, &checkpoint, Path::new(&lock)] {
@@ -177,6 +196,21 @@ fn flush_file(
             Err(Error::Reported(code))
         }
         _ => Ok(()),
+    }
+}
+
+/// The path to give the replay for `file`: the one its checkpoint names when
+/// that is the same file spelled another way (a flush that was killed reached
+/// the spool through a symbolic link), since the replay refuses a checkpoint
+/// of other inputs by name.
+fn spelled_as_checkpointed(file: &Path, checkpoint: &Path) -> PathBuf {
+    let named = std::fs::read(checkpoint)
+        .ok()
+        .and_then(|text| serde_json::from_slice::<Value>(&text).ok())
+        .and_then(|c| Some(PathBuf::from(c["sources"].get(0)?.as_str()?)));
+    match named {
+        Some(named) if named != file && crate::files::same_file(&named, file) => named,
+        _ => file.to_path_buf(),
     }
 }
 
@@ -211,23 +245,37 @@ fn owed(file: &Path, checkpoint: &Path, lines: u64) -> Result<u64> {
 /// Whole lines, without their newline.
 type Lines = Vec<Vec<u8>>;
 
-/// The records of calls refused on their merits (kinds `refused` and
-/// `invalid`), which go to `rejected.ndjson`. Undeliverable records are left
-/// out: the checkpoint still owes those calls, or a resumed flush delivered them.
-fn refused_records(path: &Path) -> Result<Lines> {
-    let text = match std::fs::read(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), &e)),
-    };
-    Ok(text
-        .split(|&b| b == b'\n')
-        .filter(|line| {
+/// The calls of a claimed file settled without being delivered, from its
+/// rejects file: refused by the server on their merits (kind `refused`), or
+/// lines cio cannot send (kind `invalid`: damaged, not a call). Their records
+/// go to `rejected.ndjson`. Undeliverable records are left out: the checkpoint
+/// still owes those calls, or a resumed flush delivered them.
+#[derive(Default)]
+struct Settled {
+    records: Lines,
+    refused: u64,
+    damaged: u64,
+}
+
+impl Settled {
+    fn read(path: &Path) -> Result<Settled> {
+        let text = match std::fs::read(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settled::default()),
+            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), &e)),
+        };
+        let mut settled = Settled::default();
+        for line in text.split(|&b| b == b'\n') {
             let record: Value = serde_json::from_slice(line).unwrap_or(Value::Null);
-            matches!(record["kind"].as_str(), Some("refused" | "invalid"))
-        })
-        .map(<[u8]>::to_vec)
-        .collect())
+            match record["kind"].as_str() {
+                Some("refused") => settled.refused += 1,
+                Some("invalid") => settled.damaged += 1,
+                _ => continue,
+            }
+            settled.records.push(line.to_vec());
+        }
+        Ok(settled)
+    }
 }
 
 pub fn status(ctx: &Context) -> Result<()> {

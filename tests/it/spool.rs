@@ -510,3 +510,327 @@ fn a_flush_refused_the_key_exits_3_and_keeps_every_call() {
     );
     assert_eq!(status(&env, &server)["calls"], 0);
 }
+
+/// A server answering 500 while `down` is set, 200 after.
+fn server_failing_500() -> (TestServer, Arc<AtomicBool>) {
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::status(500, "{}")
+        } else {
+            Reply::ok()
+        }
+    });
+    (server, down)
+}
+
+/// `cio flush --json`, with its exit code checked; returns its summary.
+fn flush_json(env: &CioEnv, server: &TestServer, code: i32) -> Value {
+    let out = env
+        .std_cmd_for(server)
+        .args(["flush", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", stderr_of(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The messageIds of the calls the server got in `/batch` requests.
+fn batched_ids(server: &TestServer) -> Vec<String> {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/batch"))
+        .flat_map(|r| r.json()["batch"].as_array().unwrap().clone())
+        .map(|c| c["messageId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Ctrl-C or SIGTERM while a `--spool` call waits to retry: the call is kept
+/// in the spool (exit 130, its messageId printed), and a flush delivers it
+/// with that messageId.
+#[test]
+fn a_signal_during_the_retry_wait_spools_the_call() {
+    for signal in ["-INT", "-TERM", "-HUP"] {
+        let env = CioEnv::new();
+        let (server, down) = server_failing_500();
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.env("CIO_SPOOL", "1")
+            .args(["track", "deploy", "--user-id", "u1", "--retries", "5"]);
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The second answer came: cio now waits about a second to retry.
+        assert!(server.wait_for_requests(2, Duration::from_secs(20)));
+        let kill = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "{signal}: {}",
+            stderr_of(&out)
+        );
+        let dir = status(&env, &server)["spool"].as_str().unwrap().to_string();
+        assert_eq!(
+            stderr_of(&out),
+            format!(
+                "cio: warning: interrupted; kept in the spool {dir} (`cio flush` delivers it)\n"
+            )
+        );
+        let id = stdout_of(&out).trim().to_string();
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(status(&env, &server)["calls"], 1);
+
+        down.store(false, Ordering::SeqCst);
+        let summary = flush_json(&env, &server, 0);
+        assert_eq!(summary["delivered"], 1, "{summary}");
+        assert_eq!(batched_ids(&server), [id]);
+    }
+}
+
+/// A call spooled with --allow-old-timestamps is delivered by a flush as it
+/// was accepted, not refused for its timestamp.
+#[test]
+fn a_call_spooled_with_an_old_timestamp_allowed_is_flushed() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let out = env
+        .std_cmd_for(&server)
+        .env("CIO_SPOOL", "1")
+        .args(["track", "deploy", "--user-id", "u1", "--retries", "0"])
+        .args([
+            "--timestamp",
+            "1990-01-02T03:04:05Z",
+            "--allow-old-timestamps",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    let id = stdout_of(&out).trim().to_string();
+
+    down.store(false, Ordering::SeqCst);
+    let summary = flush_json(&env, &server, 0);
+    assert_eq!(
+        (&summary["delivered"], &summary["refused"]),
+        (&Value::from(1), &Value::from(0)),
+        "{summary}"
+    );
+    let sent: Vec<Value> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/batch"))
+        .flat_map(|r| r.json()["batch"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["messageId"], id.as_str());
+    assert_eq!(sent[0]["timestamp"], "1990-01-02T03:04:05.000Z");
+}
+
+/// A spool write cut short by a full disk (here a file-size limit) leaves the
+/// spool as it was: the next flush delivers what was whole and refuses nothing.
+#[test]
+fn a_failed_spool_write_leaves_no_torn_line() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let long = "x".repeat(150);
+    let track = |n: usize| {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.env("CIO_SPOOL", "1").args([
+            "track",
+            "deploy",
+            "--user-id",
+            &format!("u{n}"),
+            "--prop",
+            &format!("note={long}"),
+            "--retries",
+            "0",
+        ]);
+        cmd
+    };
+    let first = track(1).output().unwrap();
+    assert_eq!(first.status.code(), Some(7), "{}", stderr_of(&first));
+    let id = stdout_of(&first).trim().to_string();
+    let dir = status(&env, &server)["spool"].as_str().unwrap().to_string();
+    let active = std::path::Path::new(&dir).join("active.ndjson");
+    let whole = std::fs::read(&active).unwrap();
+    assert!((300..512).contains(&whole.len()), "{}", whole.len());
+
+    // One block of 512 bytes: the second line passes it halfway.
+    let second = through_sh(&track(2), r#"ulimit -S -f 1; trap "" XFSZ"#)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&second);
+    assert_eq!(second.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "; and it could not be spooled: cannot write to the spool {}: File too large; not delivered, messageId ",
+            active.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&long),
+        "the call itself is on stderr: {stderr}"
+    );
+    assert_eq!(std::fs::read(&active).unwrap(), whole);
+
+    down.store(false, Ordering::SeqCst);
+    let summary = flush_json(&env, &server, 0);
+    assert_eq!(
+        (&summary["delivered"], &summary["refused"]),
+        (&Value::from(1), &Value::from(0)),
+        "{summary}"
+    );
+    assert_eq!(batched_ids(&server), [id]);
+}
+
+/// A flush interrupted (Ctrl-C) halfway, then another: each one's figures are
+/// what it sent and the server accepted, together every call once.
+#[test]
+fn the_figures_of_an_interrupted_flush_and_the_next_are_what_each_sent() {
+    const CALLS: usize = 60;
+    let env = CioEnv::new();
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    // Slow batches, so that the Ctrl-C lands with most calls still to send.
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::drop_connection()
+        } else {
+            Reply::delay(Duration::from_millis(150), Reply::ok())
+        }
+    });
+    let ids = spool_calls(&env, &server, 0..CALLS, 20);
+    down.store(false, Ordering::SeqCst);
+    let flush = || {
+        let mut cmd = env.std_cmd_for(&server);
+        cmd.args([
+            "flush",
+            "--json",
+            "--concurrency",
+            "1",
+            "--max-batch-calls",
+            "5",
+        ]);
+        cmd
+    };
+    let child = flush()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while batched_ids(&server).len() < 10 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sent_first = batched_ids(&server).len();
+    assert!((10..CALLS).contains(&sent_first), "{sent_first}");
+    assert_eq!(first["delivered"], sent_first, "{first}");
+    assert_eq!(first["kept"], CALLS - sent_first, "{first}");
+    assert_eq!(first["refused"], 0, "{first}");
+
+    let out = flush().output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let second: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sent = batched_ids(&server);
+    assert_eq!(second["delivered"], sent.len() - sent_first, "{second}");
+    assert_eq!(second["kept"], 0, "{second}");
+    assert_eq!(second["refused"], 0, "{second}");
+    assert_eq!(sent.len(), CALLS, "every call once");
+    assert_eq!(
+        sent.into_iter().collect::<HashSet<_>>(),
+        ids.into_iter().collect()
+    );
+}
+
+/// A line in the spool that cio cannot read (a disk error, a hand edit) is
+/// named as damaged, kept apart, and not counted as refused by the server.
+#[test]
+fn a_damaged_spool_line_is_not_called_refused_by_the_server() {
+    let env = CioEnv::new();
+    let (server, down) = server_with_switch();
+    let ids = spool_calls(&env, &server, 0..1, 1);
+    let dir = status(&env, &server)["spool"].as_str().unwrap().to_string();
+    let active = std::path::Path::new(&dir).join("active.ndjson");
+    let mut text = std::fs::read_to_string(&active).unwrap();
+    text.push_str("{\"type\":\"track\",\"ev\n");
+    std::fs::write(&active, text).unwrap();
+
+    down.store(false, Ordering::SeqCst);
+    let out = env.std_cmd_for(&server).arg("flush").output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "flush: 1 delivered, 0 kept in the spool (not delivered), 0 refused by the server, \
+             1 damaged (not sendable) (in {dir}/rejected.ndjson); 0 calls waiting in {dir}\n"
+        )
+    );
+    assert_eq!(batched_ids(&server), ids);
+}
+
+/// A flush killed while it reached the spool through a symbolic link, then a
+/// flush through the real path: the claimed file is the same file however it
+/// is spelled, so the flush resumes it, goes on to the next, and exits 0.
+#[test]
+fn a_flush_through_another_path_after_kill_9_delivers_everything() {
+    let env = CioEnv::new();
+    let down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&down);
+    let server = TestServer::with_handler(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::drop_connection()
+        } else {
+            Reply::delay(Duration::from_millis(60), Reply::ok())
+        }
+    });
+    let mut ids = spool_calls(&env, &server, 0..60, 20);
+    let root = env.path().join(".local/state/cio/spool");
+    let link = env.path().join("spool-link");
+    std::os::unix::fs::symlink(&root, &link).unwrap();
+    down.store(false, Ordering::SeqCst);
+
+    let mut child = env
+        .std_cmd_for(&server)
+        .env("CIO_SPOOL_DIR", &link)
+        .args(["flush", "--concurrency", "1", "--max-batch-calls", "5"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while batched_ids(&server).len() < 10 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(batched_ids(&server).len() < 60, "the kill landed mid-flush");
+
+    // More calls spooled meanwhile: a second file for the next flush to claim.
+    down.store(true, Ordering::SeqCst);
+    ids.extend(spool_calls(&env, &server, 60..65, 5));
+    down.store(false, Ordering::SeqCst);
+
+    let out = env.std_cmd_for(&server).arg("flush").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        batched_ids(&server).into_iter().collect::<HashSet<_>>(),
+        ids.into_iter().collect()
+    );
+    assert_eq!(status(&env, &server)["calls"], 0);
+}
