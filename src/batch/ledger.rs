@@ -219,7 +219,7 @@ impl Ledger {
                 format_args!("not a cio checkpoint ({e}); give --checkpoint a file of its own, or remove this one if it is a damaged checkpoint"),
             )
         })?;
-        if file.sources != self.sources {
+        if !same_inputs(&file.sources, &self.sources) {
             return Err(Error::file(
                 path.display(),
                 format_args!(
@@ -565,6 +565,15 @@ fn read_no_follow(path: &Path) -> std::io::Result<String> {
     crate::files::open_no_follow(std::fs::OpenOptions::new().read(true), path)?
         .read_to_string(&mut text)?;
     Ok(text)
+}
+
+/// Whether a checkpoint's inputs are this run's: the same files in the same
+/// order, however each is spelled (`./x`, an absolute path, a symbolic link:
+/// the file it is, by device and inode), or the same names.
+fn same_inputs(checkpoint: &[String], run: &[String]) -> bool {
+    checkpoint.len() == run.len()
+        && (checkpoint.iter().zip(run))
+            .all(|(a, b)| a == b || crate::files::same_file(Path::new(a), Path::new(b)))
 }
 
 /// Temp file + rename: a crash leaves the old checkpoint or the new one, never half.

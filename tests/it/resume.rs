@@ -235,6 +235,41 @@ fn after_an_outage_the_same_command_delivers_what_is_owed() {
 }
 
 #[test]
+fn the_same_input_under_another_spelling_resumes() {
+    let replay = Replay::new(1_000, untimed_line);
+    replay
+        .api
+        .fail_with(Some(Reply::status(500, "internal error")));
+    let out = replay.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    replay.api.fail_with(None);
+    std::os::unix::fs::symlink(&replay.input, replay.file("link.ndjson")).unwrap();
+    // The checkpoint names the input by its absolute path; these name the same file.
+    let run_as = |name: &str| {
+        let input = replay.input.display().to_string();
+        let args = (replay.args().into_iter()).map(|a| if a == input { name.into() } else { a });
+        let mut cmd = replay.env.cmd_for(&replay.api.server);
+        cmd.current_dir(replay.env.path())
+            .env("CIO_RETRIES", "0")
+            .args(args.collect::<Vec<String>>());
+        cmd.output().unwrap()
+    };
+    let out = run_as("link.ndjson");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = run_as("./in.ndjson");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        summary(&out)["read"],
+        0,
+        "nothing left: {}",
+        stderr_of(&out)
+    );
+    let ids = replay.api.server.message_ids();
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!((unique.len(), ids.len()), (1_000, 1_000), "each call once");
+}
+
+#[test]
 fn an_outage_halfway_re_sends_only_what_is_owed() {
     // The server takes the first ten batches, then goes down.
     let replay = Replay::new(3_000, untimed_line);
