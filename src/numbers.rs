@@ -33,6 +33,20 @@ pub fn too_large(token: &str) -> bool {
     token.contains(['e', 'E']) && token.parse::<f64>().is_ok_and(f64::is_infinite)
 }
 
+/// Where a JSON string whose opening quote is just before `i` ends (past its
+/// closing quote); `None` when it does not end. Strings are most of a
+/// payload: this jumps from quote or backslash to the next.
+pub fn string_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let at = memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[i + at] == b'\\' {
+            i += at + 2;
+        } else {
+            return Some(i + at + 1);
+        }
+    }
+}
+
 /// The first number in `text` (JSON, well-formed or not) that a float cannot hold.
 pub fn out_of_range(text: &str) -> Option<OutOfRange<'_>> {
     let bytes = text.as_bytes();
@@ -42,17 +56,7 @@ pub fn out_of_range(text: &str) -> Option<OutOfRange<'_>> {
         i += 1;
         match b {
             // Skip strings: digits in them are not numbers.
-            b'"' => loop {
-                let rest = bytes.get(i..).unwrap_or_default();
-                match memchr::memchr2(b'"', b'\\', rest) {
-                    Some(at) if bytes[i + at] == b'\\' => i += at + 2,
-                    Some(at) => {
-                        i += at + 1;
-                        break;
-                    }
-                    None => return None,
-                }
-            },
+            b'"' => i = string_end(bytes, i)?,
             b'-' | b'0'..=b'9' => {
                 let start = i - 1;
                 while i < bytes.len()

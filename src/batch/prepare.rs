@@ -699,17 +699,9 @@ fn check_payload(json: &str) -> Result<(), LineError> {
         let b = bytes[i];
         i += 1;
         match b {
-            // Strings are most of a payload: jump from quote or backslash to the next.
-            b'"' => loop {
-                let rest = bytes.get(i..).unwrap_or_default();
-                match memchr::memchr2(b'"', b'\\', rest) {
-                    Some(at) if bytes[i + at] == b'\\' => i += at + 2,
-                    Some(at) => {
-                        i += at + 1;
-                        break;
-                    }
-                    None => return Ok(()),
-                }
+            b'"' => match crate::numbers::string_end(bytes, i) {
+                Some(end) => i = end,
+                None => return Ok(()),
             },
             b'{' | b'[' => {
                 depth += 1;
