@@ -80,8 +80,11 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     let url = client.url(&path);
     let delivered = match delivered {
         Ok(delivered) => delivered,
-        // Worth another try later (network, timeouts, 5xx, 429): keep it, if asked to.
-        Err(e @ SendError::Undelivered { .. }) if ctx.settings.spool => {
+        // Worth another try later (network, timeouts, 5xx, 429, an endpoint
+        // that is not the API yet): keep it, if asked to.
+        Err(e @ (SendError::Undelivered { .. } | SendError::NotTheApi { .. }))
+            if ctx.settings.spool =>
+        {
             let error = crate::explain::send_error(e, &url, &ctx.settings);
             return spool(ctx, spec.call_type, &json, &message_id, error);
         }
