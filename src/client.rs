@@ -695,6 +695,24 @@ mod tests {
     }
 
     #[test]
+    fn only_a_json_object_acknowledges() {
+        for body in [&b"{}"[..], b" {}\n", br#"{"ok":true}"#] {
+            assert!(is_api_acknowledgement(body), "{body:?}");
+        }
+        for body in [
+            &b""[..],
+            b"[]",
+            b"null",
+            b"\"ok\"",
+            b"{",
+            b"<html>{}</html>",
+            b"{}{}",
+        ] {
+            assert!(!is_api_acknowledgement(body), "{body:?}");
+        }
+    }
+
+    #[test]
     fn server_messages_are_extracted() {
         assert_eq!(
             extract_message(r#"{"meta":{"errors":["bad userId",{"message":"bad event"}]}}"#)
