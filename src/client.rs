@@ -21,6 +21,12 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 const USER_AGENT: &str = concat!("cio/", env!("CARGO_PKG_VERSION"));
+/// The most of an answer's body that is read: the API's answers (`{}`, or an
+/// error list) take a few hundred bytes; whatever a server sends past this is
+/// left unread and its connection dropped, so no server can grow cio's memory.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// How much of a body that is not the API's an error message quotes.
+const QUOTED_BODY_CHARS: usize = 100;
 
 pub struct Client {
     http: reqwest::Client,
@@ -108,6 +114,12 @@ pub enum SendError {
         reason: String,
         attempts: u32,
     },
+    /// A 2xx whose body is not the API's JSON object (a web server's page, a
+    /// captive portal): not an acknowledgement, and no retry will make it one.
+    /// `answer` says what came: status, content type and the body's first bytes.
+    NotTheApi {
+        answer: String,
+    },
     Interrupted,
 }
 
@@ -121,6 +133,9 @@ impl SendError {
             SendError::Unauthorized { message } => format!("unauthorized (401): {message}"),
             SendError::Forbidden { message } => format!("forbidden (403): {message}"),
             SendError::Undelivered { reason, .. } => reason.clone(),
+            SendError::NotTheApi { answer } => {
+                format!("not the Pipelines API: it answered {answer}")
+            }
             SendError::Interrupted => "interrupted".into(),
         }
     }
@@ -306,29 +321,41 @@ impl Client {
                 }
             };
             let started = Instant::now();
-            let answer = request.body(body).send().await;
+            // A body that fails to arrive whole (a reset, the timeout) fails the attempt like the request would.
+            let answer = match request.body(body).send().await {
+                Ok(response) => Answer::read(response).await,
+                Err(e) => Err(e),
+            };
             let elapsed = started.elapsed();
             // Only retryable failures get past this match: (status, Retry-After, reason).
             let (status, wait_hint, reason) = match answer {
-                Ok(response) => {
-                    let status = response.status();
+                Ok(Answer {
+                    status,
+                    headers,
+                    body,
+                }) => {
                     self.report.detail(format_args!(
                         "POST {url} -> {} in {:.1} ms (attempt {attempt})",
                         status.as_u16(),
                         elapsed.as_secs_f64() * 1000.0
                     ));
                     if status.is_success() {
+                        if !is_api_acknowledgement(&body) {
+                            return Err(SendError::NotTheApi {
+                                answer: self.describe_answer(status, &headers, &body),
+                            });
+                        }
                         return Ok(Delivered {
                             status: status.as_u16(),
                             attempts: attempt,
                             round_trip: elapsed,
                         });
                     }
-                    let retry_after = parse_retry_after(response.headers());
+                    let retry_after = parse_retry_after(&headers);
                     let redirect = status
                         .is_redirection()
-                        .then(|| self.refused_redirect(status, &response, path));
-                    let message = self.server_message(response).await;
+                        .then(|| self.refused_redirect(status, &headers, path));
+                    let message = self.server_message(status, &body);
                     match classify(status) {
                         Class::Retry => (
                             Some(status.as_u16()),
@@ -394,18 +421,9 @@ impl Client {
 
     /// A redirect is never followed (it could take the key elsewhere): say so,
     /// and where it pointed, which is often the endpoint the user meant.
-    fn refused_redirect(
-        &self,
-        status: StatusCode,
-        response: &reqwest::Response,
-        path: &str,
-    ) -> String {
+    fn refused_redirect(&self, status: StatusCode, headers: &HeaderMap, path: &str) -> String {
         let code = status.as_u16();
-        let Some(location) = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-        else {
+        let Some(location) = headers.get(header::LOCATION).and_then(|l| l.to_str().ok()) else {
             return format!(
                 "the server answered {code} (a redirect, not followed) without a Location"
             );
@@ -421,10 +439,9 @@ impl Client {
     }
 
     /// The server's error text, sanitised and without the key.
-    async fn server_message(&self, response: reqwest::Response) -> String {
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        let message = extract_message(&text).unwrap_or(text);
+    fn server_message(&self, status: StatusCode, body: &[u8]) -> String {
+        let text = String::from_utf8_lossy(body);
+        let message = extract_message(&text).unwrap_or_else(|| text.into_owned());
         let message = sanitize(&self.key.redact(&message), 300);
         if message.is_empty() {
             status
@@ -435,6 +452,59 @@ impl Client {
             message
         }
     }
+
+    /// A 2xx that is not the API's, for the person to recognise what answered:
+    /// `200 (text/html), body: <html>…`, sanitised and without the key.
+    fn describe_answer(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> String {
+        let clean = |text: &str, max| sanitize(&self.key.redact(text), max);
+        let content_type = match headers.get(header::CONTENT_TYPE) {
+            Some(value) => clean(&String::from_utf8_lossy(value.as_bytes()), 100),
+            None => "no content type".into(),
+        };
+        // A few bytes more than are quoted, so a multi-byte character is not cut in two.
+        let start = &body[..body.len().min(QUOTED_BODY_CHARS * 4)];
+        let first = clean(&String::from_utf8_lossy(start), QUOTED_BODY_CHARS);
+        let body = if first.is_empty() {
+            "an empty body".to_string()
+        } else {
+            format!("body: {first}")
+        };
+        format!("{} ({content_type}), {body}", status.as_u16())
+    }
+}
+
+/// An answer, its body read up to `MAX_ANSWER_BYTES`.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    /// Reads at most `MAX_ANSWER_BYTES` of the body, then drops the response
+    /// (and with it the connection) rather than read an endless body. The
+    /// client's timeout covers the body too, so a body that trickles ends with it.
+    async fn read(mut response: reqwest::Response) -> Result<Answer, reqwest::Error> {
+        let mut body = Vec::new();
+        while body.len() < MAX_ANSWER_BYTES {
+            match response.chunk().await? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        body.truncate(MAX_ANSWER_BYTES);
+        Ok(Answer {
+            status: response.status(),
+            headers: std::mem::take(response.headers_mut()),
+            body,
+        })
+    }
+}
+
+/// The API acknowledges with a JSON object (`{}`); anything else, a web page
+/// or a body cut at the limit, did not come from it.
+fn is_api_acknowledgement(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).is_ok()
 }
 
 enum Class {
@@ -622,6 +692,24 @@ mod tests {
         );
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn only_a_json_object_acknowledges() {
+        for body in [&b"{}"[..], b" {}\n", br#"{"ok":true}"#] {
+            assert!(is_api_acknowledgement(body), "{body:?}");
+        }
+        for body in [
+            &b""[..],
+            b"[]",
+            b"null",
+            b"\"ok\"",
+            b"{",
+            b"<html>{}</html>",
+            b"{}{}",
+        ] {
+            assert!(!is_api_acknowledgement(body), "{body:?}");
+        }
     }
 
     #[test]

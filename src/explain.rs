@@ -31,6 +31,12 @@ pub fn send_error(err: SendError, url: &str, settings: &Settings) -> Error {
             crate::output::count(attempts.into(), "attempt"),
             network_reason(&reason, url, settings)
         )),
+        // Kept like an outage's calls: the endpoint is wrong, or something stands in front of it.
+        SendError::NotTheApi { answer } => Error::Undelivered(format!(
+            "not delivered: {url} answered like something other than the Customer.io Pipelines API, \
+             which answers a JSON object: {answer}; check the endpoint (from {})",
+            settings.endpoint_source
+        )),
         SendError::Interrupted => Error::Interrupted,
     }
 }

@@ -473,8 +473,8 @@ impl Deliverer {
         drop(permit);
     }
 
-    /// Any other 4xx (404: a wrong endpoint), 401 and 403 would refuse every
-    /// batch alike, so they end the run; so do undeliverable batches in a row,
+    /// Any other 4xx (404: a wrong endpoint), 401, 403 and an endpoint that
+    /// is not the API would refuse every batch alike, so they end the run; so do undeliverable batches in a row,
     /// one per request slot and at least three, since the server is then evidently gone.
     fn note_failure(&self, e: SendError) {
         let fatal = match e {

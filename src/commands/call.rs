@@ -95,6 +95,7 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
     let url = client.url(&path);
     let delivered = match delivered {
         Ok(delivered) => delivered,
+        // Worth another try later: keep it, if asked to (see `spooled_exit`).
         Err(e) if ctx.settings.spool && spooled_exit(&e).is_some() => {
             let code = spooled_exit(&e).unwrap_or(ExitCode::Spooled);
             let error = crate::explain::send_error(e, &url, &ctx.settings);
@@ -123,7 +124,8 @@ pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
 /// 429, attempts cut short), never what the server refused on its merits.
 fn spooled_exit(e: &SendError) -> Option<ExitCode> {
     match e {
-        SendError::Undelivered { .. } => Some(ExitCode::Spooled),
+        // Network, timeouts, 5xx, 429, and an endpoint that is not the API (yet).
+        SendError::Undelivered { .. } | SendError::NotTheApi { .. } => Some(ExitCode::Spooled),
         SendError::Interrupted => Some(ExitCode::Interrupted),
         SendError::Rejected { .. }
         | SendError::Unauthorized { .. }

@@ -61,7 +61,7 @@ pub async fn send(
             let status = match &e {
                 SendError::Rejected { status, .. } => *status,
                 SendError::Unauthorized { .. } | SendError::Forbidden { .. } => 502,
-                SendError::Undelivered { .. } => 502,
+                SendError::Undelivered { .. } | SendError::NotTheApi { .. } => 502,
                 SendError::Interrupted => 503,
             };
             Err((status, format!("upstream: {}", e.reason())))

@@ -18,6 +18,7 @@ mod contract;
 mod crash;
 mod faults;
 mod hostile;
+mod hostile_servers;
 mod lint;
 mod listen;
 mod numbers;
