@@ -151,7 +151,8 @@ pub struct GlobalArgs {
     pub json: bool,
 
     /// Keep a single call that cannot be delivered (network, timeouts, 5xx, 429
-    /// after the retries) in the spool, for `cio flush`; exits 7 [env: CIO_SPOOL]
+    /// after the retries, an endpoint that is not the API, Ctrl-C while it
+    /// waits to retry) in the spool, for `cio flush`; exits 7 (130 on Ctrl-C) [env: CIO_SPOOL]
     #[arg(long, global = true)]
     pub spool: bool,
 
