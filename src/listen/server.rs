@@ -342,14 +342,25 @@ async fn read_body(
         return Err(BodyError::TooLarge);
     }
     let read = async {
+        // The budget counts what is allocated: the declared length at once,
+        // else the buffer's growth (doubling, up to the limit).
         let mut bytes = Vec::new();
+        if let Some(n) = declared {
+            take(n as usize)?;
+            bytes.reserve_exact(n as usize);
+        }
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| BodyError::Broken(format!("the body broke off: {e}")))?;
             if let Ok(data) = frame.into_data() {
-                if bytes.len() + data.len() > wire_limit {
+                let needed = bytes.len() + data.len();
+                if needed > wire_limit {
                     return Err(BodyError::TooLarge);
                 }
-                take(data.len())?;
+                if needed > bytes.capacity() {
+                    let grown = needed.max(bytes.capacity() * 2).min(wire_limit);
+                    take(grown - bytes.capacity())?;
+                    bytes.reserve_exact(grown - bytes.len());
+                }
                 bytes.extend_from_slice(&data);
             }
         }
