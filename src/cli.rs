@@ -625,6 +625,20 @@ pub struct ListenArgs {
     /// With --lint: a call with a lint error makes the exit code non-zero, as an invalid call does
     #[arg(long, requires = "lint")]
     pub strict: bool,
+
+    /// On SIGTERM/SIGINT/SIGHUP, wait this long for the requests in flight (a --forward with
+    /// the default retries can take 75 s); any still unanswered then are counted and the exit is 1
+    #[arg(long, value_name = "SECS", default_value_t = 90.0)]
+    pub grace: f64,
+
+    /// Connections served at once; one past this is answered 503 with Retry-After: 1 and closed
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
+
+    /// Request bodies held in memory across all connections, in MB; a request that would pass
+    /// it is answered 503 with Retry-After: 1
+    #[arg(long, value_name = "MB", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_buffered_mb: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -299,6 +299,20 @@ impl Client {
         encoding: Encoding,
         on_retry: &(dyn Fn(RetryNotice) -> Option<Duration> + Sync),
     ) -> Result<Delivered, SendError> {
+        self.send_with(HeaderMap::new(), path, make_body, encoding, on_retry)
+            .await
+    }
+
+    /// `send`, every attempt carrying `headers` too (`cio listen --forward`
+    /// marks what it forwards, to find a loop).
+    pub async fn send_with(
+        &self,
+        headers: HeaderMap,
+        path: &str,
+        make_body: &(dyn Fn(&str, &mut Vec<u8>) + Sync),
+        encoding: Encoding,
+        on_retry: &(dyn Fn(RetryNotice) -> Option<Duration> + Sync),
+    ) -> Result<Delivered, SendError> {
         let url = self.url(path);
         let mut attempt = 0;
         loop {
@@ -306,7 +320,7 @@ impl Client {
                 return Err(SendError::Interrupted);
             }
             attempt += 1;
-            let mut request = self.http.post(&url);
+            let mut request = self.http.post(&url).headers(headers.clone());
             let sent_at = timestamp::now();
             if matches!(encoding, Encoding::Shared { gzipped: true, .. }) {
                 request = request.header(header::CONTENT_ENCODING, "gzip");

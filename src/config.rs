@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use crate::region::Region;
 
 pub const DEFAULT_PROFILE: &str = "default";
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,29 +256,18 @@ pub struct Loaded {
     pub warning: Option<String>,
 }
 
+/// The largest config file read: a config of profiles is a few KB, and
+/// CIO_CONFIG=/dev/urandom must not fill the memory.
+pub const MAX_CONFIG_BYTES: u64 = 1_000_000;
+
 /// Reads and parses the file. A missing file is an empty config.
 pub fn load(path: &Path) -> Result<Loaded> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Loaded {
-                file: ConfigFile::default(),
-                exists: false,
-                warning: None,
-            })
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(Error::file(
-                path.display(),
-                "config file is not valid UTF-8",
-            ))
-        }
-        Err(e) => {
-            return Err(Error::file(
-                path.display(),
-                format_args!("cannot read config file: {}", describe_io(&e)),
-            ))
-        }
+    let Some(text) = read_text(path)? else {
+        return Ok(Loaded {
+            file: ConfigFile::default(),
+            exists: false,
+            warning: None,
+        });
     };
     let file = parse(&text).map_err(|msg| Error::usage(format!("{}:{msg}", path.display())))?;
     Ok(Loaded {
@@ -285,6 +275,55 @@ pub fn load(path: &Path) -> Result<Loaded> {
         exists: true,
         warning: permission_warning(path),
     })
+}
+
+/// The file's text, None when there is no file. Only a regular file (or a
+/// link to one) of at most `MAX_CONFIG_BYTES` is read: a FIFO would block
+/// and a device never end.
+fn read_text(path: &Path) -> Result<Option<String>> {
+    let unreadable = |e: &std::io::Error| {
+        Error::file(
+            path.display(),
+            format_args!("cannot read config file: {}", describe_io(e)),
+        )
+    };
+    // stat, not open: opening a FIFO with no writer waits forever.
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unreadable(&e)),
+    };
+    if meta.is_dir() {
+        return Err(Error::file(
+            path.display(),
+            "cannot read config file: is a directory",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(Error::file(
+            path.display(),
+            "the config file must be a regular file, not a FIFO, a device or a socket",
+        ));
+    }
+    let too_large = || {
+        Error::file(
+            path.display(),
+            format_args!("config file is larger than {MAX_CONFIG_BYTES} bytes"),
+        )
+    };
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| unreadable(&e))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| Error::file(path.display(), "config file is not valid UTF-8"))
 }
 
 /// Parses TOML text; the error is `LINE:COL: message` on one line.
@@ -324,13 +363,6 @@ fn permission_warning(_path: &Path) -> Option<String> {
     None
 }
 
-/// Writes the config atomically: 0700 directory, 0600 temporary file, fsync, rename.
-/// Callers that change a file they read go through [`update`] instead.
-pub fn save(path: &Path, file: &ConfigFile) -> Result<()> {
-    let text = toml::to_string_pretty(file).map_err(|e| Error::Internal(e.to_string()))?;
-    write_private(path, text.as_bytes())
-}
-
 /// Creates `path` (and its directory) readable by the owner only, atomically.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     files::write_atomic(path, contents)
@@ -350,12 +382,46 @@ fn lock_path(config_path: &Path) -> PathBuf {
 /// Read-modify-write under the config lock: `change` sees the file as it is
 /// on disk now (not as it was when this process started), so concurrent
 /// `cio config set` calls all land. Returns what `change` returned.
+///
+/// The file stays the user's: only what `change` changed is written into it
+/// (`toml_edit`, as cargo does), so comments, order and formatting stay; a
+/// path that is a symbolic link is written through to its target (dotfiles
+/// kept in a repository), atomically beside it.
 pub fn update<T>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<T>) -> Result<T> {
     let _lock = files::Lock::acquire(&lock_path(path))?;
-    let mut file = load(path)?.file;
+    let text = read_text(path)?.unwrap_or_default();
+    let before = parse(&text).map_err(|msg| Error::usage(format!("{}:{msg}", path.display())))?;
+    let mut file = before.clone();
     let out = change(&mut file)?;
-    save(path, &file)?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::usage(format!("{}: invalid config: {e}", path.display())))?;
+    let as_doc = |f: &ConfigFile| {
+        toml::to_string_pretty(f)
+            .map_err(|e| Error::Internal(format!("config: {e}")))?
+            .parse::<toml_edit::DocumentMut>()
+            .map_err(|e| Error::Internal(format!("config: {e}")))
+    };
+    edit::apply(
+        doc.as_table_mut(),
+        as_doc(&before)?.as_table(),
+        as_doc(&file)?.as_table(),
+    );
+    write_private(&link_target(path), doc.to_string().as_bytes())?;
     Ok(out)
+}
+
+/// The file a config path names: itself, or what its symbolic links lead to.
+fn link_target(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    // A chain of links, within the kernel's own limit of 40.
+    for _ in 0..40 {
+        match fs::read_link(&path) {
+            Ok(target) => path = files::parent_dir(&path).join(target),
+            Err(_) => break,
+        }
+    }
+    path
 }
 
 /// The anonymous id single calls fall back on when no identity is configured:
@@ -392,6 +458,75 @@ pub fn machine_anonymous_id(
     }
     drop(lock);
     Ok(id)
+}
+
+/// A change to a config file's values carried into its TOML document, the
+/// rest of the document (comments, order, spacing) left as it was.
+mod edit {
+    use toml_edit::{Item, TableLike};
+
+    /// Makes `doc` say what `new` says where `old` (what it said) differs.
+    /// `old` and `new` are the values as cio writes them (fields in their
+    /// order), so that a new key or section reads as `cio config init` would.
+    pub fn apply(doc: &mut dyn TableLike, old: &dyn TableLike, new: &dyn TableLike) {
+        let gone: Vec<String> = old
+            .iter()
+            .filter(|(k, _)| !new.contains_key(k))
+            .map(|(k, _)| k.to_string())
+            .collect();
+        for key in gone {
+            doc.remove(&key);
+        }
+        for (key, after) in new.iter() {
+            let before = old.get(key);
+            let same = |b: &Item| match (b, after) {
+                (Item::Value(b), Item::Value(a)) => b.to_string() == a.to_string(),
+                _ => false,
+            };
+            if before.is_some_and(same) {
+                continue;
+            }
+            let existing = doc.get_mut(key);
+            match (
+                before.and_then(Item::as_table_like),
+                after.as_table_like(),
+                existing,
+            ) {
+                (Some(before), Some(after), Some(item)) if item.is_table_like() => {
+                    if let Some(table) = item.as_table_like_mut() {
+                        apply(table, before, after);
+                    }
+                }
+                (_, None, Some(Item::Value(value))) => {
+                    // In place, with the comment after it on its line.
+                    if let Item::Value(fresh) = after {
+                        let decor = value.decor().clone();
+                        *value = fresh.clone();
+                        *value.decor_mut() = decor;
+                    }
+                }
+                _ => {
+                    let mut fresh = after.clone();
+                    place_last(&mut fresh);
+                    if let Item::Table(table) = &mut fresh {
+                        table.decor_mut().set_prefix("\n");
+                    }
+                    doc.insert(key, fresh);
+                }
+            }
+        }
+    }
+
+    /// New sections go after every existing one (their positions came from
+    /// the document they were written in).
+    fn place_last(item: &mut Item) {
+        if let Item::Table(table) = item {
+            table.set_position(usize::MAX / 2);
+            for (_, child) in table.iter_mut() {
+                place_last(child);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -438,7 +573,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("nested/cio/config.toml");
-        save(&path, &ConfigFile::default()).unwrap();
+        update(&path, |_| Ok(())).unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);

@@ -205,18 +205,23 @@ impl Read for Decompressed {
     }
 }
 
-/// Reads a whole (small) JSON document: `--file` of a single call.
-pub fn read_to_string(path: &Path) -> Result<String> {
-    let (mut reader, _) = open(path)?;
-    let mut text = String::new();
-    reader.read_to_string(&mut text).map_err(|e| {
-        if e.kind() == io::ErrorKind::InvalidData {
-            Error::file(display_name(path), "not valid UTF-8")
-        } else {
-            Error::unreadable(display_name(path), &e)
-        }
-    })?;
-    Ok(text)
+/// Reads a whole (small) JSON document: `--file` of a single call. At most
+/// `limit` bytes are read: past them the file is refused, so that /dev/zero
+/// or an endless pipe is not read into memory.
+pub fn read_to_string(path: &Path, limit: u64) -> Result<String> {
+    let (reader, _) = open(path)?;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::unreadable(display_name(path), &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::file(
+            display_name(path),
+            format_args!("larger than {limit} bytes, too large for a single call"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::file(display_name(path), "not valid UTF-8"))
 }
 
 /// serde_json's message without its "at line L column C" tail (cio puts the

@@ -280,6 +280,18 @@ impl Settings {
     /// The endpoint as a URL without a trailing slash, refusing plain HTTP to
     /// anything but loopback unless the user allowed it: the key would travel in clear.
     pub fn endpoint_url(&self) -> Result<String> {
+        // The URL parser drops a newline or a tab inside a URL and encodes a
+        // space: `http://host/v1\nHost: x` would become a path. Refused instead.
+        if self
+            .endpoint
+            .trim()
+            .contains(|c: char| c.is_whitespace() || c.is_control())
+        {
+            return Err(Error::usage(format!(
+                "endpoint {:?} (from {}) holds whitespace or a control character, which a URL cannot: give the whole base URL, like {US_ENDPOINT}",
+                self.endpoint, self.endpoint_source
+            )));
+        }
         let url = Url::parse(self.endpoint.trim()).map_err(|e| {
             Error::usage(format!(
                 "endpoint '{}' (from {}) is not a URL ({e}): give the whole base URL, like {US_ENDPOINT}",

@@ -13,22 +13,29 @@ use tokio::sync::watch;
 /// Starts counting interrupts; must be called inside the runtime.
 pub fn listen() -> watch::Receiver<u32> {
     let (tx, rx) = watch::channel(0);
+    // The handlers are installed before this returns (not in the task): a
+    // signal that comes right after is counted, not the default's kill.
     #[cfg(unix)]
-    let ignored = Ignored::at_start();
+    let (mut int, mut term, mut hangup) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        let ignored = Ignored::at_start();
+        let counted = |kind| (!ignored.has(kind)).then(|| signal(kind).ok()).flatten();
+        (
+            counted(SignalKind::interrupt()),
+            counted(SignalKind::terminate()),
+            counted(SignalKind::hangup()),
+        )
+    };
     tokio::spawn(async move {
         #[cfg(unix)]
         {
-            use tokio::signal::unix::{signal, Signal, SignalKind};
-            let counted = |kind| (!ignored.has(kind)).then(|| signal(kind).ok()).flatten();
+            use tokio::signal::unix::Signal;
             async fn next(signal: &mut Option<Signal>) {
                 match signal {
                     Some(signal) => _ = signal.recv().await,
                     None => std::future::pending().await,
                 }
             }
-            let mut int = counted(SignalKind::interrupt());
-            let mut term = counted(SignalKind::terminate());
-            let mut hangup = counted(SignalKind::hangup());
             loop {
                 tokio::select! {
                     _ = next(&mut int) => {},

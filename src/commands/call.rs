@@ -299,7 +299,9 @@ fn build(ctx: &Context, spec: &CallSpec, args: &CallArgs) -> Result<Map<String, 
 
 fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
     let name = input::display_name(path);
-    let text = input::read_to_string(path)?;
+    // Pretty-printed JSON may be larger than the call it holds: twice the API's
+    // limit is read before the file is refused.
+    let text = input::read_to_string(path, 2 * envelope::MAX_CALL_BYTES as u64)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let located =
         |e: serde_json::Error, what: &str| Error::usage(input::json_error_at(&name, &e, what));

@@ -42,20 +42,22 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
         .map(|v| seconds("--idle-exit", v))
         .transpose()?;
     let read_timeout = seconds("--read-timeout", args.read_timeout)?;
+    let grace = seconds("--grace", args.grace)?;
     let rate = args.fail_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&rate) {
         return Err(Error::invalid("--fail-rate", "a share from 0 to 1", rate));
     }
+    let instance = format!("{:016x}", fastrand::u64(..));
     // Forwarding uses the settings as a single call does: endpoint, key, timeout, retries.
-    let forward = if args.forward {
+    let (forward, forward_to) = if args.forward {
         let client = Client::new(&ctx.settings, ctx.report)?;
-        ctx.report.info(format_args!(
-            "forwarding accepted calls to {}",
-            ctx.settings.endpoint_url()?
-        ));
-        Some(client)
+        let endpoint = ctx.settings.endpoint_url()?;
+        let forward_to = resolve(&endpoint);
+        ctx.report
+            .info(format_args!("forwarding accepted calls to {endpoint}"));
+        (Some(client), forward_to)
     } else {
-        None
+        (None, Vec::new())
     };
     let recorder = args.output.as_deref().map(Recorder::open).transpose()?;
     let recording = recorder.as_ref().map(Recorder::name);
@@ -79,8 +81,13 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
             quiet: ctx.report.quiet,
         },
         lint: args.lint.then(|| crate::lint::Linter::new(&[])),
+        grace,
+        max_connections: args.max_connections as usize,
+        max_buffered: args.max_buffered_mb as usize * 1_000_000,
+        instance,
     };
-    let (mut tally, _why) = listen::run(options)?;
+    let ended = listen::run(options, &forward_to)?;
+    let mut tally = ended.tally;
     tally.lint_strict = args.strict;
     if ctx.report.json {
         crate::output::stdout_line(tally.to_json());
@@ -89,9 +96,35 @@ pub fn run(ctx: &Context, args: &ListenArgs, key: Option<&str>, no_color: bool) 
             ctx.report.info(line);
         }
     }
+    if ended.abandoned > 0 {
+        let n = ended.abandoned;
+        return Err(Error::Io(format!(
+            "stopped with {n} request{} still in flight after --grace {} s: {} client{} got no answer",
+            if n == 1 { "" } else { "s" },
+            grace.as_secs_f64(),
+            if n == 1 { "its" } else { "their" },
+            if n == 1 { "" } else { "s" },
+        )));
+    }
     if tally.failed() {
         Err(Error::Reported(ExitCode::ListenInvalid))
     } else {
         Ok(())
     }
+}
+
+/// The addresses an endpoint URL's host and port resolve to (none when it
+/// does not resolve: the forward then fails on its own, with its reason).
+fn resolve(endpoint: &str) -> Vec<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let Ok(url) = reqwest::Url::parse(endpoint) else {
+        return Vec::new();
+    };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return Vec::new();
+    };
+    (host.trim_matches(['[', ']']), port)
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .unwrap_or_default()
 }

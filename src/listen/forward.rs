@@ -7,12 +7,47 @@
 //! price of never answering 200 for a call the upstream did not take: if the
 //! upstream fails for good, the client gets a status it retries (502) and the
 //! call stays with the client; nothing is held in the listener to be lost.
+//!
+//! Loops: a forwarded request carries `X-Cio-Listen`, the ids of the
+//! listeners it went through; a listener that finds its own id there
+//! refuses it (508) instead of sending it round again.
 
 use serde_json::{Map, Value};
 
 use super::answer::{Received, Route};
 use crate::client::{Client, Encoding, SendError};
 use crate::gzipped::Gzipped;
+use hyper::header::{HeaderMap, HeaderValue};
+
+/// The `X-Cio-Listen` a forward of this request carries.
+pub struct Marks {
+    /// The request already went through this listener.
+    pub passed_here: bool,
+    pub header: HeaderMap,
+}
+
+/// What a request's `X-Cio-Listen` says, and what its forward says: the ids
+/// it came with, then `instance`.
+pub fn marks(headers: &HeaderMap, instance: &str) -> Marks {
+    let mut ids: Vec<&str> = headers
+        .get_all(super::MARKER)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .collect();
+    let passed_here = ids.contains(&instance);
+    ids.push(instance);
+    let mut header = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&ids.join(", ")) {
+        header.insert(super::MARKER, value);
+    }
+    Marks {
+        passed_here,
+        header,
+    }
+}
 
 /// Sends the calls as the client sent them (a single call to its path, a
 /// batch to `/batch`, each call with its own `sentAt` if it had one); the
@@ -21,6 +56,7 @@ pub async fn send(
     upstream: &Client,
     route: Route,
     calls: &[&Received],
+    marks: HeaderMap,
 ) -> Result<u64, (u16, String)> {
     if calls.is_empty() {
         return Ok(0);
@@ -55,7 +91,10 @@ pub async fn send(
     };
     // The calls keep the sentAt their client gave them, for the upstream's clock-skew correction.
     let make_body = |_sent_at: &str, out: &mut Vec<u8>| out.extend_from_slice(&rest);
-    match upstream.send(&path, &make_body, encoding, &|_| None).await {
+    match upstream
+        .send_with(marks, &path, &make_body, encoding, &|_| None)
+        .await
+    {
         Ok(_) => Ok(calls.len() as u64),
         Err(e) => {
             let status = match &e {

@@ -3,8 +3,15 @@
 //! what it accepts, and stops by itself for CI.
 //!
 //! accept loop ─▶ one task per connection (hyper, http1) ─▶ `server::handle`
-//!                     │ read body (bounded, timed) ─▶ `answer::parse` ─▶ record ─▶ answer
-//!                     └▶ `display` (a line per call) and `tally` (the summary)
+//!   (at most --max-connections)   │ auth from the headers, then the body read
+//!                                 │ (bounded, timed, within --max-buffered-mb
+//!                                 │ across all connections) ─▶ `answer::parse` ─▶ record ─▶ answer
+//!                                 └▶ `display` (a line per call) and `tally` (the summary)
+//!
+//! Whatever a client does, the listener's memory stays bounded: a connection
+//! past the limit is answered 503 at once, a request without the key is
+//! refused before its body is read, and a body that would pass the shared
+//! budget is answered 503 with Retry-After.
 
 pub mod answer;
 pub mod display;
@@ -21,7 +28,7 @@ use std::time::{Duration, Instant};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::error::{Error, Result};
@@ -67,7 +74,19 @@ pub struct Options {
     pub display: Display,
     /// `--lint`: the semantic-event linter, whose findings show beside each call.
     pub lint: Option<crate::lint::Linter>,
+    /// `--grace`: how long a stop waits for the requests in flight.
+    pub grace: Duration,
+    /// `--max-connections`.
+    pub max_connections: usize,
+    /// `--max-buffered-mb`, in bytes.
+    pub max_buffered: usize,
+    /// This listener's value of the `MARKER` header (its forwarded requests carry it).
+    pub instance: String,
 }
+
+/// The header a forwarded request carries, naming the listener that sent it,
+/// so that a listener reached again through a loop refuses it.
+pub const MARKER: &str = "x-cio-listen";
 
 /// What the connection tasks share.
 pub struct Shared {
@@ -76,6 +95,8 @@ pub struct Shared {
     stop: watch::Sender<bool>,
     in_flight: AtomicUsize,
     last_activity: Mutex<Instant>,
+    /// Bytes of request bodies held, across all connections (`--max-buffered-mb`).
+    pub buffered: Arc<Semaphore>,
 }
 
 impl Shared {
@@ -130,37 +151,65 @@ pub enum Stopped {
     Signal,
 }
 
+/// How a listener ended.
+pub struct Ended {
+    pub tally: Tally,
+    pub why: Stopped,
+    /// Requests still unanswered when `--grace` ran out (or a second signal came).
+    pub abandoned: usize,
+}
+
 /// Binds, prints `listening on http://ADDR/v1` as the first line of stdout,
-/// serves until a stop condition, lets the requests in flight finish, and
-/// returns what it counted.
-pub fn run(options: Options) -> Result<(Tally, Stopped)> {
+/// serves until a stop condition, lets the requests in flight finish within
+/// `--grace`, and returns what it counted. `forward_to`, the addresses the
+/// forward endpoint resolves to, must not include the listener's own.
+pub fn run(options: Options, forward_to: &[SocketAddr]) -> Result<Ended> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the runtime", &e))?;
-    runtime.block_on(serve(options))
+    runtime.block_on(serve(options, forward_to))
 }
 
-async fn serve(options: Options) -> Result<(Tally, Stopped)> {
+/// Whether a connection to `target` would reach a listener bound to `local`.
+fn reaches(target: SocketAddr, local: SocketAddr) -> bool {
+    if target.port() != local.port() {
+        return false;
+    }
+    let ip = target.ip();
+    ip == local.ip() || (local.ip().is_unspecified() && (ip.is_loopback() || ip.is_unspecified()))
+}
+
+async fn serve(options: Options, forward_to: &[SocketAddr]) -> Result<Ended> {
     let listener = TcpListener::bind(options.addr)
         .await
         .map_err(|e| Error::io(format!("cannot listen on {}", options.addr), &e))?;
     let local = listener
         .local_addr()
         .map_err(|e| Error::io("cannot listen", &e))?;
-    crate::output::stdout_line(format_args!("listening on http://{local}/v1"));
-
+    if let Some(target) = forward_to.iter().find(|t| reaches(**t, local)) {
+        return Err(Error::usage(format!(
+            "--forward would send every call back to this listener ({target} is its own address): point the endpoint (CIO_ENDPOINT, --endpoint, the profile) at the upstream"
+        )));
+    }
+    // The handlers are in place before the first line says the listener is up:
+    // a signal sent as soon as it is read stops the listener with its summary.
     let signals = crate::signals::listen();
+    crate::output::stdout_line(format_args!("listening on http://{local}/v1"));
     let (stop, mut stopped) = watch::channel(false);
     let idle_exit = options.idle_exit;
     let read_timeout = options.read_timeout;
+    let grace = options.grace;
+    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let buffered = Arc::new(Semaphore::new(options.max_buffered));
     let shared = Arc::new(Shared {
         options,
         tally: Mutex::new(Tally::default()),
         stop,
         in_flight: AtomicUsize::new(0),
         last_activity: Mutex::new(Instant::now()),
+        buffered,
     });
     let mut connections = JoinSet::new();
     let why = loop {
@@ -169,7 +218,12 @@ async fn serve(options: Options) -> Result<(Tally, Stopped)> {
                 // A failed accept (too many open files, a reset) is the client's
                 // loss, not a reason to stop serving the others.
                 if let Ok((stream, _)) = accepted {
-                    connections.spawn(connection(stream, shared.clone(), shared.stop.subscribe(), read_timeout));
+                    match slots.clone().try_acquire_owned() {
+                        Ok(slot) => {
+                            connections.spawn(connection(stream, shared.clone(), shared.stop.subscribe(), read_timeout, slot));
+                        }
+                        Err(_) => turn_away(stream),
+                    }
                 }
             }
             _ = stopped.wait_for(|s| *s) => break Stopped::ExitAfter,
@@ -188,11 +242,28 @@ async fn serve(options: Options) -> Result<(Tally, Stopped)> {
     let drained = async { while connections.join_next().await.is_some() {} };
     let second = crate::signals::interrupts(&signals, 2);
     tokio::select! {
-        _ = tokio::time::timeout(Duration::from_secs(5), drained) => {}
+        _ = tokio::time::timeout(grace, drained) => {}
         _ = second => {}
     }
+    let abandoned = shared.in_flight.load(Ordering::SeqCst);
     let tally = std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok((tally, why))
+    Ok(Ended {
+        tally,
+        why,
+        abandoned,
+    })
+}
+
+/// A connection past `--max-connections`: a 503 written if the socket takes it
+/// at once (never waited for), then closed.
+fn turn_away(stream: tokio::net::TcpStream) {
+    const BODY: &str =
+        r#"{"meta":{"errors":["too many connections at once (cio listen --max-connections)"]}}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = stream.try_write(answer.as_bytes());
 }
 
 async fn connection(
@@ -200,6 +271,7 @@ async fn connection(
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
     read_timeout: Duration,
+    _slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     let service = hyper::service::service_fn(move |request| {
         let shared = shared.clone();
@@ -208,6 +280,8 @@ async fn connection(
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(read_timeout)
+        // hyper's read buffer, per connection: headers fit, and a body arrives in frames of this.
+        .max_buf_size(64 * 1024)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {

@@ -1,10 +1,13 @@
-//! One request, start to answer: route, auth, the body read within its size
-//! limit and time, injected faults, the calls checked, recorded and shown,
-//! and the answer the API would give.
+//! One request, start to answer: route, auth (from the headers, before any
+//! body is read), the body read within its size limit, its time and the
+//! listener's shared budget, injected faults, the calls checked, recorded and
+//! shown, and the answer the API would give.
 
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use base64::Engine;
 use bytes::Bytes;
@@ -41,24 +44,54 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
         error(status, reason)
     };
 
-    let route = Route::from_path(&path);
-    let limit = route.map_or(crate::envelope::MAX_CALL_BYTES, Route::limit);
-    // The body is read (within its limit) even for a request about to be
-    // refused: answering before it is read can reset the connection under
-    // the client before it sees the answer.
-    let body = read_body(body, &parts.headers, limit, options.read_timeout).await;
-
-    let Some(route) = route else {
-        return refuse(404, &format!("no such path: {path} (the API serves /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias and /v1/batch)"));
+    // Refused from its headers alone: the body is not kept. A little of it is
+    // read and dropped, so that a small request's client sees the answer
+    // rather than a reset; the connection then closes.
+    let refuse_unread = |status: u16, reason: &str, body: Incoming| {
+        let answer = refuse(status, reason);
+        async move {
+            discard(body, options.read_timeout).await;
+            let mut answer = answer;
+            close(&mut answer);
+            answer
+        }
+    };
+    let Some(route) = Route::from_path(&path) else {
+        return refuse_unread(404, &format!("no such path: {path} (the API serves /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias and /v1/batch)"), body).await;
     };
     if parts.method != hyper::Method::POST {
-        return refuse(405, &format!("{path} takes POST, not {method}"));
+        return refuse_unread(405, &format!("{path} takes POST, not {method}"), body).await;
     }
     if let Err(reason) = check_auth(&parts.headers, options.key.as_ref()) {
-        return refuse(401, reason);
+        return refuse_unread(401, reason, body).await;
     }
-    let body = match body {
+    // The listeners a request went through, this one's last, for its forward.
+    let marks = super::forward::marks(&parts.headers, &options.instance);
+    if marks.passed_here {
+        return refuse_unread(508, "this request was forwarded by this listener and came back to it: --forward goes round in a loop", body).await;
+    }
+    let limit = route.limit();
+    let body = read_body(
+        body,
+        &parts.headers,
+        limit,
+        options.read_timeout,
+        &shared.buffered,
+    )
+    .await;
+    let (body, _held) = match body {
         Ok(body) => body,
+        Err(BodyError::Busy) => {
+            let mut answer = refuse(
+                503,
+                "the listener holds as many request bodies as --max-buffered-mb allows; retry shortly",
+            );
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            close(&mut answer);
+            return answer;
+        }
         Err(BodyError::TooLarge) => {
             let what = match route {
                 Route::Batch => "a batch request",
@@ -103,7 +136,7 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
         .headers
         .get("x-strict-mode")
         .is_some_and(|v| v.as_bytes().trim_ascii() == b"1");
-    let calls = match answer::parse(route, &body) {
+    let mut calls = match answer::parse(route, &body) {
         Ok(calls) => calls,
         Err(reason) if strict => return refuse(400, &reason),
         Err(reason) => {
@@ -123,6 +156,11 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
         }
     };
 
+    // A call's own writeKey (some SDKs put it in the body) is the key: it is
+    // neither shown, nor recorded, nor sent on (the upstream gets its own key).
+    for call in &mut calls {
+        call.call.remove("writeKey");
+    }
     let errors: Vec<String> = calls.iter().filter_map(Received::error_text).collect();
     let time = clock();
     // In strict mode one bad call refuses the request; without it, the API
@@ -136,7 +174,7 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
     if !refused_whole {
         if let Some(upstream) = &options.forward {
             let accepted: Vec<_> = calls.iter().filter(|c| c.problem.is_none()).collect();
-            match super::forward::send(upstream, route, &accepted).await {
+            match super::forward::send(upstream, route, &accepted, marks.header).await {
                 Ok(n) => shared.with_tally(|t| t.forwarded += n),
                 Err((status, reason)) => return refuse(status, &reason),
             }
@@ -234,17 +272,53 @@ pub async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Answer {
 enum BodyError {
     TooLarge,
     TimedOut,
+    /// The listener's budget for bodies held (`--max-buffered-mb`) is spent.
+    Busy,
     Broken(String),
 }
 
+/// The most of a refused request's body read (and dropped) before its answer.
+const DISCARDED: usize = 64 * 1024;
+
+/// Reads and drops up to `DISCARDED` bytes of a body, within `timeout`.
+async fn discard(mut body: Incoming, timeout: Duration) {
+    let drain = async {
+        let mut seen = 0;
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += data.len();
+                if seen > DISCARDED {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(timeout.min(Duration::from_secs(1)), drain).await;
+}
+
 /// Reads the body, decompressing gzip, refusing it as soon as it passes
-/// `limit` (compressed or not): a 10 GB upload never reaches memory.
+/// `limit` (compressed or not): a 10 GB upload never reaches memory. Every
+/// byte held is first taken from `budget`, and given back when the request
+/// is done (the permit returned beside the body).
 async fn read_body(
     mut body: Incoming,
     headers: &HeaderMap,
     limit: usize,
     timeout: Duration,
-) -> Result<Vec<u8>, BodyError> {
+    budget: &Arc<Semaphore>,
+) -> Result<(Vec<u8>, Option<OwnedSemaphorePermit>), BodyError> {
+    let mut held: Option<OwnedSemaphorePermit> = None;
+    let mut take = |n: usize| -> Result<(), BodyError> {
+        let more = u32::try_from(n)
+            .ok()
+            .and_then(|n| budget.clone().try_acquire_many_owned(n).ok())
+            .ok_or(BodyError::Busy)?;
+        match &mut held {
+            Some(permit) => permit.merge(more),
+            None => held = Some(more),
+        }
+        Ok(())
+    };
     let gzip = match headers
         .get(header::CONTENT_ENCODING)
         .map(HeaderValue::as_bytes)
@@ -268,12 +342,24 @@ async fn read_body(
         return Err(BodyError::TooLarge);
     }
     let read = async {
+        // The budget counts what is allocated: the declared length at once,
+        // else the buffer's growth (doubling, up to the limit).
         let mut bytes = Vec::new();
+        if let Some(n) = declared {
+            take(n as usize)?;
+            bytes.reserve_exact(n as usize);
+        }
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| BodyError::Broken(format!("the body broke off: {e}")))?;
             if let Ok(data) = frame.into_data() {
-                if bytes.len() + data.len() > wire_limit {
+                let needed = bytes.len() + data.len();
+                if needed > wire_limit {
                     return Err(BodyError::TooLarge);
+                }
+                if needed > bytes.capacity() {
+                    let grown = needed.max(bytes.capacity() * 2).min(wire_limit);
+                    take(grown - bytes.capacity())?;
+                    bytes.reserve_exact(grown - bytes.len());
                 }
                 bytes.extend_from_slice(&data);
             }
@@ -284,17 +370,21 @@ async fn read_body(
         .await
         .unwrap_or(Err(BodyError::TimedOut))?;
     if !gzip {
-        return Ok(bytes);
+        return Ok((bytes, held));
     }
-    let mut plain = Vec::with_capacity(bytes.len() * 4);
-    flate2::read::GzDecoder::new(&bytes[..])
+    // Room for what it holds, before it is inflated.
+    take(limit)?;
+    let mut plain = Vec::new();
+    // Every member, as `cio batch` reads a gzip file; bytes after the last
+    // member that are not another member are an error, not ignored.
+    flate2::read::MultiGzDecoder::new(&bytes[..])
         .take(limit as u64 + 1)
         .read_to_end(&mut plain)
         .map_err(|_| BodyError::Broken("the body is not valid gzip".into()))?;
     if plain.len() > limit {
         return Err(BodyError::TooLarge);
     }
-    Ok(plain)
+    Ok((plain, held))
 }
 
 /// HTTP Basic with the write key as the user: always required (the API
@@ -308,10 +398,11 @@ fn check_auth(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or(MISSING)?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-        .ok_or(MISSING)?;
+    // The scheme is case-insensitive (RFC 9110 11.1): `BASIC` is Basic.
+    let (scheme, encoded) = value.trim_start().split_once(' ').ok_or(MISSING)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(MISSING);
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|_| "the Authorization header is not valid Basic auth")?;

@@ -374,3 +374,150 @@ fn bad_profile_values_are_errors_at_their_position_like_the_flags() {
         .assert()
         .success();
 }
+
+#[test]
+fn set_and_unset_change_one_key_and_keep_the_rest_of_the_file() {
+    let env = CioEnv::new();
+    let file = env.config_dir().join("config.toml");
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let original = "# my cio settings\ndefault_profile = \"prod\"   # the usual one\n\n[profiles.prod]\n# production\nendpoint = \"http://127.0.0.1:9/v1\"  # local\ntimeout = 3\n\n[profiles.staging]\nregion = \"eu\"\nuser_id = \"ci\"\n";
+    std::fs::write(&file, original).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config = |args: &[&str]| {
+        let out = env.cmd().arg("config").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    };
+    config(&[
+        "set",
+        "endpoint",
+        "http://127.0.0.1:8/v1",
+        "--profile",
+        "prod",
+    ]);
+    config(&["unset", "region", "--profile", "staging"]);
+    config(&["set", "user_id", "bob", "--profile", "new"]);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "# my cio settings\ndefault_profile = \"prod\"   # the usual one\n\n[profiles.prod]\n# production\nendpoint = \"http://127.0.0.1:8/v1\"  # local\ntimeout = 3\n\n[profiles.staging]\nuser_id = \"ci\"\n\n[profiles.new]\nuser_id = \"bob\"\n"
+    );
+}
+
+#[test]
+fn a_config_path_that_is_a_link_is_written_through_to_its_target() {
+    let env = CioEnv::new();
+    let dots = env.path().join("dotfiles");
+    std::fs::create_dir_all(&dots).unwrap();
+    let target = dots.join("cio.toml");
+    std::fs::write(
+        &target,
+        "# kept in git\n[profiles.default]\nuser_id = \"a\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let link = env.config_dir().join("config.toml");
+    std::os::unix::fs::symlink("../../dotfiles/cio.toml", &link).unwrap();
+    assert_eq!(std::fs::read_to_string(&link).unwrap().len(), 47);
+    let out = env
+        .cmd()
+        .args(["config", "set", "user_id", "b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# kept in git\n[profiles.default]\nuser_id = \"b\"\n"
+    );
+    assert_eq!(mode(&target), 0o600);
+    // Nothing left beside the target but the file itself.
+    assert_eq!(std::fs::read_dir(&dots).unwrap().count(), 1);
+}
+
+#[test]
+fn a_config_that_is_not_a_regular_file_or_too_large_is_refused() {
+    let env = CioEnv::new();
+    let fifo = env.path().join("fifo.toml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let big = env.path().join("big.toml");
+    std::fs::write(&big, "#".repeat(1_000_001)).unwrap();
+    for (path, reason) in [
+        (
+            fifo.to_str().unwrap(),
+            "the config file must be a regular file, not a FIFO, a device or a socket",
+        ),
+        (
+            "/dev/urandom",
+            "the config file must be a regular file, not a FIFO, a device or a socket",
+        ),
+        (
+            big.to_str().unwrap(),
+            "config file is larger than 1000000 bytes",
+        ),
+    ] {
+        let out = env
+            .cmd()
+            .env("CIO_CONFIG", path)
+            .args(["config", "get", "timeout"])
+            .timeout(std::time::Duration::from_secs(10))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert_eq!(stderr_of(&out), format!("cio: error: {path}: {reason}\n"));
+    }
+}
+
+#[test]
+fn a_call_file_is_read_only_up_to_twice_the_call_limit() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    for (file, stdin) in [
+        ("/dev/zero", None),
+        ("-", Some("{\"a\":1}\n".repeat(20_000))),
+    ] {
+        let mut cmd = env.cmd_for(&server);
+        cmd.args(["track", "e", "--user-id", "u", "--file", file])
+            .timeout(std::time::Duration::from_secs(10));
+        if let Some(stdin) = stdin {
+            cmd.write_stdin(stdin);
+        }
+        let out = cmd.output().unwrap();
+        let name = if file == "-" { "<stdin>" } else { file };
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert_eq!(
+            stderr_of(&out),
+            format!("cio: error: {name}: larger than 65536 bytes, too large for a single call\n")
+        );
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn an_endpoint_with_whitespace_or_a_control_character_is_refused() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    for endpoint in [
+        format!("{}\nHost: x", server.endpoint()),
+        format!("{} x", server.endpoint()),
+    ] {
+        let out = env
+            .cmd_for(&server)
+            .env("CIO_ENDPOINT", &endpoint)
+            .args(["track", "e", "--user-id", "u"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert_eq!(
+            stderr_of(&out),
+            format!("cio: error: endpoint {endpoint:?} (from CIO_ENDPOINT) holds whitespace or a control character, which a URL cannot: give the whole base URL, like https://cdp.customer.io/v1\n")
+        );
+    }
+    assert!(server.requests().is_empty());
+}

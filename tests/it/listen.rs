@@ -28,11 +28,24 @@ impl Listener {
     }
 
     pub(crate) fn start_with(env: &CioEnv, args: &[&str], vars: &[(&str, &str)]) -> Listener {
+        Listener::spawn(Listener::command(env, args, vars))
+    }
+
+    /// `cio listen` on a free port (unless `args` name one).
+    fn command(env: &CioEnv, args: &[&str], vars: &[(&str, &str)]) -> std::process::Command {
         let mut cmd = env.std_cmd();
-        cmd.arg("listen").arg("--port").arg("0").args(args);
+        cmd.arg("listen");
+        if !args.contains(&"--port") {
+            cmd.args(["--port", "0"]);
+        }
+        cmd.args(args);
         for (k, v) in vars {
             cmd.env(k, v);
         }
+        cmd
+    }
+
+    fn spawn(mut cmd: std::process::Command) -> Listener {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -1048,4 +1061,380 @@ fn lint_findings_show_beside_each_call_and_strict_fails_the_run() {
     let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["lint_errors"], 1);
     assert_eq!(summary["ok"], false);
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `cmd` to its end, or kills it and fails after `limit`.
+fn output_within(mut cmd: std::process::Command, limit: Duration) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}: {}{}",
+                stdout_of(&out),
+                stderr_of(&out)
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn forward_to_its_own_address_is_refused_at_startup() {
+    let env = CioEnv::new();
+    let port = free_port();
+    for (host, endpoint) in [
+        ("127.0.0.1", format!("http://127.0.0.1:{port}/v1")),
+        ("0.0.0.0", format!("http://localhost:{port}/v1")),
+    ] {
+        let cmd = Listener::command(
+            &env,
+            &["--port", &port.to_string(), "--host", host, "--forward"],
+            &[("CIO_ENDPOINT", &endpoint), ("CIO_WRITE_KEY", TEST_KEY)],
+        );
+        let out = output_within(cmd, Duration::from_secs(10));
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert_eq!(stdout_of(&out), "");
+        assert_eq!(
+            stderr_of(&out),
+            format!("forwarding accepted calls to {endpoint}\ncio: error: --forward would send every call back to this listener (127.0.0.1:{port} is its own address): point the endpoint (CIO_ENDPOINT, --endpoint, the profile) at the upstream\n")
+        );
+    }
+}
+
+#[test]
+fn a_forward_loop_through_another_listener_is_refused() {
+    let env = CioEnv::new();
+    let port = free_port();
+    let front_url = format!("http://127.0.0.1:{port}/v1");
+    let vars = |endpoint: &str| {
+        [
+            ("CIO_ENDPOINT", endpoint.to_string()),
+            ("CIO_WRITE_KEY", TEST_KEY.to_string()),
+            ("CIO_RETRIES", "0".to_string()),
+        ]
+    };
+    let back_vars = vars(&front_url);
+    let back_vars: Vec<(&str, &str)> = back_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let back = Listener::start_with(&env, &["--forward"], &back_vars);
+    let front_vars = vars(&back.url);
+    let front_vars: Vec<(&str, &str)> = front_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let front = Listener::start_with(
+        &env,
+        &["--forward", "--port", &port.to_string()],
+        &front_vars,
+    );
+    let out = output_within(
+        {
+            let mut cmd = cio_to(&env, &front);
+            cmd.env("CIO_RETRIES", "0")
+                .args(["track", "looped", "--user-id", "u"]);
+            cmd
+        },
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    let (_, front_out, _) = front.terminate();
+    let (_, back_out, _) = back.terminate();
+    // The front refused what came back to it, once, and the back passed the refusal on.
+    let looped: Vec<&str> = front_out
+        .lines()
+        .filter(|l| l.contains("508  POST /v1/track  this request was forwarded by this listener and came back to it: --forward goes round in a loop"))
+        .collect();
+    assert_eq!(looped.len(), 1, "{front_out}");
+    assert!(
+        back_out.contains("502  POST /v1/track  upstream:"),
+        "{back_out}"
+    );
+}
+
+#[test]
+fn the_key_is_checked_before_the_body_is_read() {
+    let env = CioEnv::new();
+    let listener = Listener::start(&env, &["--read-timeout", "8"]);
+    // Promises 500,000 bytes, sends 1,000 and stalls: refused from its headers.
+    let mut stream = TcpStream::connect(listener.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let head = "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n";
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&[b' '; 1000]).unwrap();
+    let started = Instant::now();
+    let (status, body) = read_answer(&mut stream);
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        errors_of(&body),
+        ["no write key: send HTTP Basic auth with the write key as the user name"]
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    // The scheme is case-insensitive.
+    let call = r#"{"userId":"u","event":"e"}"#;
+    let value = base64_encode(format!("{TEST_KEY}:").as_bytes());
+    let head = format!("POST /v1/track HTTP/1.1\nHost: x\nAuthorization: BASIC {value}\nContent-Length: {}\nConnection: close\n\n", call.len());
+    assert_eq!(
+        raw(&listener.addr(), &head, call.as_bytes()),
+        (200, "{}".into())
+    );
+}
+
+/// The peak resident set of a running process, in kB.
+fn vm_hwm_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_flood_of_stalled_uploads_leaves_it_bounded_and_serving() {
+    let env = CioEnv::new();
+    let listener = Listener::start(&env, &["--read-timeout", "20"]);
+    let addr = listener.addr();
+    // 300 connections, past --max-connections (256): each promises a batch of
+    // 500,000 bytes, sends 450,000 and stalls; half of them without the key.
+    let upload = vec![b' '; 450_000];
+    let mut streams = Vec::new();
+    let started = Instant::now();
+    for n in 0..300 {
+        let Ok(mut stream) = TcpStream::connect(&addr) else {
+            continue;
+        };
+        stream
+            .set_write_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let auth = if n % 2 == 0 {
+            auth(TEST_KEY)
+        } else {
+            String::new()
+        };
+        let head = format!(
+            "POST /v1/batch HTTP/1.1\r\nHost: x\r\n{auth}\r\nContent-Length: 500000\r\n\r\n"
+        );
+        let _ = stream
+            .write_all(head.as_bytes())
+            .and_then(|_| stream.write_all(&upload));
+        streams.push(stream);
+    }
+    assert!(started.elapsed() < Duration::from_secs(60));
+    thread::sleep(Duration::from_millis(500));
+    let peak = vm_hwm_kb(listener.child.id());
+    // What the refused ones were told.
+    let mut statuses = std::collections::BTreeMap::<u16, u32>::new();
+    let mut retry_after = 0;
+    for stream in &mut streams {
+        stream
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let mut answer = vec![0; 4096];
+        let n = stream.read(&mut answer).unwrap_or(0);
+        let text = String::from_utf8_lossy(&answer[..n]);
+        if let Some(status) = text.split(' ').nth(1).and_then(|s| s.parse().ok()) {
+            *statuses.entry(status).or_default() += 1;
+            retry_after += u32::from(status == 503 && text.contains("\r\nretry-after: 1\r\n"));
+        }
+    }
+    assert!(peak < 64 * 1024, "peak RSS {peak} kB; {statuses:?}");
+    assert!(
+        statuses.get(&401).is_some_and(|n| *n >= 100),
+        "{statuses:?}"
+    );
+    assert!(statuses.get(&503).is_some_and(|n| *n >= 50), "{statuses:?}");
+    assert!(retry_after >= 50, "{retry_after} {statuses:?}");
+    drop(streams);
+    // Once the flood is gone, calls are taken again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _) = post(&addr, "track", r#"{"userId":"u","event":"after"}"#, true);
+        if status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {status}");
+        thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn what_was_answered_200_is_in_the_recording_whole() {
+    let env = CioEnv::new();
+    let rec = env.path().join("rec.ndjson");
+    // 16 blocks of 512 bytes; SIGXFSZ ignored, so a write past it fails with
+    // EFBIG instead of killing the listener.
+    let cmd = Listener::command(&env, &["-o", rec.to_str().unwrap()], &[]);
+    let listener = Listener::spawn(through_sh(&cmd, r#"ulimit -S -f 16; trap "" XFSZ"#));
+    let padding = "x".repeat(1500);
+    let mut taken = BTreeSet::new();
+    let mut refused = None;
+    for n in 0..20 {
+        let id = format!("m{n}");
+        let call =
+            json!({"userId": "u", "event": "e", "messageId": id, "properties": {"pad": padding}})
+                .to_string();
+        let (status, body) = post(&listener.addr(), "track", &call, true);
+        match status {
+            200 => {
+                taken.insert(id);
+            }
+            500 => {
+                refused = Some(body);
+                break;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let refused = refused.expect("the size limit was never reached");
+    assert!(
+        errors_of(&refused)[0].starts_with("cannot record to "),
+        "{refused}"
+    );
+    // Room again: the next call is recorded on a line of its own.
+    let raised = std::process::Command::new("prlimit")
+        .args([
+            "--pid",
+            &listener.child.id().to_string(),
+            "--fsize=unlimited",
+        ])
+        .status()
+        .unwrap();
+    assert!(raised.success());
+    let call = json!({"userId": "u", "event": "e", "messageId": "after"}).to_string();
+    assert_eq!(post(&listener.addr(), "track", &call, true).0, 200);
+    taken.insert("after".into());
+    let (status, _, stderr) = listener.terminate();
+    assert_eq!(status.code(), Some(12), "{stderr}");
+    let recording = read_recording(&rec);
+    assert_eq!(ids(&recording), taken);
+    assert_eq!(recording.len(), taken.len());
+}
+
+#[test]
+fn a_stop_waits_for_the_requests_in_flight_for_its_grace() {
+    let env = CioEnv::new();
+    // An upstream that answers after 6 s.
+    let upstream = Listener::start(&env, &["--delay-ms", "6000"]);
+    let vars = [
+        ("CIO_ENDPOINT", upstream.url.as_str()),
+        ("CIO_WRITE_KEY", TEST_KEY),
+    ];
+    let stop_while_forwarding = |grace: &str| {
+        let front = Listener::start_with(&env, &["--forward", "--grace", grace], &vars);
+        let mut track = cio_to(&env, &front);
+        track
+            .env("CIO_RETRIES", "0")
+            .args(["track", "slow", "--user-id", "u"]);
+        let track = track
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        thread::sleep(Duration::from_millis(1000));
+        let (status, _, stderr) = front.terminate();
+        (status, stderr, track.wait_with_output().unwrap())
+    };
+    // Long enough: the call is answered and counted, the exit is 0.
+    let (status, stderr, track) = stop_while_forwarding("20");
+    assert_eq!(track.status.code(), Some(0), "{}", stderr_of(&track));
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with("forwarding accepted calls to "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n1 call in 1 request (track 1); 0 invalid; 0 requests refused\n"),
+        "{stderr}"
+    );
+    // Too short: the abandoned request is said, and the exit is 1.
+    let (status, stderr, track) = stop_while_forwarding("1");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.ends_with("0 calls in 0 requests; 0 invalid; 0 requests refused\ncio: error: stopped with 1 request still in flight after --grace 1 s: its client got no answer\n"),
+        "{stderr}"
+    );
+    assert_eq!(track.status.code(), Some(5), "{}", stderr_of(&track));
+}
+
+#[test]
+fn gzip_members_are_all_read_and_what_follows_them_refused() {
+    let env = CioEnv::new();
+    let listener = Listener::start(&env, &[]);
+    let gzip = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let send = |body: &[u8]| {
+        let head = format!("POST /v1/batch HTTP/1.1\nHost: x\n{}\nContent-Encoding: gzip\nX-Strict-Mode: 1\nContent-Length: {}\nConnection: close\n\n", auth(TEST_KEY), body.len());
+        raw(&listener.addr(), &head, body)
+    };
+    // A batch in two members, as `cat a.gz b.gz` makes.
+    let mut two = gzip(r#"{"batch":[{"type":"track","userId":"u","event":"first"},"#);
+    two.extend(gzip(r#"{"type":"track","userId":"u","event":"second"}]}"#));
+    assert_eq!(send(&two), (200, "{}".into()));
+    // Bytes after the member that are no member.
+    let mut garbage = gzip(r#"{"batch":[{"type":"track","userId":"u","event":"third"}]}"#);
+    garbage.extend_from_slice(b"not gzip at all");
+    let (status, body) = send(&garbage);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(errors_of(&body), ["the body is not valid gzip"]);
+    let (_, stdout, stderr) = listener.terminate();
+    assert!(stdout.contains("second"), "{stdout}");
+    assert!(!stdout.contains("third"), "{stdout}");
+    assert!(stderr.starts_with("2 calls in 2 requests"), "{stderr}");
+}
+
+#[test]
+fn a_call_s_write_key_is_not_shown_recorded_or_forwarded() {
+    let env = CioEnv::new();
+    let upstream_rec = env.path().join("upstream.ndjson");
+    let front_rec = env.path().join("front.ndjson");
+    let upstream = Listener::start(&env, &["-v", "-o", upstream_rec.to_str().unwrap()]);
+    let front = Listener::start_with(
+        &env,
+        &["-v", "--forward", "-o", front_rec.to_str().unwrap()],
+        &[("CIO_ENDPOINT", &upstream.url), ("CIO_WRITE_KEY", TEST_KEY)],
+    );
+    let secret = "wk_live_in_the_body_0123456789";
+    let call = json!({"userId": "u", "event": "e", "writeKey": secret}).to_string();
+    assert_eq!(
+        post(&front.addr(), "track", &call, true),
+        (200, "{}".into())
+    );
+    let batch = json!({"batch": [{"type": "track", "userId": "u", "event": "e", "writeKey": secret}], "writeKey": secret}).to_string();
+    assert_eq!(
+        post(&front.addr(), "batch", &batch, true),
+        (200, "{}".into())
+    );
+    let (_, front_out, front_err) = front.terminate();
+    let (_, up_out, up_err) = upstream.terminate();
+    for text in [&front_out, &front_err, &up_out, &up_err] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    for rec in [&front_rec, &upstream_rec] {
+        let recording = read_recording(rec);
+        assert_eq!(recording.len(), 2);
+        assert!(
+            recording.iter().all(|c| c.get("writeKey").is_none()),
+            "{recording:?}"
+        );
+    }
 }
