@@ -54,32 +54,45 @@ fn a_link_planted_at_the_checkpoint_lock_is_refused_even_on_a_dry_run() {
     assert!(!checkpoint.exists());
 }
 
-#[test]
-fn a_link_at_the_rejects_path_is_refused_and_what_it_points_at_left_alone() {
+/// A link at the path given to `flag` (to a file, and to nothing yet) is
+/// refused, the link left as it is, and what it points at left alone.
+fn a_link_given_to(flag: &str, name: &str) {
     let env = CioEnv::new();
     let (input, victim) = input_and_victim(&env);
-    let rejects = env.path().join("rejects.ndjson");
+    let path = env.path().join(name);
     let nowhere = env.path().join("not-there-yet");
     for target in [&victim, &nowhere] {
-        let _ = std::fs::remove_file(&rejects);
-        symlink(target, &rejects).unwrap();
+        let _ = std::fs::remove_file(&path);
+        symlink(target, &path).unwrap();
         let out = env
             .cmd()
-            .args(["batch", "--dry-run", "--rejects"])
-            .arg(&rejects)
+            .args(["batch", "--dry-run", flag])
+            .arg(&path)
             .arg(&input)
             .output()
             .unwrap();
         assert_refused(
             &out,
             &format!(
-                "{}: {REFUSED}; give --rejects the path of the file itself",
-                rejects.display()
+                "{}: {REFUSED}; give {flag} the path of the file itself",
+                path.display()
             ),
         );
+        let link = std::fs::symlink_metadata(&path).unwrap();
+        assert!(link.file_type().is_symlink());
     }
     assert_untouched(&victim);
     assert!(!nowhere.exists(), "no file made where a link points");
+}
+
+#[test]
+fn a_link_at_the_rejects_path_is_refused_and_what_it_points_at_left_alone() {
+    a_link_given_to("--rejects", "rejects.ndjson");
+}
+
+#[test]
+fn a_link_at_the_checkpoint_is_refused() {
+    a_link_given_to("--checkpoint", "replay.ckpt");
 }
 
 #[test]
@@ -98,38 +111,6 @@ fn a_rejects_path_leading_to_a_pipe_is_still_written() {
     let record: serde_json::Value = serde_json::from_str(stderr_of(&out).trim()).unwrap();
     assert_eq!(record["kind"], "invalid");
     assert_eq!(record["original"], "not json");
-}
-
-#[test]
-fn a_link_at_the_checkpoint_is_refused() {
-    let env = CioEnv::new();
-    let (input, victim) = input_and_victim(&env);
-    let checkpoint = env.path().join("replay.ckpt");
-    let nowhere = env.path().join("not-there-yet");
-    for target in [&victim, &nowhere] {
-        let _ = std::fs::remove_file(&checkpoint);
-        symlink(target, &checkpoint).unwrap();
-        let out = env
-            .cmd()
-            .args(["batch", "--dry-run", "--checkpoint"])
-            .arg(&checkpoint)
-            .arg(&input)
-            .output()
-            .unwrap();
-        assert_refused(
-            &out,
-            &format!(
-                "{}: {REFUSED}; give --checkpoint the path of the file itself",
-                checkpoint.display()
-            ),
-        );
-        assert!(std::fs::symlink_metadata(&checkpoint)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-    }
-    assert_untouched(&victim);
-    assert!(!nowhere.exists());
 }
 
 #[test]
@@ -162,16 +143,21 @@ fn a_link_planted_in_the_spool_is_refused_and_the_call_not_written_through_it() 
     let out = track();
     assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
     let stderr = stderr_of(&out);
-    let tail = format!(
-        "; and it could not be spooled: cannot write to the spool {}: {REFUSED}\n",
+    // Nothing holds the call now: it is on stderr, whole, to be sent again.
+    let refused = format!(
+        "; and it could not be spooled: cannot write to the spool {}: {REFUSED}; not delivered, messageId ",
         active.display()
     );
+    let (head, call) = stderr
+        .split_once(&refused)
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let (id, call) = call.split_once(": ").unwrap();
+    let call: serde_json::Value = serde_json::from_str(call).unwrap();
     assert!(
-        stderr.starts_with("cio: error: ")
-            && stderr.ends_with(&tail)
-            && stderr.lines().count() == 1,
+        head.starts_with("cio: error: ") && stderr.lines().count() == 1,
         "{stderr}"
     );
+    assert_eq!(call["messageId"], id);
     assert_untouched(&victim);
 }
 
