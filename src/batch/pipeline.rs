@@ -57,7 +57,7 @@ pub struct RawLine {
     pub full_len: usize,
     bytes: std::ops::Range<usize>,
     /// Refused already by the reader, for this reason.
-    pub refused: Option<&'static str>,
+    pub refused: Option<std::borrow::Cow<'static, str>>,
 }
 
 /// Lines of one source, handed to the workers as a unit.
@@ -84,7 +84,7 @@ impl Run {
         number: u64,
         full_len: usize,
         bytes: &[u8],
-        refused: Option<&'static str>,
+        refused: Option<std::borrow::Cow<'static, str>>,
     ) {
         let start = self.data.len();
         if self.data.capacity() - start < bytes.len() {
@@ -315,7 +315,7 @@ fn prepare_line(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    if let Some(reason) = line.refused {
+    if let Some(reason) = &line.refused {
         return Some(Err(LineError {
             reason: reason.to_string(),
             field: None,

@@ -142,11 +142,25 @@ impl<T: io::Read> LineReader<io::BufReader<T>> {
 /// one from NDJSON. Like `LineReader`, a value longer than the limit is cut,
 /// its length still counted. Anything between values that does not start one
 /// is handed over up to the end of its line, to be refused as a bad line.
+///
+/// Resynchronising: a call whose closing brace is missing would otherwise
+/// swallow every call after it. Calls that start in column 1 (as `jq .`
+/// writes them, their nested values indented) are taken to start each other
+/// call in column 1 too, so a line whose first byte is `{` while such a call
+/// is still open, inside an object, ends it there, unfinished (see `cut_at`),
+/// and starts the next. Inside an array a `{` in column 1 is an item (a
+/// `{"batch": [...]}` document written so), not a call.
+/// A call that starts indented, or on a line after other text, is read to its
+/// matching brace as before: no rule is safe for those.
 pub struct ValueReader<R> {
     inner: R,
     limit: usize,
     /// The line being read, 1-based.
     line: u64,
+    /// The next byte is the first of its line.
+    line_start: bool,
+    /// The last value was cut off unfinished where another call starts on this line.
+    cut_at: Option<u64>,
 }
 
 impl<R: BufRead> ValueReader<R> {
@@ -155,7 +169,15 @@ impl<R: BufRead> ValueReader<R> {
             inner,
             limit,
             line: 1,
+            line_start: true,
+            cut_at: None,
         }
+    }
+
+    /// The line at which the value last read was cut off unfinished, because a
+    /// call starts there in column 1 before it was closed (see the type's doc).
+    pub fn cut_at(&self) -> Option<u64> {
+        self.cut_at
     }
 
     pub fn set_limit(&mut self, limit: usize) {
@@ -165,8 +187,11 @@ impl<R: BufRead> ValueReader<R> {
     /// Reads the next value into `buf` (cleared first). `None` at the end of input.
     pub fn next_value(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
+        self.cut_at = None;
         let mut state = Scan::default();
         let mut start = None;
+        // The value began in column 1, so another may begin in column 1 (see the type's doc).
+        let mut resyncs = false;
         let mut full_len = 0usize;
         loop {
             let available = match self.inner.fill_buf() {
@@ -180,6 +205,7 @@ impl<R: BufRead> ValueReader<R> {
             let mut used = 0;
             let mut done = false;
             for &b in available {
+                let line_start = std::mem::replace(&mut self.line_start, b == b'\n');
                 if start.is_none() {
                     if b.is_ascii_whitespace() {
                         used += 1;
@@ -190,9 +216,18 @@ impl<R: BufRead> ValueReader<R> {
                     }
                     start = Some(self.line);
                     state.stray = !matches!(b, b'{' | b'[');
+                    resyncs = line_start && b == b'{';
+                } else if resyncs && line_start && b == b'{' && state.in_object() {
+                    // A call opened before this one was closed: this one ends
+                    // here, unfinished, and the `{` is left for the next.
+                    self.line_start = true;
+                    self.cut_at = Some(self.line);
+                    done = true;
+                    break;
                 }
                 if state.stray && b == b'\n' {
                     // The newline is left for the next value's line count.
+                    self.line_start = line_start;
                     done = true;
                     break;
                 }
@@ -236,6 +271,19 @@ struct Scan {
     escaped: bool,
     /// Not a value's start: taken as-is up to the end of the line.
     stray: bool,
+    /// Whether each open container is an object, outermost first, for the
+    /// first `OPEN_KNOWN` levels (deeper ones are not told apart).
+    objects: Vec<bool>,
+}
+
+/// How deep `Scan` tells objects from arrays: calls nest far less.
+const OPEN_KNOWN: usize = 64;
+
+impl Scan {
+    /// Whether the innermost open container is an object (one known to be).
+    fn in_object(&self) -> bool {
+        self.depth <= OPEN_KNOWN && self.objects.last() == Some(&true)
+    }
 }
 
 impl Scan {
@@ -256,8 +304,16 @@ impl Scan {
         }
         match b {
             b'"' => self.in_string = true,
-            b'{' | b'[' => self.depth += 1,
+            b'{' | b'[' => {
+                self.depth += 1;
+                if self.depth <= OPEN_KNOWN {
+                    self.objects.push(b == b'{');
+                }
+            }
             b'}' | b']' => {
+                if self.depth <= OPEN_KNOWN {
+                    self.objects.pop();
+                }
                 self.depth = self.depth.saturating_sub(1);
                 return (true, self.depth == 0);
             }

@@ -3,6 +3,7 @@
 //! prepares them and passes them on to the senders. Every hand-over is
 //! bounded, so memory stays bounded however large the input.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -382,7 +383,10 @@ impl SourceCtx<'_> {
                 Stats::add(&self.sources.stats.resumed, 1);
             } else {
                 // Two calls may not share a number: progress and resume go by line.
-                let refused = (number == last_start).then_some(SAME_LINE);
+                let refused = match values.cut_at() {
+                    Some(at) => Some(Cow::Owned(unfinished_call(at))),
+                    None => (number == last_start).then_some(Cow::Borrowed(SAME_LINE)),
+                };
                 if !self.take_refused(line, &buf, refused) {
                     return Ok(false);
                 }
@@ -402,7 +406,12 @@ impl SourceCtx<'_> {
     }
 
     /// Adds a line to the run, refused already for the reason given if any.
-    fn take_refused(&mut self, line: Line, bytes: &[u8], refused: Option<&'static str>) -> bool {
+    fn take_refused(
+        &mut self,
+        line: Line,
+        bytes: &[u8],
+        refused: Option<Cow<'static, str>>,
+    ) -> bool {
         if self.sources.stop.load(Ordering::Relaxed) {
             return false;
         }
@@ -539,6 +548,12 @@ impl SourceCtx<'_> {
 /// Why a call that starts on the line another one started on is refused.
 const SAME_LINE: &str =
     "another call starts on this line; in a stream of pretty-printed calls, start each on a line of its own";
+
+/// Why a call of a stream is refused when the next call starts, at line
+/// `at`, before it is closed (see `ValueReader`).
+fn unfinished_call(at: u64) -> String {
+    format!("unfinished call: line {at} column 1 starts the next call before this one is closed (a missing '}}' or ']'?)")
+}
 
 fn line_at(number: u64, full_len: usize) -> Line {
     Line { number, full_len }
