@@ -422,4 +422,30 @@ mod tests {
         assert_eq!(cut[0], (1, r#"{"a":"#.to_string(), 18));
         assert_eq!(cut[1], (2, "{}".to_string(), 2));
     }
+
+    #[test]
+    fn a_call_left_open_ends_where_the_next_starts_in_column_one() {
+        let input = b"{\n  \"a\": {\n    \"b\": 1\n}\n{\"c\": 2}\n[\n{\"d\": 3},\n{\"e\": 4}\n]\n  {\"f\":\n{\"g\": 5}}\n";
+        let mut r = ValueReader::new(io::BufReader::with_capacity(3, &input[..]), 100);
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while let Some(v) = r.next_value(&mut buf).unwrap() {
+            got.push((
+                v.number,
+                String::from_utf8(buf.clone()).unwrap(),
+                r.cut_at(),
+            ));
+        }
+        assert_eq!(
+            got,
+            vec![
+                (1, r#"{"a":{"b":1}"#.to_string(), Some(5)),
+                (5, r#"{"c":2}"#.to_string(), None),
+                // Inside an array, a `{` in column 1 is an item.
+                (6, r#"[{"d":3},{"e":4}]"#.to_string(), None),
+                // A value that starts indented is read to its matching brace.
+                (10, r#"{"f":{"g":5}}"#.to_string(), None),
+            ]
+        );
+    }
 }

@@ -22,6 +22,7 @@ mod lint;
 mod listen;
 mod realworld;
 mod resume;
+mod resync;
 mod secrets;
 mod spool;
 mod support_selftest;
