@@ -10,6 +10,18 @@ use std::io::{self, BufRead};
 pub struct Line {
     pub number: u64,
     pub full_len: usize,
+    /// Where it is in the input, when the reader knows.
+    pub span: Option<Span>,
+}
+
+/// Where a line or call is in its input: its last line (its first is its
+/// number) and its bytes, `start..end`. A call too long to be held whole can
+/// still be cut out of the input by these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub last_line: u64,
+    pub start: u64,
+    pub end: u64,
 }
 
 pub struct LineReader<R> {
@@ -36,7 +48,10 @@ impl<R: BufRead> LineReader<R> {
     /// Reads the next line into `buf` (cleared first). `None` at the end of input.
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
+        let start = self.offset;
         let mut full_len = 0usize;
+        // The line's last byte was a '\r' (its span leaves it out even when the line is cut).
+        let mut ends_cr = false;
         let mut saw_any = false;
         self.unterminated = false;
         loop {
@@ -55,6 +70,9 @@ impl<R: BufRead> LineReader<R> {
                 None => (available, None),
             };
             full_len += chunk.len();
+            if let Some(&last) = chunk.last() {
+                ends_cr = last == b'\r';
+            }
             let room = self.limit.saturating_sub(buf.len());
             buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             let consumed = done.unwrap_or(chunk.len());
@@ -67,6 +85,7 @@ impl<R: BufRead> LineReader<R> {
         if !saw_any {
             return Ok(None);
         }
+        let end = start + full_len as u64 - u64::from(ends_cr);
         if buf.last() == Some(&b'\r') && full_len <= self.limit {
             buf.pop();
             full_len -= 1;
@@ -75,6 +94,11 @@ impl<R: BufRead> LineReader<R> {
         Ok(Some(Line {
             number: self.number,
             full_len,
+            span: Some(Span {
+                last_line: self.number,
+                start,
+                end,
+            }),
         }))
     }
 
@@ -161,6 +185,8 @@ pub struct ValueReader<R> {
     line_start: bool,
     /// The last value was cut off unfinished where another call starts on this line.
     cut_at: Option<u64>,
+    /// Bytes taken from `inner` so far.
+    offset: u64,
 }
 
 impl<R: BufRead> ValueReader<R> {
@@ -171,6 +197,7 @@ impl<R: BufRead> ValueReader<R> {
             line: 1,
             line_start: true,
             cut_at: None,
+            offset: 0,
         }
     }
 
@@ -190,6 +217,8 @@ impl<R: BufRead> ValueReader<R> {
         self.cut_at = None;
         let mut state = Scan::default();
         let mut start = None;
+        // Its first byte's offset, and the offset and line just past its last.
+        let (mut first_byte, mut end, mut last_line) = (0, 0, 0);
         // The value began in column 1, so another may begin in column 1 (see the type's doc).
         let mut resyncs = false;
         let mut full_len = 0usize;
@@ -215,6 +244,7 @@ impl<R: BufRead> ValueReader<R> {
                         continue;
                     }
                     start = Some(self.line);
+                    first_byte = self.offset + used as u64;
                     state.stray = !matches!(b, b'{' | b'[');
                     resyncs = line_start && b == b'{';
                 } else if resyncs && line_start && b == b'{' && state.in_object() {
@@ -235,24 +265,35 @@ impl<R: BufRead> ValueReader<R> {
                 if b == b'\n' {
                     self.line += 1;
                 }
-                let (keep, end) = state.step(b);
+                let (keep, ends) = state.step(b);
                 if keep {
                     full_len += 1;
                     if buf.len() < self.limit {
                         buf.push(b);
                     }
+                    end = self.offset + used as u64;
+                    last_line = self.line;
                 }
-                if end {
+                if ends {
                     done = true;
                     break;
                 }
             }
             self.inner.consume(used);
+            self.offset += used as u64;
             if done {
                 break;
             }
         }
-        Ok(start.map(|number| Line { number, full_len }))
+        Ok(start.map(|number| Line {
+            number,
+            full_len,
+            span: Some(Span {
+                last_line,
+                start: first_byte,
+                end,
+            }),
+        }))
     }
 }
 

@@ -17,7 +17,7 @@ use super::ledger::{first_line_crc, Ledger, Position, Resume};
 use super::packer::Chunk;
 use super::pipeline::{Outlets, Pipeline, Run, LINE_LIMIT};
 use super::prepare::Defaults;
-use super::reader::{Line, LineReader, ValueReader};
+use super::reader::{Line, LineReader, Span, ValueReader};
 use super::{Shared, Stats};
 use crate::error::{describe_io, Error, Result};
 use crate::input::{self, Input};
@@ -351,6 +351,20 @@ impl SourceCtx<'_> {
     fn read_stream(&mut self, first: Vec<u8>, lines: LineReader<Input>, skip: u64) -> Result<bool> {
         let mut head = first;
         head.push(b'\n');
+        // The first line is read again from `head`, without a BOM or a '\r'
+        // it had: offsets in it are shifted by the BOM, those after it by the
+        // bytes `head` lacks.
+        let head_len = head.len() as u64;
+        let after_head = lines.bytes_read() - head_len;
+        let bom = after_head.min(3);
+        let in_file = move |span: Span| {
+            let at = |offset: u64| offset + if offset < head_len { bom } else { after_head };
+            Span {
+                start: at(span.start),
+                end: at(span.end),
+                ..span
+            }
+        };
         let rest = Cursor::new(head).chain(lines.into_inner());
         let rest = BufReader::with_capacity(STREAM_BUFFER, rest);
         let mut values = ValueReader::new(rest, DOCUMENT_LIMIT as usize);
@@ -377,7 +391,8 @@ impl SourceCtx<'_> {
         buf.shrink_to(LINE_LIMIT);
         let mut next = Some(line);
         let mut last_start = 0;
-        while let Some(line) = next {
+        while let Some(mut line) = next {
+            line.span = line.span.map(in_file);
             let number = line.number;
             if number <= skip {
                 Stats::add(&self.sources.stats.resumed, 1);
@@ -419,7 +434,7 @@ impl SourceCtx<'_> {
             Stats::add(&self.sources.stats.resumed, 1);
             return true;
         }
-        self.run.push(line.number, line.full_len, bytes, refused);
+        self.run.push(&line, bytes, refused);
         !self.run.is_full() || self.hand_over()
     }
 
@@ -470,9 +485,9 @@ impl SourceCtx<'_> {
             },
             // An object opened and not closed on the first line starts a stream of
             // calls; an array, or a first line longer than the limit (a one-line
-            // document of many calls), is a document read whole.
+            // document of many calls), is a document read whole (a BOM aside).
             Err(e) if e.is_eof() => {
-                return if start == Some(&b'{') && line.full_len == first.len() {
+                return if start == Some(&b'{') && line.full_len <= LINE_LIMIT {
                     Ok(Shape::Stream)
                 } else {
                     self.read_whole_document(first, lines).map(Shape::Document)
@@ -556,7 +571,11 @@ fn unfinished_call(at: u64) -> String {
 }
 
 fn line_at(number: u64, full_len: usize) -> Line {
-    Line { number, full_len }
+    Line {
+        number,
+        full_len,
+        span: None,
+    }
 }
 
 /// A `{"batch": [...]}` document rather than a call.

@@ -133,3 +133,77 @@ fn lint_names_the_open_call_once_and_nothing_after_it() {
     );
     assert!(text.contains("50 calls checked: 1 error"), "{text}");
 }
+
+/// A call too long to hold in a rejects record, in `text`: the record keeps
+/// where it is (`lines`, `bytes`), so it can be cut out of the input whole.
+fn assert_cut_out(text: &[u8], name: &str, record: &Value, big: &[u8], first: u64, last: u64) {
+    assert_eq!(record["lines"], json!([first, last]), "{name}");
+    let [start, end] = [0, 1].map(|i| record["bytes"][i].as_u64().unwrap() as usize);
+    assert!(text[start..end] == *big, "{name}: bytes {start}..{end}");
+    let held = record["original"].as_str().unwrap().len();
+    assert_eq!(
+        record["original_cut"],
+        format!(
+            "too long to hold here: 'original' is its first {held} bytes; the whole of it is bytes {start}..{end} of {name} (lines {first}-{last})"
+        )
+    );
+}
+
+#[test]
+fn a_call_too_long_to_hold_is_kept_as_where_it_is_in_the_input() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let long = "z".repeat(2 << 20);
+    let one_line = serde_json::to_string(&json!({"type": "track", "event": "ok", "userId": "u",
+        "properties": {"long": long}}))
+    .unwrap();
+    let pretty =
+        serde_json::to_string_pretty(&json!({"type": "track", "event": "ok", "userId": "u",
+        "properties": {"long": long}}))
+        .unwrap();
+    let good = |id: &str| {
+        serde_json::to_string_pretty(
+            &json!({"type": "track", "event": "ok", "userId": "u", "messageId": id}),
+        )
+        .unwrap()
+    };
+    // NDJSON with CRLF line ends, and a `jq .` stream after a BOM.
+    let ndjson = format!(
+        "{}\r\n{one_line}\r\n{}\r\n",
+        good("n1").replace('\n', ""),
+        good("n2").replace('\n', "")
+    );
+    let stream = format!("\u{feff}{}\n{pretty}\n{}\n", good("s1"), good("s2"));
+    let pretty_lines = pretty.matches('\n').count() as u64;
+    for (name, text, big, first, last) in [
+        ("in.ndjson", ndjson, &one_line, 2, 2),
+        ("in.json", stream, &pretty, 7, 7 + pretty_lines),
+    ] {
+        let input = env.path().join(name);
+        std::fs::write(&input, &text).unwrap();
+        let rejects = env.path().join(format!("{name}.rejects"));
+        let out = env
+            .std_cmd_for(&server)
+            .args(["batch", "--json", "--rejects"])
+            .arg(&rejects)
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+        let records = rejects_of(&rejects);
+        assert_eq!(records.len(), 1, "{records:?}");
+        let source = input.display().to_string();
+        assert_eq!(records[0]["source"], source.as_str());
+        assert_cut_out(
+            text.as_bytes(),
+            &source,
+            &records[0],
+            big.as_bytes(),
+            first,
+            last,
+        );
+    }
+    let mut ids = server.message_ids();
+    ids.sort();
+    assert_eq!(ids, ["n1", "n2", "s1", "s2"]);
+}
