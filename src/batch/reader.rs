@@ -187,6 +187,13 @@ pub struct ValueReader<R> {
     cut_at: Option<u64>,
     /// Bytes taken from `inner` so far.
     offset: u64,
+    /// The last value as written, whitespace and all (cut at the limit), so
+    /// that an error in it is placed at its line and column in the input.
+    raw: Vec<u8>,
+    /// The column (1-based, in bytes) the last value started in.
+    column: u64,
+    /// The column of the next byte.
+    next_column: u64,
 }
 
 impl<R: BufRead> ValueReader<R> {
@@ -198,7 +205,20 @@ impl<R: BufRead> ValueReader<R> {
             line_start: true,
             cut_at: None,
             offset: 0,
+            raw: Vec::new(),
+            column: 1,
+            next_column: 1,
         }
+    }
+
+    /// The last value as written (cut at the limit).
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// The column the last value started in.
+    pub fn column(&self) -> u64 {
+        self.column
     }
 
     /// The line at which the value last read was cut off unfinished, because a
@@ -214,6 +234,7 @@ impl<R: BufRead> ValueReader<R> {
     /// Reads the next value into `buf` (cleared first). `None` at the end of input.
     pub fn next_value(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
+        self.raw.clear();
         self.cut_at = None;
         let mut state = Scan::default();
         let mut start = None;
@@ -235,6 +256,8 @@ impl<R: BufRead> ValueReader<R> {
             let mut done = false;
             for &b in available {
                 let line_start = std::mem::replace(&mut self.line_start, b == b'\n');
+                let column = self.next_column;
+                self.next_column = if b == b'\n' { 1 } else { column + 1 };
                 if start.is_none() {
                     if b.is_ascii_whitespace() {
                         used += 1;
@@ -244,26 +267,30 @@ impl<R: BufRead> ValueReader<R> {
                         continue;
                     }
                     start = Some(self.line);
+                    self.column = column;
                     first_byte = self.offset + used as u64;
                     state.stray = !matches!(b, b'{' | b'[');
                     resyncs = line_start && b == b'{';
                 } else if resyncs && line_start && b == b'{' && state.in_object() {
                     // A call opened before this one was closed: this one ends
                     // here, unfinished, and the `{` is left for the next.
-                    self.line_start = true;
+                    (self.line_start, self.next_column) = (true, 1);
                     self.cut_at = Some(self.line);
                     done = true;
                     break;
                 }
                 if state.stray && b == b'\n' {
                     // The newline is left for the next value's line count.
-                    self.line_start = line_start;
+                    (self.line_start, self.next_column) = (line_start, column);
                     done = true;
                     break;
                 }
                 used += 1;
                 if b == b'\n' {
                     self.line += 1;
+                }
+                if self.raw.len() < self.limit {
+                    self.raw.push(b);
                 }
                 let (keep, ends) = state.step(b);
                 if keep {

@@ -400,7 +400,8 @@ impl SourceCtx<'_> {
                 // Two calls may not share a number: progress and resume go by line.
                 let refused = match values.cut_at() {
                     Some(at) => Some(Cow::Owned(unfinished_call(at))),
-                    None => (number == last_start).then_some(Cow::Borrowed(SAME_LINE)),
+                    None if number == last_start => Some(Cow::Borrowed(SAME_LINE)),
+                    None => invalid_over_lines(&line, &values).map(Cow::Owned),
                 };
                 if !self.take_refused(line, &buf, refused) {
                     return Ok(false);
@@ -568,6 +569,26 @@ const SAME_LINE: &str =
 /// `at`, before it is closed (see `ValueReader`).
 fn unfinished_call(at: u64) -> String {
     format!("unfinished call: line {at} column 1 starts the next call before this one is closed (a missing '}}' or ']'?)")
+}
+
+/// A call written over lines that is not valid JSON, placed at the line and
+/// column of the input where the error is (the call is sent compacted, so the
+/// column of its compact form would point nowhere in the file).
+fn invalid_over_lines(line: &Line, values: &ValueReader<impl std::io::BufRead>) -> Option<String> {
+    let span = line.span?;
+    if span.last_line == line.number || line.full_len > LINE_LIMIT {
+        return None;
+    }
+    let e = serde_json::from_slice::<serde::de::IgnoredAny>(values.raw()).err()?;
+    let at_line = line.number + e.line() as u64 - 1;
+    let column = match e.line() {
+        1 => values.column() - 1 + e.column() as u64,
+        _ => e.column() as u64,
+    };
+    Some(format!(
+        "invalid JSON at line {at_line} column {column}: {}",
+        input::json_error_message(&e)
+    ))
 }
 
 fn line_at(number: u64, full_len: usize) -> Line {

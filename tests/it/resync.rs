@@ -207,3 +207,50 @@ fn a_call_too_long_to_hold_is_kept_as_where_it_is_in_the_input() {
     ids.sort();
     assert_eq!(ids, ["n1", "n2", "s1", "s2"]);
 }
+
+#[test]
+fn an_error_inside_a_pretty_printed_call_is_placed_in_the_file_by_batch_and_lint() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("export.json");
+    let mut text = String::new();
+    for i in 0..4 {
+        let call = json!({"type": "track", "event": "E", "userId": "u", "messageId": format!("c{i}"),
+            "properties": {"a": {"b": i}}});
+        let mut pretty = serde_json::to_string_pretty(&call).unwrap();
+        if i == 1 {
+            // Line 12 opens it; line 16, `  "messageId": "c1"`, lost its comma.
+            pretty = pretty.replace("\"c1\",", "\"c1\"");
+        }
+        text.push_str(&pretty);
+        text.push('\n');
+    }
+    assert!(text.lines().nth(15).unwrap().ends_with("\"c1\""), "{text}");
+    std::fs::write(&input, &text).unwrap();
+    let reason = "invalid JSON at line 17 column 3: expected `,` or `}`";
+    let name = input.display();
+    let out = env
+        .std_cmd_for(&server)
+        .args(["batch", "--json"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cio: {name}:12: {reason}\n")),
+        "{stderr}"
+    );
+    let mut ids = server.message_ids();
+    ids.sort();
+    assert_eq!(ids, ["c0", "c2", "c3"]);
+    let out = env.std_cmd().arg("lint").arg(&input).output().unwrap();
+    assert_eq!(
+        stdout_of(&out),
+        format!("{name}:12: invalid: error: {reason}\n")
+    );
+    assert_eq!(
+        stderr_of(&out),
+        "4 calls checked: 1 error, 0 warnings in 1 call (invalid 1)\n"
+    );
+}
