@@ -187,9 +187,11 @@ pub struct ValueReader<R> {
     cut_at: Option<u64>,
     /// Bytes taken from `inner` so far.
     offset: u64,
-    /// The last value as written, whitespace and all (cut at the limit), so
+    /// The last value as written, whitespace and all (up to `RAW_LIMIT`), so
     /// that an error in it is placed at its line and column in the input.
     raw: Vec<u8>,
+    /// The last value was longer than `RAW_LIMIT`: `raw` holds only its start.
+    raw_cut: bool,
     /// The column (1-based, in bytes) the last value started in.
     column: u64,
     /// The column of the next byte.
@@ -206,14 +208,15 @@ impl<R: BufRead> ValueReader<R> {
             cut_at: None,
             offset: 0,
             raw: Vec::new(),
+            raw_cut: false,
             column: 1,
             next_column: 1,
         }
     }
 
-    /// The last value as written (cut at the limit).
-    pub fn raw(&self) -> &[u8] {
-        &self.raw
+    /// The last value as written, unless it was longer than `RAW_LIMIT`.
+    pub fn raw(&self) -> Option<&[u8]> {
+        (!self.raw_cut).then_some(&self.raw[..])
     }
 
     /// The column the last value started in.
@@ -235,6 +238,7 @@ impl<R: BufRead> ValueReader<R> {
     pub fn next_value(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
         self.raw.clear();
+        self.raw_cut = false;
         self.cut_at = None;
         let mut state = Scan::default();
         let mut start = None;
@@ -289,8 +293,10 @@ impl<R: BufRead> ValueReader<R> {
                 if b == b'\n' {
                     self.line += 1;
                 }
-                if self.raw.len() < self.limit {
+                if self.raw.len() < RAW_LIMIT {
                     self.raw.push(b);
+                } else {
+                    self.raw_cut = true;
                 }
                 let (keep, ends) = state.step(b);
                 if keep {
@@ -330,6 +336,11 @@ impl<T: io::Read> ValueReader<io::BufReader<T>> {
         !self.inner.buffer().is_empty()
     }
 }
+
+/// The most of a value `ValueReader` keeps as written: twice the longest
+/// call held (pipeline's `LINE_LIMIT`), indentation and all. Not the reader's
+/// limit, which is a whole document's for the first value.
+const RAW_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Where a scan of one JSON value is.
 #[derive(Default)]

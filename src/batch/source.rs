@@ -579,7 +579,7 @@ fn invalid_over_lines(line: &Line, values: &ValueReader<impl std::io::BufRead>) 
     if span.last_line == line.number || line.full_len > LINE_LIMIT {
         return None;
     }
-    let e = serde_json::from_slice::<serde::de::IgnoredAny>(values.raw()).err()?;
+    let e = serde_json::from_slice::<serde::de::IgnoredAny>(values.raw()?).err()?;
     let at_line = line.number + e.line() as u64 - 1;
     let column = match e.line() {
         1 => values.column() - 1 + e.column() as u64,
