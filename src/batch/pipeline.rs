@@ -19,6 +19,7 @@ use tokio::sync::mpsc as async_mpsc;
 use super::ledger::Position;
 use super::packer::Chunk;
 use super::prepare::{self, Defaults, LineError, LineId, Ready};
+use super::reader::{Line, Span};
 use super::rejects::{Entry, Held, Kind};
 use super::{Shared, Stats};
 use crate::envelope::MAX_CALL_BYTES;
@@ -56,8 +57,10 @@ pub struct RawLine {
     pub number: u64,
     pub full_len: usize,
     bytes: std::ops::Range<usize>,
+    /// Where it is in the input, when the reader knows.
+    pub span: Option<Span>,
     /// Refused already by the reader, for this reason.
-    pub refused: Option<&'static str>,
+    pub refused: Option<std::borrow::Cow<'static, str>>,
 }
 
 /// Lines of one source, handed to the workers as a unit.
@@ -78,13 +81,12 @@ impl Run {
         }
     }
 
-    /// Adds line `number`, `full_len` bytes long on input, with `bytes` (cut at `LINE_LIMIT`).
+    /// Adds `line` with its `bytes` (cut at `LINE_LIMIT`).
     pub fn push(
         &mut self,
-        number: u64,
-        full_len: usize,
+        line: &Line,
         bytes: &[u8],
-        refused: Option<&'static str>,
+        refused: Option<std::borrow::Cow<'static, str>>,
     ) {
         let start = self.data.len();
         if self.data.capacity() - start < bytes.len() {
@@ -95,8 +97,9 @@ impl Run {
         }
         self.data.extend_from_slice(bytes);
         self.lines.push(RawLine {
-            number,
-            full_len,
+            number: line.number,
+            full_len: line.full_len,
+            span: line.span,
             bytes: start..self.data.len(),
             refused,
         });
@@ -315,7 +318,7 @@ fn prepare_line(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    if let Some(reason) = line.refused {
+    if let Some(reason) = &line.refused {
         return Some(Err(LineError {
             reason: reason.to_string(),
             field: None,
@@ -480,7 +483,7 @@ impl Sequencer {
                     line: line.number,
                     reason: &reason,
                     field: Some("type"),
-                    held: Held::Line(bytes, line.full_len),
+                    held: Held::Line(bytes, line.full_len, line.span),
                 });
                 self.seq += 1;
                 out.shared.ledger.settled(self.seq, at);
@@ -526,7 +529,7 @@ impl Sequencer {
                         line: line.number,
                         reason: &e.reason,
                         field: e.field.as_deref(),
-                        held: Held::Line(bytes, line.full_len),
+                        held: Held::Line(bytes, line.full_len, line.span),
                     }),
                 }
                 // Settled for good: a resume passes over it, wherever it is.
@@ -726,7 +729,12 @@ mod tests {
                 if run.is_full() {
                     run = Run::new(0, run.bytes() + run.bytes() / 4);
                 }
-                run.push(i as u64 + 1, size, &vec![b'x'; size], None);
+                let line = Line {
+                    number: i as u64 + 1,
+                    full_len: size,
+                    span: None,
+                };
+                run.push(&line, &vec![b'x'; size], None);
                 assert!(
                     run.data.capacity() <= MAX_RUN_BYTES,
                     "{}",

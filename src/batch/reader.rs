@@ -10,6 +10,18 @@ use std::io::{self, BufRead};
 pub struct Line {
     pub number: u64,
     pub full_len: usize,
+    /// Where it is in the input, when the reader knows.
+    pub span: Option<Span>,
+}
+
+/// Where a line or call is in its input: its last line (its first is its
+/// number) and its bytes, `start..end`. A call too long to be held whole can
+/// still be cut out of the input by these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub last_line: u64,
+    pub start: u64,
+    pub end: u64,
 }
 
 pub struct LineReader<R> {
@@ -36,7 +48,10 @@ impl<R: BufRead> LineReader<R> {
     /// Reads the next line into `buf` (cleared first). `None` at the end of input.
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
+        let start = self.offset;
         let mut full_len = 0usize;
+        // The line's last byte was a '\r' (its span leaves it out even when the line is cut).
+        let mut ends_cr = false;
         let mut saw_any = false;
         self.unterminated = false;
         loop {
@@ -55,6 +70,9 @@ impl<R: BufRead> LineReader<R> {
                 None => (available, None),
             };
             full_len += chunk.len();
+            if let Some(&last) = chunk.last() {
+                ends_cr = last == b'\r';
+            }
             let room = self.limit.saturating_sub(buf.len());
             buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             let consumed = done.unwrap_or(chunk.len());
@@ -67,6 +85,7 @@ impl<R: BufRead> LineReader<R> {
         if !saw_any {
             return Ok(None);
         }
+        let end = start + full_len as u64 - u64::from(ends_cr);
         if buf.last() == Some(&b'\r') && full_len <= self.limit {
             buf.pop();
             full_len -= 1;
@@ -75,6 +94,11 @@ impl<R: BufRead> LineReader<R> {
         Ok(Some(Line {
             number: self.number,
             full_len,
+            span: Some(Span {
+                last_line: self.number,
+                start,
+                end,
+            }),
         }))
     }
 
@@ -142,11 +166,36 @@ impl<T: io::Read> LineReader<io::BufReader<T>> {
 /// one from NDJSON. Like `LineReader`, a value longer than the limit is cut,
 /// its length still counted. Anything between values that does not start one
 /// is handed over up to the end of its line, to be refused as a bad line.
+///
+/// Resynchronising: a call whose closing brace is missing would otherwise
+/// swallow every call after it. Calls that start in column 1 (as `jq .`
+/// writes them, their nested values indented) are taken to start each other
+/// call in column 1 too, so a line whose first byte is `{` while such a call
+/// is still open, inside an object, ends it there, unfinished (see `cut_at`),
+/// and starts the next. Inside an array a `{` in column 1 is an item (a
+/// `{"batch": [...]}` document written so), not a call.
+/// A call that starts indented, or on a line after other text, is read to its
+/// matching brace as before: no rule is safe for those.
 pub struct ValueReader<R> {
     inner: R,
     limit: usize,
     /// The line being read, 1-based.
     line: u64,
+    /// The next byte is the first of its line.
+    line_start: bool,
+    /// The last value was cut off unfinished where another call starts on this line.
+    cut_at: Option<u64>,
+    /// Bytes taken from `inner` so far.
+    offset: u64,
+    /// The last value as written, whitespace and all (up to `RAW_LIMIT`), so
+    /// that an error in it is placed at its line and column in the input.
+    raw: Vec<u8>,
+    /// The last value was longer than `RAW_LIMIT`: `raw` holds only its start.
+    raw_cut: bool,
+    /// The column (1-based, in bytes) the last value started in.
+    column: u64,
+    /// The column of the next byte.
+    next_column: u64,
 }
 
 impl<R: BufRead> ValueReader<R> {
@@ -155,7 +204,30 @@ impl<R: BufRead> ValueReader<R> {
             inner,
             limit,
             line: 1,
+            line_start: true,
+            cut_at: None,
+            offset: 0,
+            raw: Vec::new(),
+            raw_cut: false,
+            column: 1,
+            next_column: 1,
         }
+    }
+
+    /// The last value as written, unless it was longer than `RAW_LIMIT`.
+    pub fn raw(&self) -> Option<&[u8]> {
+        (!self.raw_cut).then_some(&self.raw[..])
+    }
+
+    /// The column the last value started in.
+    pub fn column(&self) -> u64 {
+        self.column
+    }
+
+    /// The line at which the value last read was cut off unfinished, because a
+    /// call starts there in column 1 before it was closed (see the type's doc).
+    pub fn cut_at(&self) -> Option<u64> {
+        self.cut_at
     }
 
     pub fn set_limit(&mut self, limit: usize) {
@@ -165,8 +237,15 @@ impl<R: BufRead> ValueReader<R> {
     /// Reads the next value into `buf` (cleared first). `None` at the end of input.
     pub fn next_value(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         buf.clear();
+        self.raw.clear();
+        self.raw_cut = false;
+        self.cut_at = None;
         let mut state = Scan::default();
         let mut start = None;
+        // Its first byte's offset, and the offset and line just past its last.
+        let (mut first_byte, mut end, mut last_line) = (0, 0, 0);
+        // The value began in column 1, so another may begin in column 1 (see the type's doc).
+        let mut resyncs = false;
         let mut full_len = 0usize;
         loop {
             let available = match self.inner.fill_buf() {
@@ -180,6 +259,9 @@ impl<R: BufRead> ValueReader<R> {
             let mut used = 0;
             let mut done = false;
             for &b in available {
+                let line_start = std::mem::replace(&mut self.line_start, b == b'\n');
+                let column = self.next_column;
+                self.next_column = if b == b'\n' { 1 } else { column + 1 };
                 if start.is_none() {
                     if b.is_ascii_whitespace() {
                         used += 1;
@@ -189,10 +271,21 @@ impl<R: BufRead> ValueReader<R> {
                         continue;
                     }
                     start = Some(self.line);
+                    self.column = column;
+                    first_byte = self.offset + used as u64;
                     state.stray = !matches!(b, b'{' | b'[');
+                    resyncs = line_start && b == b'{';
+                } else if resyncs && line_start && b == b'{' && state.in_object() {
+                    // A call opened before this one was closed: this one ends
+                    // here, unfinished, and the `{` is left for the next.
+                    (self.line_start, self.next_column) = (true, 1);
+                    self.cut_at = Some(self.line);
+                    done = true;
+                    break;
                 }
                 if state.stray && b == b'\n' {
                     // The newline is left for the next value's line count.
+                    (self.line_start, self.next_column) = (line_start, column);
                     done = true;
                     break;
                 }
@@ -200,24 +293,40 @@ impl<R: BufRead> ValueReader<R> {
                 if b == b'\n' {
                     self.line += 1;
                 }
-                let (keep, end) = state.step(b);
+                if self.raw.len() < RAW_LIMIT {
+                    self.raw.push(b);
+                } else {
+                    self.raw_cut = true;
+                }
+                let (keep, ends) = state.step(b);
                 if keep {
                     full_len += 1;
                     if buf.len() < self.limit {
                         buf.push(b);
                     }
+                    end = self.offset + used as u64;
+                    last_line = self.line;
                 }
-                if end {
+                if ends {
                     done = true;
                     break;
                 }
             }
             self.inner.consume(used);
+            self.offset += used as u64;
             if done {
                 break;
             }
         }
-        Ok(start.map(|number| Line { number, full_len }))
+        Ok(start.map(|number| Line {
+            number,
+            full_len,
+            span: Some(Span {
+                last_line,
+                start: first_byte,
+                end,
+            }),
+        }))
     }
 }
 
@@ -228,6 +337,11 @@ impl<T: io::Read> ValueReader<io::BufReader<T>> {
     }
 }
 
+/// The most of a value `ValueReader` keeps as written: twice the longest
+/// call held (pipeline's `LINE_LIMIT`), indentation and all. Not the reader's
+/// limit, which is a whole document's for the first value.
+const RAW_LIMIT: usize = 2 * 1024 * 1024;
+
 /// Where a scan of one JSON value is.
 #[derive(Default)]
 struct Scan {
@@ -236,6 +350,19 @@ struct Scan {
     escaped: bool,
     /// Not a value's start: taken as-is up to the end of the line.
     stray: bool,
+    /// Whether each open container is an object, outermost first, for the
+    /// first `OPEN_KNOWN` levels (deeper ones are not told apart).
+    objects: Vec<bool>,
+}
+
+/// How deep `Scan` tells objects from arrays: calls nest far less.
+const OPEN_KNOWN: usize = 64;
+
+impl Scan {
+    /// Whether the innermost open container is an object (one known to be).
+    fn in_object(&self) -> bool {
+        self.depth <= OPEN_KNOWN && self.objects.last() == Some(&true)
+    }
 }
 
 impl Scan {
@@ -256,8 +383,16 @@ impl Scan {
         }
         match b {
             b'"' => self.in_string = true,
-            b'{' | b'[' => self.depth += 1,
+            b'{' | b'[' => {
+                self.depth += 1;
+                if self.depth <= OPEN_KNOWN {
+                    self.objects.push(b == b'{');
+                }
+            }
             b'}' | b']' => {
+                if self.depth <= OPEN_KNOWN {
+                    self.objects.pop();
+                }
                 self.depth = self.depth.saturating_sub(1);
                 return (true, self.depth == 0);
             }
@@ -365,5 +500,31 @@ mod tests {
         let cut = values(b"{\"a\": \"0123456789\"}\n{}", 5);
         assert_eq!(cut[0], (1, r#"{"a":"#.to_string(), 18));
         assert_eq!(cut[1], (2, "{}".to_string(), 2));
+    }
+
+    #[test]
+    fn a_call_left_open_ends_where_the_next_starts_in_column_one() {
+        let input = b"{\n  \"a\": {\n    \"b\": 1\n}\n{\"c\": 2}\n[\n{\"d\": 3},\n{\"e\": 4}\n]\n  {\"f\":\n{\"g\": 5}}\n";
+        let mut r = ValueReader::new(io::BufReader::with_capacity(3, &input[..]), 100);
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while let Some(v) = r.next_value(&mut buf).unwrap() {
+            got.push((
+                v.number,
+                String::from_utf8(buf.clone()).unwrap(),
+                r.cut_at(),
+            ));
+        }
+        assert_eq!(
+            got,
+            vec![
+                (1, r#"{"a":{"b":1}"#.to_string(), Some(5)),
+                (5, r#"{"c":2}"#.to_string(), None),
+                // Inside an array, a `{` in column 1 is an item.
+                (6, r#"[{"d":3},{"e":4}]"#.to_string(), None),
+                // A value that starts indented is read to its matching brace.
+                (10, r#"{"f":{"g":5}}"#.to_string(), None),
+            ]
+        );
     }
 }

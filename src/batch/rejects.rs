@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::packer::Batch;
+use super::reader::Span;
 use crate::error::{Error, Result};
 use crate::output::{count, note, sanitize};
 use crate::secret::WriteKey;
@@ -68,9 +69,9 @@ pub struct Entry<'a> {
 
 /// What a record keeps of the line, to be fixed or replayed.
 pub enum Held<'a> {
-    /// The input line as read (cut at the line limit), and its full length:
-    /// a line that never became a call.
-    Line(&'a [u8], usize),
+    /// The input line as read (cut at the line limit), its full length and
+    /// where it is in the input: a line that never became a call.
+    Line(&'a [u8], usize, Option<Span>),
     /// The call as it was sent, with its messageId and timestamp.
     Call(&'a str),
 }
@@ -286,12 +287,21 @@ impl Rejects {
             "field": entry.field,
         });
         match entry.held {
-            Held::Line(bytes, full_len) => {
+            Held::Line(bytes, full_len, span) => {
                 let line = String::from_utf8_lossy(bytes);
                 record["original"] =
                     json!(without_write_key(&line).unwrap_or_else(|| line.into_owned()));
                 if full_len > bytes.len() {
                     record["original_truncated_from_bytes"] = json!(full_len);
+                    // Too long to hold: where to cut it out of the input instead.
+                    if let Some(span) = span {
+                        record["lines"] = json!([entry.line, span.last_line]);
+                        record["bytes"] = json!([span.start, span.end]);
+                        record["original_cut"] = json!(format!(
+                            "too long to hold here: 'original' is its first {} bytes; the whole of it is bytes {}..{} of {} (lines {}-{})",
+                            bytes.len(), span.start, span.end, entry.source, entry.line, span.last_line
+                        ));
+                    }
                 }
             }
             Held::Call(call) => {

@@ -3,6 +3,7 @@
 //! prepares them and passes them on to the senders. Every hand-over is
 //! bounded, so memory stays bounded however large the input.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use super::ledger::{first_line_crc, Ledger, Position, Resume};
 use super::packer::Chunk;
 use super::pipeline::{Outlets, Pipeline, Run, LINE_LIMIT};
 use super::prepare::Defaults;
-use super::reader::{Line, LineReader, ValueReader};
+use super::reader::{Line, LineReader, Span, ValueReader};
 use super::{Shared, Stats};
 use crate::error::{describe_io, Error, Result};
 use crate::input::{self, Input};
@@ -350,6 +351,20 @@ impl SourceCtx<'_> {
     fn read_stream(&mut self, first: Vec<u8>, lines: LineReader<Input>, skip: u64) -> Result<bool> {
         let mut head = first;
         head.push(b'\n');
+        // The first line is read again from `head`, without a BOM or a '\r'
+        // it had: offsets in it are shifted by the BOM, those after it by the
+        // bytes `head` lacks.
+        let head_len = head.len() as u64;
+        let after_head = lines.bytes_read() - head_len;
+        let bom = after_head.min(3);
+        let in_file = move |span: Span| {
+            let at = |offset: u64| offset + if offset < head_len { bom } else { after_head };
+            Span {
+                start: at(span.start),
+                end: at(span.end),
+                ..span
+            }
+        };
         let rest = Cursor::new(head).chain(lines.into_inner());
         let rest = BufReader::with_capacity(STREAM_BUFFER, rest);
         let mut values = ValueReader::new(rest, DOCUMENT_LIMIT as usize);
@@ -376,13 +391,18 @@ impl SourceCtx<'_> {
         buf.shrink_to(LINE_LIMIT);
         let mut next = Some(line);
         let mut last_start = 0;
-        while let Some(line) = next {
+        while let Some(mut line) = next {
+            line.span = line.span.map(in_file);
             let number = line.number;
             if number <= skip {
                 Stats::add(&self.sources.stats.resumed, 1);
             } else {
                 // Two calls may not share a number: progress and resume go by line.
-                let refused = (number == last_start).then_some(SAME_LINE);
+                let refused = match values.cut_at() {
+                    Some(at) => Some(Cow::Owned(unfinished_call(at))),
+                    None if number == last_start => Some(Cow::Borrowed(SAME_LINE)),
+                    None => invalid_over_lines(&line, &values).map(Cow::Owned),
+                };
                 if !self.take_refused(line, &buf, refused) {
                     return Ok(false);
                 }
@@ -402,7 +422,12 @@ impl SourceCtx<'_> {
     }
 
     /// Adds a line to the run, refused already for the reason given if any.
-    fn take_refused(&mut self, line: Line, bytes: &[u8], refused: Option<&'static str>) -> bool {
+    fn take_refused(
+        &mut self,
+        line: Line,
+        bytes: &[u8],
+        refused: Option<Cow<'static, str>>,
+    ) -> bool {
         if self.sources.stop.load(Ordering::Relaxed) {
             return false;
         }
@@ -410,7 +435,7 @@ impl SourceCtx<'_> {
             Stats::add(&self.sources.stats.resumed, 1);
             return true;
         }
-        self.run.push(line.number, line.full_len, bytes, refused);
+        self.run.push(&line, bytes, refused);
         !self.run.is_full() || self.hand_over()
     }
 
@@ -461,9 +486,9 @@ impl SourceCtx<'_> {
             },
             // An object opened and not closed on the first line starts a stream of
             // calls; an array, or a first line longer than the limit (a one-line
-            // document of many calls), is a document read whole.
+            // document of many calls), is a document read whole (a BOM aside).
             Err(e) if e.is_eof() => {
-                return if start == Some(&b'{') && line.full_len == first.len() {
+                return if start == Some(&b'{') && line.full_len <= LINE_LIMIT {
                     Ok(Shape::Stream)
                 } else {
                     self.read_whole_document(first, lines).map(Shape::Document)
@@ -540,8 +565,38 @@ impl SourceCtx<'_> {
 const SAME_LINE: &str =
     "another call starts on this line; in a stream of pretty-printed calls, start each on a line of its own";
 
+/// Why a call of a stream is refused when the next call starts, at line
+/// `at`, before it is closed (see `ValueReader`).
+fn unfinished_call(at: u64) -> String {
+    format!("unfinished call: line {at} column 1 starts the next call before this one is closed (a missing '}}' or ']'?)")
+}
+
+/// A call written over lines that is not valid JSON, placed at the line and
+/// column of the input where the error is (the call is sent compacted, so the
+/// column of its compact form would point nowhere in the file).
+fn invalid_over_lines(line: &Line, values: &ValueReader<impl std::io::BufRead>) -> Option<String> {
+    let span = line.span?;
+    if span.last_line == line.number || line.full_len > LINE_LIMIT {
+        return None;
+    }
+    let e = serde_json::from_slice::<serde::de::IgnoredAny>(values.raw()?).err()?;
+    let at_line = line.number + e.line() as u64 - 1;
+    let column = match e.line() {
+        1 => values.column() - 1 + e.column() as u64,
+        _ => e.column() as u64,
+    };
+    Some(format!(
+        "invalid JSON at line {at_line} column {column}: {}",
+        input::json_error_message(&e)
+    ))
+}
+
 fn line_at(number: u64, full_len: usize) -> Line {
-    Line { number, full_len }
+    Line {
+        number,
+        full_len,
+        span: None,
+    }
 }
 
 /// A `{"batch": [...]}` document rather than a call.

@@ -25,6 +25,7 @@ mod numbers;
 mod order;
 mod realworld;
 mod resume;
+mod resync;
 mod secrets;
 mod shared_dirs;
 mod spool;
