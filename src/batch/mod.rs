@@ -7,6 +7,7 @@
 //!                         │ bad lines ─▶ rejects                  │ acks ─▶ ledger ─▶ checkpoint
 
 pub mod deliver;
+mod document;
 pub mod lanes;
 pub mod ledger;
 pub mod limiter;

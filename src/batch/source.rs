@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
+use super::document;
 use super::ledger::{first_line_crc, Ledger, Position, Resume};
 use super::packer::Chunk;
 use super::pipeline::{Outlets, Pipeline, Run, LINE_LIMIT};
@@ -30,12 +31,16 @@ const DOCUMENT_LIMIT: u64 = 256 * 1024 * 1024;
 /// runs dry should hold many calls.
 const STREAM_BUFFER: usize = 256 * 1024;
 
+/// An item of a document: a call, or (a document that did not parse whole,
+/// split by `document`) why it cannot be one, and its bytes as written.
+type DocItem = std::result::Result<Value, (String, Vec<u8>)>;
+
 /// What an input holds, told from its first line.
 enum Shape {
     /// NDJSON: one call per line.
     Lines,
     /// The calls of a JSON array or `{"batch": [...]}` document, read whole.
-    Document(Vec<Value>),
+    Document(Vec<DocItem>),
     /// Calls spread over lines (pretty-printed, `jq .` output): split by their braces.
     Stream,
 }
@@ -373,18 +378,33 @@ impl SourceCtx<'_> {
             return Ok(self.hand_over());
         };
         values.set_limit(LINE_LIMIT);
-        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&buf) {
-            if is_batch_document(&map) {
-                if let Some(more) = self.complete_or_fail(values.next_value(&mut buf))? {
-                    return Err(Error::usage(format!(
-                        "{}:{}: more input after a {{\"batch\": [...]}} document, which must be all there is",
-                        self.name(),
-                        more.number
-                    )));
-                }
-                let items = batch_items(map).unwrap_or_default();
-                return Ok(self.read_document(items, skip));
+        let document = match serde_json::from_slice::<Value>(&buf) {
+            Ok(Value::Object(map)) if is_batch_document(&map) => Some(
+                batch_items(map)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Ok)
+                    .collect(),
+            ),
+            // A `{"batch": [...]}` document with a broken call: the others
+            // go (as written, the lines and columns are the file's; a
+            // document larger than that is refused whole, as one call).
+            Err(_) => (values.raw())
+                .and_then(|raw| document::split(raw, line.number))
+                .filter(|split| split.rest.is_some())
+                .and_then(|split| broken_items(values.raw().unwrap_or_default(), split)),
+            _ => None,
+        };
+        if let Some(items) = document {
+            let mut more_buf = Vec::new();
+            if let Some(more) = self.complete_or_fail(values.next_value(&mut more_buf))? {
+                return Err(Error::usage(format!(
+                    "{}:{}: more input after a {{\"batch\": [...]}} document, which must be all there is",
+                    self.name(),
+                    more.number
+                )));
             }
+            return Ok(self.read_document(items, skip));
         }
         buf.truncate(LINE_LIMIT);
         // The first value may have been read up to the document limit: that memory goes.
@@ -478,10 +498,10 @@ impl SourceCtx<'_> {
         if !matches!(start, Some(b'[' | b'{')) {
             return Ok(Shape::Lines);
         }
-        let items = match serde_json::from_slice::<Value>(first) {
-            Ok(Value::Array(items)) => items,
+        let items: Vec<DocItem> = match serde_json::from_slice::<Value>(first) {
+            Ok(Value::Array(items)) => items.into_iter().map(Ok).collect(),
             Ok(Value::Object(map)) if is_batch_document(&map) => match batch_items(map) {
-                Some(items) => items,
+                Some(items) => items.into_iter().map(Ok).collect(),
                 None => return Ok(Shape::Lines),
             },
             // An object opened and not closed on the first line starts a stream of
@@ -512,7 +532,7 @@ impl SourceCtx<'_> {
         &self,
         first: &[u8],
         lines: &mut LineReader<Input>,
-    ) -> Result<Vec<Value>> {
+    ) -> Result<Vec<DocItem>> {
         let mut text = first.to_vec();
         text.push(b'\n');
         let mut inner = std::mem::replace(
@@ -525,35 +545,57 @@ impl SourceCtx<'_> {
             &mut text,
         )
         .map_err(|e| self.io_error(e))?;
-        let value: Value = serde_json::from_slice(&text).map_err(|e| {
-            Error::usage(input::json_error_at(
-                self.name(),
-                &e,
-                "invalid JSON document: ",
-            ))
-        })?;
-        match value {
-            Value::Array(items) => Ok(items),
+        let value: Value = match serde_json::from_slice(&text) {
+            Ok(value) => value,
+            // A broken call costs only itself: the others go.
+            Err(e) => {
+                return (document::split(&text, 1).and_then(|split| broken_items(&text, split)))
+                    .ok_or_else(|| {
+                        Error::usage(input::json_error_at(
+                            self.name(),
+                            &e,
+                            "invalid JSON document: ",
+                        ))
+                    })
+            }
+        };
+        let items = match value {
+            Value::Array(items) => items,
             Value::Object(map) => match batch_items(map) {
-                Some(items) => Ok(items),
-                None => Err(Error::file(
-                    self.name(),
-                    "a JSON document must be an array of calls or {\"batch\": [...]}",
-                )),
+                Some(items) => items,
+                None => {
+                    return Err(Error::file(
+                        self.name(),
+                        "a JSON document must be an array of calls or {\"batch\": [...]}",
+                    ))
+                }
             },
-            _ => Err(Error::file(
-                self.name(),
-                "a JSON document must be an array of calls",
-            )),
-        }
+            _ => {
+                return Err(Error::file(
+                    self.name(),
+                    "a JSON document must be an array of calls",
+                ))
+            }
+        };
+        Ok(items.into_iter().map(Ok).collect())
     }
 
     /// The items of a document, prepared like lines; their number is their 1-based index.
-    fn read_document(&mut self, items: Vec<Value>, skip: u64) -> bool {
+    fn read_document(&mut self, items: Vec<DocItem>, skip: u64) -> bool {
         Stats::add(&self.sources.stats.resumed, skip.min(items.len() as u64));
         for (i, item) in items.into_iter().enumerate().skip(skip as usize) {
-            let bytes = serde_json::to_vec(&item).unwrap_or_default();
-            if !self.take(line_at(i as u64 + 1, bytes.len()), &bytes) {
+            let number = i as u64 + 1;
+            let taken = match item {
+                Ok(call) => {
+                    let bytes = serde_json::to_vec(&call).unwrap_or_default();
+                    self.take(line_at(number, bytes.len()), &bytes)
+                }
+                Err((reason, bytes)) => {
+                    let held = &bytes[..bytes.len().min(LINE_LIMIT)];
+                    self.take_refused(line_at(number, bytes.len()), held, Some(reason.into()))
+                }
+            };
+            if !taken {
                 return false;
             }
         }
@@ -612,11 +654,18 @@ fn batch_items(mut map: Map<String, Value>) -> Option<Vec<Value>> {
     let Some(Value::Array(mut items)) = map.remove("batch") else {
         return None;
     };
+    share_document_fields(map, &mut items);
+    Some(items)
+}
+
+/// Merges a `{"batch": [...]}` document's own `context` and `integrations`
+/// (`document`, less its calls) into each of `items`.
+fn share_document_fields(mut map: Map<String, Value>, items: &mut [Value]) {
     for field in ["context", "integrations"] {
         let Some(Value::Object(shared)) = map.remove(field) else {
             continue;
         };
-        for item in &mut items {
+        for item in items.iter_mut() {
             let Value::Object(call) = item else { continue };
             match call.get_mut(field) {
                 None | Some(Value::Null) => {
@@ -633,6 +682,38 @@ fn batch_items(mut map: Map<String, Value>) -> Option<Vec<Value>> {
                 Some(_) => {}
             }
         }
+    }
+}
+
+/// The items of a document that did not parse whole (`document::split`):
+/// the calls, with what a `{"batch": ...}` document says of all of them,
+/// and the broken ones with why and their bytes; `None` when a batch
+/// document's own top level cannot be read (its calls cannot go without it).
+fn broken_items(text: &[u8], split: document::Split) -> Option<Vec<DocItem>> {
+    let mut calls: Vec<Value> = Vec::new();
+    let mut items: Vec<DocItem> = Vec::new();
+    // Calls are merged together, then put back in their places.
+    let mut places = Vec::new();
+    for item in split.items {
+        match item.parsed {
+            Ok(call) => {
+                places.push(Ok(calls.len()));
+                calls.push(call);
+            }
+            Err(reason) => places.push(Err((reason, text[item.text].to_vec()))),
+        }
+    }
+    match split.rest {
+        None => {}
+        Some(Some(Value::Object(rest))) => share_document_fields(rest, &mut calls),
+        Some(_) => return None,
+    }
+    let mut calls = calls.into_iter();
+    for place in places {
+        items.push(match place {
+            Ok(_) => Ok(calls.next().unwrap_or_default()),
+            Err(broken) => Err(broken),
+        });
     }
     Some(items)
 }

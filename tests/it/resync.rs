@@ -254,3 +254,113 @@ fn an_error_inside_a_pretty_printed_call_is_placed_in_the_file_by_batch_and_lint
         "4 calls checked: 1 error, 0 warnings in 1 call (invalid 1)\n"
     );
 }
+
+/// `count` track calls as a pretty-printed JSON array (`jq -s .` writes
+/// them so), the one at index `broken` without its closing `}`, optionally
+/// inside a `{"batch": [...]}` document with a shared context. Returns the
+/// text, the good messageIds, and the broken call's line and the next one's.
+fn document(count: usize, broken: usize, batch: bool) -> (String, HashSet<String>, usize, usize) {
+    let calls: Vec<String> = (0..count)
+        .map(|i| {
+            let call = json!({"type": "track", "event": "ok", "userId": format!("u{i}"),
+                "messageId": format!("doc-{i}"), "properties": {"i": i}});
+            let mut text = serde_json::to_string_pretty(&call).unwrap();
+            if i == broken {
+                text.pop();
+            }
+            // Indented two spaces as the array's items.
+            text.lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    let body = calls.join(",\n");
+    let text = match batch {
+        true => format!("{{\"context\": {{\"ip\": \"10.0.0.1\"}}, \"batch\": [\n{body}\n]}}\n"),
+        false => format!("[\n{body}\n]\n"),
+    };
+    let line_of = |i: usize| {
+        let at = text.find(&format!("\"doc-{i}\"")).unwrap();
+        // The call's `{` is a few lines above its messageId.
+        let lines: Vec<&str> = text[..at].lines().collect();
+        lines.iter().rposition(|l| l.trim_start() == "{").unwrap() + 1
+    };
+    let good = (0..count)
+        .filter(|&i| i != broken)
+        .map(|i| format!("doc-{i}"))
+        .collect();
+    let (broken_at, next_at) = (line_of(broken), line_of(broken + 1));
+    (text, good, broken_at, next_at)
+}
+
+#[test]
+fn a_call_left_open_in_an_array_or_a_batch_document_costs_only_itself() {
+    for batch in [false, true] {
+        let env = CioEnv::new();
+        let server = TestServer::start();
+        let input = env.path().join("export.json");
+        let (text, good, broken_at, next_at) = document(5_000, 7, batch);
+        std::fs::write(&input, text).unwrap();
+        let rejects = env.path().join("rejects.ndjson");
+        let (_, s) = batch_json(
+            env.cmd_for(&server)
+                .args(["batch", "--json", "--rejects"])
+                .arg(&rejects)
+                .arg(&input),
+            6,
+        );
+        assert_counts(&s, &[("read", 5_000), ("delivered", 4_999), ("invalid", 1)]);
+        let ids: HashSet<String> = server.message_ids().into_iter().collect();
+        assert_eq!(ids, good, "every good call, once");
+        let records = rejects_of(&rejects);
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            records[0]["line"], 8,
+            "numbered as the document's eighth item"
+        );
+        assert_eq!(
+            records[0]["reason"],
+            format!("unfinished call at line {broken_at}: line {next_at} starts the next call before this one is closed (a missing '}}' or ']'?)")
+        );
+        if batch {
+            // What the document says of all its calls still reaches each.
+            let request = &server.requests()[0];
+            assert!(request
+                .calls()
+                .iter()
+                .all(|c| c["context"]["ip"] == "10.0.0.1"));
+        }
+    }
+}
+
+#[test]
+fn a_syntax_error_in_a_document_rejects_its_call_at_the_files_line_and_column() {
+    let env = CioEnv::new();
+    let server = TestServer::start();
+    let input = env.path().join("export.json");
+    std::fs::write(
+        &input,
+        "[\n  {\"type\": \"track\", \"event\": \"a\", \"userId\": \"u\"},\n  {\"type\": \"track\" \"event\": \"b\", \"userId\": \"u\"},\n  {\"type\": \"track\", \"event\": \"c\", \"userId\": \"u\"}\n]\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd_for(&server)
+        .args(["batch", "-q"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "cio: {}:2: invalid JSON at line 3 column 20: expected `,` or `}}`\n",
+            input.display()
+        )
+    );
+    let events: Vec<Value> = (server.requests().iter())
+        .flat_map(|r| r.calls())
+        .map(|c| c["event"].clone())
+        .collect();
+    assert_eq!(events, [json!("a"), json!("c")]);
+}
