@@ -397,7 +397,7 @@ missing-property (warning): a property integrations expect is missing; product-i
 cannot act on the call (userId, context.device.token). Custom events and custom \
 properties draw no finding.
 
-Exit: 0 clean, 9 warnings only, 10 errors. With --strict, warnings alone exit 0, as \
+Exit: 0 clean, 10 warnings only, 11 errors. With --strict, warnings alone exit 0, as \
 cio batch --strict would send those lines: cio lint events.ndjson --strict && cio batch events.ndjson")]
 pub struct LintArgs {
     /// Input files, read like cio batch reads them (`-` for stdin)
