@@ -44,7 +44,24 @@ pub fn send_error(err: SendError, url: &str, settings: &Settings) -> Error {
 /// A 404 almost always means the endpoint is not the API's base URL.
 fn endpoint_hint(settings: &Settings) -> String {
     let source = &settings.endpoint_source;
+    let call_path = |base: &str| {
+        let (rest, last) = base.rsplit_once('/')?;
+        let is_call = crate::envelope::CallType::ALL
+            .iter()
+            .any(|t| t.as_str() == last);
+        (is_call || last == "batch").then(|| rest.to_string())
+    };
     match settings.endpoint_url() {
+        // The base that `/track` and `/batch` are added to, not a call's own URL.
+        Ok(base) if call_path(&base).is_some() => {
+            let mut meant = call_path(&base).unwrap_or_default();
+            if !meant.ends_with("/v1") {
+                meant.push_str("/v1");
+            }
+            format!(
+                "the endpoint {base} (from {source}) ends in a call's path: try --endpoint {meant}"
+            )
+        }
         Ok(base) if !base.ends_with("/v1") => {
             format!("the endpoint {base} (from {source}) has no /v1: try --endpoint {base}/v1")
         }

@@ -292,6 +292,12 @@ impl Settings {
                 self.endpoint, self.endpoint_source
             )));
         }
+        if let Some(meant) = with_scheme(self.endpoint.trim()) {
+            return Err(Error::usage(format!(
+                "endpoint '{}' (from {}) has no scheme: try --endpoint {meant}",
+                self.endpoint, self.endpoint_source
+            )));
+        }
         let url = Url::parse(self.endpoint.trim()).map_err(|e| {
             Error::usage(format!(
                 "endpoint '{}' (from {}) is not a URL ({e}): give the whole base URL, like {US_ENDPOINT}",
@@ -340,6 +346,26 @@ fn check_timeout(t: f64, flag: &str) -> Result<f64> {
 
 /// `localhost`, 127.0.0.0/8 or `[::1]`. The parsed URL has already normalised
 /// the host (lower case, IPv4 in dotted form, IPv6 in brackets).
+/// An endpoint written without its scheme (`localhost:8765/v1`,
+/// `cdp.customer.io/v1`) as the URL it most likely means: http to loopback
+/// (where cio allows it), https elsewhere. `None` when it has a scheme, or
+/// does not look like a host.
+fn with_scheme(endpoint: &str) -> Option<String> {
+    if endpoint.contains("://") {
+        return None;
+    }
+    let host = match endpoint.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => endpoint.split(['/', ':']).next()?,
+    };
+    if !(host.contains(['.', ':']) || host.eq_ignore_ascii_case("localhost")) {
+        return None;
+    }
+    let https = Url::parse(&format!("https://{endpoint}")).ok()?;
+    let scheme = if is_loopback(&https) { "http" } else { "https" };
+    Some(format!("{scheme}://{endpoint}"))
+}
+
 pub fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;

@@ -678,3 +678,47 @@ fn no_input_on_a_terminal_names_the_command_to_pipe_into() {
         );
     }
 }
+
+#[test]
+fn an_endpoint_hint_is_the_next_command_verbatim() {
+    let env = CioEnv::new();
+    // No scheme: http to loopback, https elsewhere; nothing is sent.
+    for (given, meant) in [
+        ("localhost:8765/v1", "http://localhost:8765/v1"),
+        ("127.0.0.1:8765/v1", "http://127.0.0.1:8765/v1"),
+        ("[::1]:8765/v1", "http://[::1]:8765/v1"),
+        ("cdp-eu.customer.io/v1", "https://cdp-eu.customer.io/v1"),
+    ] {
+        let out = env
+            .cmd()
+            .env("CIO_WRITE_KEY", TEST_KEY)
+            .args(["--endpoint", given, "track", "e", "--user-id", "u"])
+            .output()
+            .unwrap();
+        assert_refused(
+            &out,
+            &format!("endpoint '{given}' (from --endpoint) has no scheme: try --endpoint {meant}"),
+        );
+    }
+    // A call's own URL given as the endpoint: the base it belongs to.
+    let server = TestServer::with_replies(vec![Reply::status(404, "unknown path")]);
+    let base = server.url("/v1");
+    let out = env
+        .cmd()
+        .env("CIO_WRITE_KEY", TEST_KEY)
+        .args([
+            "--endpoint",
+            &format!("{base}/track"),
+            "track",
+            "e",
+            "--user-id",
+            "u",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        format!("cio: error: the server at {base}/track/track refused the call (404): unknown path; the endpoint {base}/track (from --endpoint) ends in a call's path: try --endpoint {base}\n")
+    );
+}
