@@ -271,8 +271,7 @@ impl Settings {
     pub fn require_write_key(&self) -> Result<&WriteKey> {
         self.write_key.as_ref().ok_or_else(|| {
             Error::Auth(
-                "no write key: set CIO_WRITE_KEY, or run `cio config set write_key` (reads it from stdin)"
-                    .into(),
+                "no write key: run `cio config init` (asks for it), or set CIO_WRITE_KEY".into(),
             )
         })
     }

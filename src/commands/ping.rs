@@ -18,33 +18,73 @@ pub const EMPTY_BATCH: &str = r#"{"batch":[]}"#;
 /// One line of the report.
 struct Step {
     name: &'static str,
+    ok: bool,
+    /// How long it took, for the checks that are timed.
+    ms: Option<f64>,
     text: String,
 }
 
 struct Report<'a> {
     ctx: &'a Context,
     steps: Vec<Step>,
+    /// The check under way: the one an error belongs to.
+    now: &'static str,
 }
 
 impl Report<'_> {
     fn step(&mut self, name: &'static str, text: String) {
-        if !self.ctx.report.json && !self.ctx.report.quiet {
-            stdout_line(format_args!("{name:<9} {text}"));
-        }
-        self.steps.push(Step { name, text });
+        self.record(name, None, text, "");
     }
 
-    /// Ends the report with `ok` (JSON or text) and returns `result`.
-    fn finish(self, result: Result<()>) -> Result<()> {
-        if self.ctx.report.json && result.is_ok() {
-            let steps: serde_json::Map<String, Value> = self
-                .steps
-                .into_iter()
-                .map(|s| (s.name.to_string(), Value::String(s.text)))
-                .collect();
-            stdout_line(json!({"ok": true, "checks": steps}));
+    /// A timed check: shown as `{text} (N ms){then}`; its message is both.
+    fn timed(&mut self, name: &'static str, took: Duration, text: String, then: &str) {
+        self.record(name, Some(took), text, then);
+    }
+
+    fn record(&mut self, name: &'static str, took: Option<Duration>, text: String, then: &str) {
+        let ms = took.map(|d| d.as_secs_f64() * 1000.0);
+        if !self.ctx.report.json && !self.ctx.report.quiet {
+            let took = ms.map_or(String::new(), |ms| format!(" ({ms:.1} ms)"));
+            stdout_line(format_args!("{name:<9} {text}{took}{then}"));
         }
-        result
+        self.steps.push(Step {
+            name,
+            ok: true,
+            ms,
+            text: format!("{text}{then}"),
+        });
+    }
+
+    /// Ends the report: with `--json`, every check done, the failed one last
+    /// (`"ok": false` and its message), as one object; returns `result`.
+    fn finish(mut self, result: Result<()>) -> Result<()> {
+        if !self.ctx.report.json {
+            return result;
+        }
+        let mut report = json!({"ok": result.is_ok()});
+        if let Err(e) = &result {
+            self.steps.push(Step {
+                name: self.now,
+                ok: false,
+                ms: None,
+                text: e.to_string(),
+            });
+            report["error"] = json!(e.to_string());
+            report["exit_code"] = json!(e.exit_code().code());
+        }
+        let checks: serde_json::Map<String, Value> = (self.steps.iter())
+            .map(|s| {
+                let check = json!({"ok": s.ok, "ms": s.ms, "message": s.text});
+                (s.name.to_string(), check)
+            })
+            .collect();
+        report["checks"] = Value::Object(checks);
+        stdout_line(report);
+        // One object on stdout: the error is said on stderr alone.
+        result.map_err(|e| {
+            self.ctx.report.error(&e);
+            Error::Reported(e.exit_code())
+        })
     }
 }
 
@@ -53,6 +93,7 @@ pub fn run(ctx: &Context, send_event: bool) -> Result<()> {
     let mut report = Report {
         ctx,
         steps: Vec::new(),
+        now: "endpoint",
     };
     let config_note = if settings.config_path.exists() {
         ""
@@ -82,9 +123,14 @@ pub fn run(ctx: &Context, send_event: bool) -> Result<()> {
     report.finish(result)
 }
 
+/// The checks, in order, each stopping at its failure with its exit code: no
+/// key is exit 3 before anything goes on the network.
 fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     let settings = &ctx.settings;
     let base = settings.endpoint_url()?;
+    report.now = "key";
+    settings.require_write_key()?;
+    report.now = "resolve";
     let url = reqwest::Url::parse(&base).map_err(|e| Error::Internal(e.to_string()))?;
     let host = url.host_str().unwrap_or_default().to_string();
     let port = url.port_or_known_default().unwrap_or(443);
@@ -107,10 +153,13 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
         .first()
         .ok_or_else(|| Error::Undelivered(format!("{host} resolves to no address")))?;
     let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-    report.step(
+    report.timed(
         "resolve",
-        format!("{host} -> {} ({})", shown.join(", "), ms(took)),
+        took,
+        format!("{host} -> {}", shown.join(", ")),
+        "",
     );
+    report.now = "connect";
 
     // Each address in turn, as the HTTP client would (localhost is ::1 and 127.0.0.1).
     let (connected, took) =
@@ -131,7 +180,8 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
             settings.endpoint_source
         ))
     })?;
-    report.step("connect", format!("{connected} ({})", ms(took)));
+    report.timed("connect", took, connected.to_string(), "");
+    report.now = "answer";
 
     // One attempt: this is a check, not a delivery.
     let mut once = settings.clone();
@@ -144,14 +194,15 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
         ctx.block_on_interruptible(client.send(path, &make_body, Encoding::Identity, &|_| None))?;
     let took = started.elapsed();
     match answer {
-        Ok(delivered) => report.step(
+        Ok(delivered) => report.timed(
             "answer",
+            took,
             format!(
-                "accepted: POST {} {EMPTY_BATCH} answered {} ({}); nothing was recorded",
+                "accepted: POST {} {EMPTY_BATCH} answered {}",
                 client.url(path),
                 delivered.status,
-                ms(took)
             ),
+            "; nothing was recorded",
         ),
         // An empty batch refused as invalid proves the server answers, not the key.
         Err(crate::client::SendError::Rejected { status, message }) if status != 404 => {
@@ -164,6 +215,7 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
     }
 
     if send_event {
+        report.now = "event";
         let id = uuid::Uuid::new_v4().to_string();
         let call = json!({
             "type": "track",
@@ -187,13 +239,14 @@ fn check(ctx: &Context, report: &mut Report, send_event: bool) -> Result<()> {
         ))?;
         let delivered =
             answer.map_err(|e| crate::explain::send_error(e, &client.url("/track"), settings))?;
-        report.step(
+        report.timed(
             "event",
+            started.elapsed(),
             format!(
-                "delivered: track 'cio ping' (anonymousId cio-ping, messageId {id}) answered {} ({})",
+                "delivered: track 'cio ping' (anonymousId cio-ping, messageId {id}) answered {}",
                 delivered.status,
-                ms(started.elapsed())
             ),
+            "",
         );
     }
     Ok(())
@@ -213,8 +266,4 @@ async fn timed<T>(
             limit.as_secs_f64()
         ))),
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }

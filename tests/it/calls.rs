@@ -661,7 +661,10 @@ fn missing_key_exits_3_and_plain_http_elsewhere_is_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(stderr_of(&out), "cio: error: no write key: set CIO_WRITE_KEY, or run `cio config set write_key` (reads it from stdin)\n");
+    assert_eq!(
+        stderr_of(&out),
+        "cio: error: no write key: run `cio config init` (asks for it), or set CIO_WRITE_KEY\n"
+    );
 
     let out = env
         .cmd()

@@ -349,8 +349,18 @@ fn ping_shows_the_setup_and_proves_the_key_with_an_empty_batch() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(report["ok"], true);
-    assert_eq!(report["checks"]["key"], "****CRET (from CIO_WRITE_KEY)");
-    assert!(report["checks"]["event"]
+    assert_eq!(
+        report["checks"]["key"],
+        serde_json::json!({"ok": true, "ms": null, "message": "****CRET (from CIO_WRITE_KEY)"})
+    );
+    for timed in ["resolve", "connect", "answer", "event"] {
+        let check = &report["checks"][timed];
+        assert!(
+            check["ok"] == true && check["ms"].is_f64(),
+            "{timed}: {check}"
+        );
+    }
+    assert!(report["checks"]["event"]["message"]
         .as_str()
         .unwrap()
         .starts_with("delivered: track 'cio ping' (anonymousId cio-ping, messageId "));
@@ -405,10 +415,11 @@ fn ping_fails_with_the_usual_exit_codes_and_says_why() {
         format!("cio: error: cannot connect to 127.0.0.1:{port}: connection refused; check the endpoint (from --endpoint) and that the server is up\n")
     );
 
-    // No key: the setup is shown, then the usual exit 3.
+    // No key: the setup is shown, then the usual exit 3, before anything
+    // goes on the network (nothing listens there: it would have been 5).
     let out = env
         .cmd()
-        .env("CIO_ENDPOINT", server.endpoint())
+        .env("CIO_ENDPOINT", format!("http://127.0.0.1:{port}/v1"))
         .args(["ping"])
         .output()
         .unwrap();
@@ -420,7 +431,27 @@ fn ping_fails_with_the_usual_exit_codes_and_says_why() {
     );
     assert_eq!(
         stderr_of(&out),
-        "cio: error: no write key: set CIO_WRITE_KEY, or run `cio config set write_key` (reads it from stdin)\n"
+        "cio: error: no write key: run `cio config init` (asks for it), or set CIO_WRITE_KEY\n"
+    );
+    // --json: every check done, the failed one last, with its message.
+    let out = env
+        .cmd()
+        .env("CIO_WRITE_KEY", TEST_KEY)
+        .args([
+            "ping",
+            "--json",
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}/v1"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let report: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(report["ok"], false);
+    assert!(report["checks"]["resolve"]["ms"].is_f64(), "{report}");
+    assert_eq!(
+        report["checks"]["connect"],
+        serde_json::json!({"ok": false, "ms": null, "message": format!("cannot connect to 127.0.0.1:{port}: connection refused; check the endpoint (from --endpoint) and that the server is up")})
     );
 }
 
