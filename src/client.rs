@@ -142,13 +142,15 @@ impl SendError {
 }
 
 /// What a retry looked like, for callers that adapt (batch slows down on 429).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RetryNotice {
     pub status: Option<u16>,
     /// How long this request waits before its next attempt.
     pub wait: Duration,
     /// What the server asked for (`Retry-After`), if anything.
     pub retry_after: Option<Duration>,
+    /// Why the attempt failed, when no answer came (`cannot connect: ...`).
+    pub reason: Option<String>,
 }
 
 impl Client {
@@ -423,6 +425,7 @@ impl Client {
                 status,
                 wait,
                 retry_after: wait_hint,
+                reason: status.is_none().then(|| reason.clone()),
             });
             let wait = wait.max(at_least.unwrap_or_default());
             self.report

@@ -330,16 +330,28 @@ fn read_call_file(path: &std::path::Path) -> Result<Map<String, Value>> {
 /// A wait of more than a second is not left silent on a terminal (`-v` already says it).
 fn announce_retry(ctx: &Context, notice: RetryNotice) {
     let quiet = ctx.report.quiet || ctx.report.verbose > 0;
-    if quiet || notice.wait <= Duration::from_secs(1) || !std::io::stderr().is_terminal() {
+    // A refused connection is said at once, whatever the wait: nothing
+    // listens there, and a person should see why within a second.
+    let why = match (notice.status, &notice.reason) {
+        (Some(status), _) => status.to_string(),
+        (None, Some(reason)) => crate::explain::plain(
+            reason
+                .strip_prefix("cannot connect: ")
+                .unwrap_or(reason.as_str()),
+        ),
+        (None, None) => "no answer".to_string(),
+    };
+    let refused = why.contains("refused");
+    let short = notice.wait <= Duration::from_secs(1) && !refused;
+    if quiet || short || !std::io::stderr().is_terminal() {
         return;
     }
-    let why = notice
-        .status
-        .map_or_else(|| "no answer".to_string(), |s| s.to_string());
-    crate::output::note(format_args!(
-        "retrying in {} s ({why})",
-        notice.wait.as_secs_f64().round()
-    ));
+    let wait = notice.wait.as_secs_f64();
+    let wait = match wait < 1.0 {
+        true => format!("{wait:.1}"),
+        false => format!("{}", wait.round()),
+    };
+    crate::output::note(format_args!("retrying in {wait} s ({why})"));
 }
 
 #[cfg(test)]

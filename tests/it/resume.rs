@@ -870,6 +870,34 @@ fn a_single_call_says_when_it_waits_to_retry_on_a_terminal() {
     let screen = stdout_of(&out);
     assert!(out.status.success(), "{screen}{}", stderr_of(&out));
     assert!(screen.contains("cio: retrying in 2 s (503)"), "{screen}");
+    // Nothing listening: said at once, with the cause, on every notice.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new("script")
+        .env_clear()
+        .envs(env.std_cmd().get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env("CIO_WRITE_KEY", TEST_KEY)
+        .env("CIO_ENDPOINT", format!("http://127.0.0.1:{port}/v1"))
+        .env("CIO_RETRIES", "1")
+        .args([
+            "-qec",
+            &format!("{cio} track deploy --user-id u1"),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    let screen = stdout_of(&out);
+    let notices: Vec<&str> = screen.lines().filter(|l| l.contains("retrying")).collect();
+    assert_eq!(notices.len(), 1, "{screen}");
+    assert!(
+        notices[0].starts_with("cio: retrying in 0.")
+            && notices[0].ends_with(" s (connection refused)"),
+        "{screen:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(server.message_ids().len(), 1);
     // Piped (no terminal), it stays quiet.
     let out = env
