@@ -26,6 +26,11 @@ pub struct CallSpec<'a> {
 }
 
 pub fn run(ctx: &Context, spec: CallSpec, args: &CallArgs) -> Result<()> {
+    // Before the call is built: building it may write the machine's
+    // anonymousId, and a first run with no key must leave nothing behind.
+    if !args.dry_run {
+        ctx.settings.require_write_key()?;
+    }
     let mut call = build(ctx, &spec, args)?;
     let mut new_id = || uuid::Uuid::new_v4().to_string();
     let now = timestamp::now();

@@ -665,6 +665,16 @@ fn missing_key_exits_3_and_plain_http_elsewhere_is_refused() {
         stderr_of(&out),
         "cio: error: no write key: run `cio config init` (asks for it), or set CIO_WRITE_KEY\n"
     );
+    // A first run with no key leaves nothing behind (not even the anonymousId
+    // a call without --user-id would have used).
+    let out = env
+        .cmd()
+        .env("CIO_ENDPOINT", server.endpoint())
+        .args(["track", "e"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!env.config_dir().exists(), "written before failing");
 
     let out = env
         .cmd()
