@@ -170,6 +170,19 @@ fn usage_error(e: clap::Error, args: &[OsString]) -> ExitCode {
     }
     out.push_str(&format!("  see '{command} --help'\n"));
     output::usage_text(&out);
+    // A script that asked for JSON gets its one object on stdout here too.
+    if args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+    {
+        output::stdout_line(serde_json::json!({
+            "ok": false,
+            "error": output::strip_to_one_line(first),
+            "exit_code": ExitCode::Usage.code(),
+        }));
+    }
     ExitCode::Usage
 }
 

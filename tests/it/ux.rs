@@ -753,3 +753,21 @@ fn an_endpoint_hint_is_the_next_command_verbatim() {
         format!("cio: error: the server at {base}/track/track refused the call (404): unknown path; the endpoint {base}/track (from --endpoint) ends in a call's path: try --endpoint {base}\n")
     );
 }
+
+#[test]
+fn a_usage_error_under_json_is_one_object_on_stdout_too() {
+    let env = CioEnv::new();
+    let out = env.cmd().args(["--json", "trak"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stdout_of(&out),
+        "{\"ok\":false,\"error\":\"unrecognized subcommand 'trak'\",\"exit_code\":2}\n"
+    );
+    assert!(stderr_of(&out).starts_with("cio: error: unrecognized subcommand 'trak'\n"));
+    // Without --json, stdout stays empty.
+    let out = env.cmd().arg("trak").output().unwrap();
+    assert_eq!(
+        (out.status.code(), stdout_of(&out)),
+        (Some(2), String::new())
+    );
+}
