@@ -75,6 +75,11 @@ fn get(ctx: &ConfigContext, key: &str) -> Result<()> {
         }
     };
     match value {
+        Some(v) if ctx.report.json => {
+            let profile = (key != "default_profile").then_some(&ctx.profile);
+            stdout_line(serde_json::json!({"key": key, "value": v, "profile": profile}));
+            Ok(())
+        }
         Some(v) => {
             stdout_line(&v);
             Ok(())

@@ -98,6 +98,11 @@ fn set_get_unset_and_profiles() {
         ok(&["config", "get", "endpoint"]),
         "http://127.0.0.1:9/v1\n"
     );
+    // --json: one object, the key's value and the profile it is in.
+    assert_eq!(
+        ok(&["--json", "config", "get", "endpoint"]),
+        "{\"key\":\"endpoint\",\"value\":\"http://127.0.0.1:9/v1\",\"profile\":\"local\"}\n"
+    );
     ok(&["config", "unset", "endpoint"]);
     let out = env
         .cmd()
