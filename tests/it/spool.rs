@@ -12,18 +12,23 @@ use std::time::{Duration, Instant};
 use crate::support::*;
 use serde_json::Value;
 
-/// A server that drops every connection while `down` is set.
-fn server_with_switch() -> (TestServer, Arc<AtomicBool>) {
-    let down = Arc::new(AtomicBool::new(true));
-    let flag = Arc::clone(&down);
-    let server = TestServer::with_handler(move |_| {
-        if flag.load(Ordering::SeqCst) {
-            Reply::drop_connection()
-        } else {
-            Reply::ok()
-        }
+/// A server that answers `down` while the flag it returns is set (at
+/// first), and `up` once it is cleared.
+fn server_with_switch(down: Reply, up: Reply) -> (TestServer, Arc<AtomicBool>) {
+    let is_down = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&is_down);
+    let server = TestServer::with_handler(move |_| match flag.load(Ordering::SeqCst) {
+        true => down.clone(),
+        false => up.clone(),
     });
-    (server, down)
+    (server, is_down)
+}
+
+/// A server down (dropping connections) until the flag is cleared, then
+/// answering 200 after `ms`: slow, so that a signal lands mid-flush.
+fn down_then_slow(ms: u64) -> (TestServer, Arc<AtomicBool>) {
+    let up = Reply::delay(Duration::from_millis(ms), Reply::ok());
+    server_with_switch(Reply::drop_connection(), up)
 }
 
 /// `cio track` with the spool on (by the environment, as a CI job would set it).
@@ -130,7 +135,7 @@ fn counts(ids: &[String]) -> HashMap<String, usize> {
 #[test]
 fn two_hundred_concurrent_spooled_calls_are_delivered_exactly_once_by_flush() {
     let env = CioEnv::new();
-    let (server, down) = server_with_switch();
+    let (server, down) = server_with_switch(Reply::drop_connection(), Reply::ok());
     let ids = spool_calls(&env, &server, 0..200, 200);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 200);
     assert_eq!(
@@ -210,7 +215,7 @@ fn two_hundred_concurrent_spooled_calls_are_delivered_exactly_once_by_flush() {
 #[test]
 fn a_flush_while_the_server_is_still_down_keeps_every_call() {
     let env = CioEnv::new();
-    let (server, down) = server_with_switch();
+    let (server, down) = server_with_switch(Reply::drop_connection(), Reply::ok());
     let ids = spool_calls(&env, &server, 0..20, 20);
     let out = env
         .cmd_for(&server)
@@ -237,16 +242,8 @@ fn kill_9_during_a_flush_then_flush_again_loses_nothing() {
     const CONCURRENCY: usize = 2;
     const PER_BATCH: usize = 10;
     let env = CioEnv::new();
-    let down = Arc::new(AtomicBool::new(true));
-    let flag = Arc::clone(&down);
     // Slow batches, so that the kill lands with requests in flight.
-    let server = TestServer::with_handler(move |_| {
-        if flag.load(Ordering::SeqCst) {
-            Reply::drop_connection()
-        } else {
-            Reply::delay(Duration::from_millis(60), Reply::ok())
-        }
-    });
+    let (server, down) = down_then_slow(60);
     let ids = spool_calls(&env, &server, 0..CALLS, 50);
     down.store(false, Ordering::SeqCst);
 
@@ -361,7 +358,7 @@ fn flushes_while_writers_keep_spooling_lose_nothing() {
 #[test]
 fn a_full_spool_refuses_with_exit_8_and_keeps_what_it_had() {
     let env = CioEnv::new();
-    let (server, _down) = server_with_switch();
+    let (server, _down) = server_with_switch(Reply::drop_connection(), Reply::ok());
     let mut kept = Vec::new();
     let mut refused = None;
     for i in 0..20 {
@@ -511,20 +508,6 @@ fn a_flush_refused_the_key_exits_3_and_keeps_every_call() {
     assert_eq!(status(&env, &server)["calls"], 0);
 }
 
-/// A server answering 500 while `down` is set, 200 after.
-fn server_failing_500() -> (TestServer, Arc<AtomicBool>) {
-    let down = Arc::new(AtomicBool::new(true));
-    let flag = Arc::clone(&down);
-    let server = TestServer::with_handler(move |_| {
-        if flag.load(Ordering::SeqCst) {
-            Reply::status(500, "{}")
-        } else {
-            Reply::ok()
-        }
-    });
-    (server, down)
-}
-
 /// `cio flush --json`, with its exit code checked; returns its summary.
 fn flush_json(env: &CioEnv, server: &TestServer, code: i32) -> Value {
     let out = env
@@ -554,7 +537,7 @@ fn batched_ids(server: &TestServer) -> Vec<String> {
 fn a_signal_during_the_retry_wait_spools_the_call() {
     for signal in ["-INT", "-TERM", "-HUP"] {
         let env = CioEnv::new();
-        let (server, down) = server_failing_500();
+        let (server, down) = server_with_switch(Reply::status(500, "{}"), Reply::ok());
         let mut cmd = env.std_cmd_for(&server);
         cmd.env("CIO_SPOOL", "1")
             .args(["track", "deploy", "--user-id", "u1", "--retries", "5"]);
@@ -600,7 +583,7 @@ fn a_signal_during_the_retry_wait_spools_the_call() {
 #[test]
 fn a_call_spooled_with_an_old_timestamp_allowed_is_flushed() {
     let env = CioEnv::new();
-    let (server, down) = server_with_switch();
+    let (server, down) = server_with_switch(Reply::drop_connection(), Reply::ok());
     let out = env
         .std_cmd_for(&server)
         .env("CIO_SPOOL", "1")
@@ -638,7 +621,7 @@ fn a_call_spooled_with_an_old_timestamp_allowed_is_flushed() {
 #[test]
 fn a_failed_spool_write_leaves_no_torn_line() {
     let env = CioEnv::new();
-    let (server, down) = server_with_switch();
+    let (server, down) = server_with_switch(Reply::drop_connection(), Reply::ok());
     let long = "x".repeat(150);
     let track = |n: usize| {
         let mut cmd = env.std_cmd_for(&server);
@@ -697,16 +680,8 @@ fn a_failed_spool_write_leaves_no_torn_line() {
 fn the_figures_of_an_interrupted_flush_and_the_next_are_what_each_sent() {
     const CALLS: usize = 60;
     let env = CioEnv::new();
-    let down = Arc::new(AtomicBool::new(true));
-    let flag = Arc::clone(&down);
     // Slow batches, so that the Ctrl-C lands with most calls still to send.
-    let server = TestServer::with_handler(move |_| {
-        if flag.load(Ordering::SeqCst) {
-            Reply::drop_connection()
-        } else {
-            Reply::delay(Duration::from_millis(150), Reply::ok())
-        }
-    });
+    let (server, down) = down_then_slow(150);
     let ids = spool_calls(&env, &server, 0..CALLS, 20);
     down.store(false, Ordering::SeqCst);
     let flush = || {
@@ -763,7 +738,7 @@ fn the_figures_of_an_interrupted_flush_and_the_next_are_what_each_sent() {
 #[test]
 fn a_damaged_spool_line_is_not_called_refused_by_the_server() {
     let env = CioEnv::new();
-    let (server, down) = server_with_switch();
+    let (server, down) = server_with_switch(Reply::drop_connection(), Reply::ok());
     let ids = spool_calls(&env, &server, 0..1, 1);
     let dir = status(&env, &server)["spool"].as_str().unwrap().to_string();
     let active = std::path::Path::new(&dir).join("active.ndjson");
@@ -790,15 +765,7 @@ fn a_damaged_spool_line_is_not_called_refused_by_the_server() {
 #[test]
 fn a_flush_through_another_path_after_kill_9_delivers_everything() {
     let env = CioEnv::new();
-    let down = Arc::new(AtomicBool::new(true));
-    let flag = Arc::clone(&down);
-    let server = TestServer::with_handler(move |_| {
-        if flag.load(Ordering::SeqCst) {
-            Reply::drop_connection()
-        } else {
-            Reply::delay(Duration::from_millis(60), Reply::ok())
-        }
-    });
+    let (server, down) = down_then_slow(60);
     let mut ids = spool_calls(&env, &server, 0..60, 20);
     let root = env.path().join(".local/state/cio/spool");
     let link = env.path().join("spool-link");
