@@ -25,8 +25,8 @@ use super::packer::{Batch, Packer, Record};
 /// at 62-67 MB with full batches (against 35 MB before lanes), or at 51 MB
 /// with batches closed half full to keep to 8 MB (twice the requests, and
 /// half the calls a quota of requests lets through); at 32, 52-56 MB with
-/// full batches, and 32 requests of 475 KB out at once still fill a 100 ms
-/// round trip.
+/// full batches. The price: at most 32 requests out, where the adaptive
+/// limit would go to 64 against a distant API.
 pub const LANES: usize = 32;
 
 /// A batch ready to go, and the lanes it holds until it is answered.

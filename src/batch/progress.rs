@@ -41,6 +41,13 @@ impl Stderr {
         use std::io::Write;
         std::io::stderr().lock().write_all(text.as_bytes())
     }
+
+    fn move_cursor(&self, n: usize, direction: char) -> std::io::Result<()> {
+        match n {
+            0 => Ok(()),
+            n => self.write(&format!("\x1b[{n}{direction}")),
+        }
+    }
 }
 
 impl TermLike for Stderr {
@@ -82,15 +89,6 @@ impl TermLike for Stderr {
     fn flush(&self) -> std::io::Result<()> {
         use std::io::Write;
         std::io::stderr().flush()
-    }
-}
-
-impl Stderr {
-    fn move_cursor(&self, n: usize, direction: char) -> std::io::Result<()> {
-        match n {
-            0 => Ok(()),
-            n => self.write(&format!("\x1b[{n}{direction}")),
-        }
     }
 }
 
