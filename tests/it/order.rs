@@ -124,8 +124,11 @@ fn each_users_calls_arrive_in_input_order_at_any_concurrency() {
     assert_counts(&s, &[("read", 120_000), ("delivered", 120_000)]);
     assert_eq!(server.message_ids().len(), 120_000);
     let most_out = violations.lock().unwrap().most_out;
+    // Requests did overlap (else the order would hold trivially); how many
+    // depends on how busy the machine is (8 or more alone, fewer under the
+    // whole suite's load).
     assert!(
-        most_out >= 8,
+        most_out >= 2,
         "requests went side by side: {most_out} at most"
     );
     assert_in_order(&violations);
